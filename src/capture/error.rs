@@ -1,0 +1,106 @@
+//! One error type for the capture core. Each kind has a stable code that the JS
+//! layer exposes as `err.code`.
+
+use std::fmt;
+use std::io;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    InvalidOption,
+    DirNotWritable,
+    DiskFull,
+    NoDiskHeadroom,
+    NoMemoryHeadroom,
+    SnapshotFailed,
+    Truncated,
+    ChildHung,
+    ChildFailed,
+    Timeout,
+    ForkFailed,
+    Io,
+}
+
+impl ErrorKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidOption => "ERR_LEAKWATCH_INVALID_OPTION",
+            ErrorKind::DirNotWritable => "ERR_LEAKWATCH_DIR_NOT_WRITABLE",
+            ErrorKind::DiskFull => "ERR_LEAKWATCH_DISK_FULL",
+            ErrorKind::NoDiskHeadroom => "ERR_LEAKWATCH_NO_DISK_HEADROOM",
+            ErrorKind::NoMemoryHeadroom => "ERR_LEAKWATCH_NO_MEMORY_HEADROOM",
+            ErrorKind::SnapshotFailed => "ERR_LEAKWATCH_SNAPSHOT_FAILED",
+            ErrorKind::Truncated => "ERR_LEAKWATCH_TRUNCATED",
+            ErrorKind::ChildHung => "ERR_LEAKWATCH_CHILD_HUNG",
+            ErrorKind::ChildFailed => "ERR_LEAKWATCH_CHILD_FAILED",
+            ErrorKind::Timeout => "ERR_LEAKWATCH_TIMEOUT",
+            ErrorKind::ForkFailed => "ERR_LEAKWATCH_FORK_FAILED",
+            ErrorKind::Io => "ERR_LEAKWATCH_IO",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl CaptureError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        CaptureError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// Classifies an I/O error on the output file: a full disk (or a file size
+    /// limit) is reported as such, permission problems as an unwritable directory.
+    pub fn from_io(context: &str, err: &io::Error) -> Self {
+        let kind = match err.raw_os_error() {
+            Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG) => ErrorKind::DiskFull,
+            Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) | Some(libc::ENOTDIR) => {
+                ErrorKind::DirNotWritable
+            }
+            _ => ErrorKind::Io,
+        };
+        CaptureError::new(kind, format!("{context}: {err}"))
+    }
+}
+
+impl fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message)
+    }
+}
+
+impl std::error::Error for CaptureError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_disk_and_file_size_limit_are_disk_full() {
+        for errno in [libc::ENOSPC, libc::EDQUOT, libc::EFBIG] {
+            let e = CaptureError::from_io("write", &io::Error::from_raw_os_error(errno));
+            assert_eq!(e.code(), "ERR_LEAKWATCH_DISK_FULL");
+        }
+    }
+
+    #[test]
+    fn permission_errors_are_dir_not_writable() {
+        let e = CaptureError::from_io("open", &io::Error::from_raw_os_error(libc::EACCES));
+        assert_eq!(e.kind, ErrorKind::DirNotWritable);
+        assert!(e.to_string().starts_with("ERR_LEAKWATCH_DIR_NOT_WRITABLE: open:"));
+    }
+
+    #[test]
+    fn other_errors_are_io() {
+        let e = CaptureError::from_io("read", &io::Error::from_raw_os_error(libc::EIO));
+        assert_eq!(e.kind, ErrorKind::Io);
+    }
+}

@@ -1,0 +1,10 @@
+//! Heap snapshot capture: a pipe that V8 writes into, a reader and a gzip stage
+//! off the main thread, a temporary file that is fsynced and renamed, fork-mode
+//! child supervision, retention and headroom guards.
+
+pub mod error;
+pub mod naming;
+pub mod pipe;
+pub mod writer;
+
+pub use error::{CaptureError, ErrorKind};

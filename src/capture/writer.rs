@@ -1,0 +1,397 @@
+//! `SnapshotWriter`: drains the snapshot pipe on one thread, gzips on another
+//! (a bounded crossbeam channel between them keeps memory flat whatever the heap
+//! size), writes a temporary 0600 file, fsyncs it, and only renames it to its
+//! final name once the caller confirms the snapshot is complete. On any failure,
+//! and when dropped unfinished, the temporary file is removed.
+
+use super::error::{CaptureError, ErrorKind};
+use super::pipe::SnapshotPipe;
+use crossbeam_channel::{bounded, Receiver, Sender};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+const CHUNK_BYTES: usize = 1 << 20;
+/// Chunks in flight between the reader and the compressor: the memory bound.
+const CHANNEL_CHUNKS: usize = 8;
+const SNAPSHOT_HEAD: &[u8] = b"{\"snapshot\":";
+
+#[derive(Debug, Clone)]
+pub struct WriterConfig {
+    pub dir: PathBuf,
+    pub final_name: String,
+    pub temp_name: String,
+    pub gzip_level: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenSnapshot {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub raw_bytes: u64,
+}
+
+#[derive(Debug, Default)]
+struct RawSummary {
+    bytes: u64,
+    head: Vec<u8>,
+    last_non_space: Option<u8>,
+}
+
+impl RawSummary {
+    fn observe(&mut self, chunk: &[u8]) {
+        self.bytes += chunk.len() as u64;
+        if self.head.len() < SNAPSHOT_HEAD.len() {
+            let need = SNAPSHOT_HEAD.len() - self.head.len();
+            self.head.extend_from_slice(&chunk[..need.min(chunk.len())]);
+        }
+        if let Some(b) = chunk.iter().rev().find(|b| !b.is_ascii_whitespace()) {
+            self.last_non_space = Some(*b);
+        }
+    }
+
+    /// A cheap completeness check: V8 writes one JSON object, so a complete
+    /// snapshot starts with `{"snapshot":` and ends with `}`.
+    fn looks_complete(&self) -> bool {
+        self.head == SNAPSHOT_HEAD && self.last_non_space == Some(b'}')
+    }
+}
+
+pub struct SnapshotWriter {
+    write_end: Option<OwnedFd>,
+    write_path: String,
+    temp_path: PathBuf,
+    final_path: PathBuf,
+    dir: PathBuf,
+    progress: Arc<AtomicU64>,
+    reader: Option<JoinHandle<RawSummary>>,
+    compressor: Option<JoinHandle<Result<u64, CaptureError>>>,
+}
+
+/// Creates the directory (0700 for the parts leakwatch creates) and checks that
+/// it is a writable directory.
+pub fn prepare_dir(dir: &Path) -> Result<(), CaptureError> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| CaptureError::from_io(&format!("create {}", dir.display()), &e))?;
+    let meta = fs::metadata(dir)
+        .map_err(|e| CaptureError::from_io(&format!("stat {}", dir.display()), &e))?;
+    if !meta.is_dir() {
+        return Err(CaptureError::new(
+            ErrorKind::DirNotWritable,
+            format!("{} is not a directory", dir.display()),
+        ));
+    }
+    Ok(())
+}
+
+impl SnapshotWriter {
+    pub fn start(config: WriterConfig) -> Result<SnapshotWriter, CaptureError> {
+        prepare_dir(&config.dir)?;
+        let temp_path = config.dir.join(&config.temp_name);
+        let final_path = config.dir.join(&config.final_name);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&temp_path)
+            .map_err(|e| CaptureError::from_io(&format!("create {}", temp_path.display()), &e))?;
+        let pipe = match SnapshotPipe::new() {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = fs::remove_file(&temp_path);
+                return Err(CaptureError::from_io("pipe", &e));
+            }
+        };
+        let write_path = pipe.write_path();
+        let SnapshotPipe { reader, writer } = pipe;
+        let progress = Arc::new(AtomicU64::new(0));
+        let (chunks_tx, chunks_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS);
+        let (spare_tx, spare_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS + 1);
+        let level = Compression::new(config.gzip_level.min(9));
+
+        let compressor = spawn("leakwatch-gzip", move || compress(file, level, chunks_rx, spare_tx));
+        let compressor = match compressor {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = fs::remove_file(&temp_path);
+                return Err(e);
+            }
+        };
+        let reader_progress = Arc::clone(&progress);
+        let reader = spawn("leakwatch-read", move || {
+            drain(reader, &chunks_tx, &spare_rx, &reader_progress)
+        });
+        let mut w = SnapshotWriter {
+            write_end: Some(writer),
+            write_path,
+            temp_path,
+            final_path,
+            dir: config.dir,
+            progress,
+            reader: None,
+            compressor: Some(compressor),
+        };
+        w.reader = Some(reader?);
+        Ok(w)
+    }
+
+    pub fn write_path(&self) -> &str {
+        &self.write_path
+    }
+
+    pub fn final_path(&self) -> &Path {
+        &self.final_path
+    }
+
+    /// Raw bytes read from the pipe so far; the fork supervisor watches it.
+    pub fn progress(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.progress)
+    }
+
+    /// Closes this process's copy of the write end. In fork mode the parent must
+    /// do this right after `fork()`, so that end-of-file arrives when the child exits.
+    pub fn close_write_end(&mut self) {
+        self.write_end = None;
+    }
+
+    /// Waits for both stages. `outcome` is the producer's verdict (V8's write in
+    /// this process, or the child's exit status); the file is published only if
+    /// it and the writer both succeeded and the data looks like a whole snapshot.
+    pub fn finish(
+        mut self,
+        outcome: Result<(), CaptureError>,
+    ) -> Result<WrittenSnapshot, CaptureError> {
+        let result = self.join_stages().and_then(|(raw, bytes)| {
+            outcome?;
+            if !raw.looks_complete() {
+                return Err(CaptureError::new(
+                    ErrorKind::Truncated,
+                    format!("the snapshot stream ended early after {} bytes", raw.bytes),
+                ));
+            }
+            self.publish()?;
+            Ok(WrittenSnapshot {
+                path: self.final_path.clone(),
+                bytes,
+                raw_bytes: raw.bytes,
+            })
+        });
+        if result.is_err() {
+            let _ = fs::remove_file(&self.temp_path);
+        }
+        result
+    }
+
+    fn join_stages(&mut self) -> Result<(RawSummary, u64), CaptureError> {
+        self.write_end = None;
+        let raw = join(self.reader.take());
+        let compressed = join(self.compressor.take());
+        let bytes = compressed??;
+        Ok((raw?, bytes))
+    }
+
+    fn publish(&self) -> Result<(), CaptureError> {
+        fs::rename(&self.temp_path, &self.final_path)
+            .map_err(|e| CaptureError::from_io("rename", &e))?;
+        // The rename is durable only once the directory entry is on disk.
+        if let Ok(d) = File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SnapshotWriter {
+    fn drop(&mut self) {
+        if self.reader.is_some() || self.compressor.is_some() {
+            let _ = self.join_stages();
+            let _ = fs::remove_file(&self.temp_path);
+        }
+    }
+}
+
+fn spawn<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<JoinHandle<T>, CaptureError> {
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(f)
+        .map_err(|e| CaptureError::from_io("spawn thread", &e))
+}
+
+fn join<T>(handle: Option<JoinHandle<T>>) -> Result<T, CaptureError> {
+    handle
+        .ok_or_else(|| CaptureError::new(ErrorKind::Io, "writer already finished"))?
+        .join()
+        .map_err(|_| CaptureError::new(ErrorKind::Io, "a writer thread panicked"))
+}
+
+/// Reads the pipe until end-of-file. If the compressor has failed the channel
+/// is closed; dropping the read end then makes the producer's writes fail with
+/// EPIPE, so V8 stops early instead of serializing into nowhere.
+fn drain(
+    mut pipe: File,
+    chunks: &Sender<Vec<u8>>,
+    spare: &Receiver<Vec<u8>>,
+    progress: &AtomicU64,
+) -> RawSummary {
+    let mut summary = RawSummary::default();
+    loop {
+        let mut buf = spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES));
+        buf.resize(CHUNK_BYTES, 0);
+        let n = match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        buf.truncate(n);
+        summary.observe(&buf);
+        progress.fetch_add(n as u64, Ordering::Relaxed);
+        if chunks.send(buf).is_err() {
+            break;
+        }
+    }
+    summary
+}
+
+fn compress(
+    file: File,
+    level: Compression,
+    chunks: Receiver<Vec<u8>>,
+    spare: Sender<Vec<u8>>,
+) -> Result<u64, CaptureError> {
+    let mut gz = GzEncoder::new(BufWriter::with_capacity(CHUNK_BYTES, file), level);
+    for chunk in chunks.iter() {
+        gz.write_all(&chunk)
+            .map_err(|e| CaptureError::from_io("write snapshot", &e))?;
+        let _ = spare.try_send(chunk);
+    }
+    let file = gz
+        .finish()
+        .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+        .map_err(|e| CaptureError::from_io("write snapshot", &e))?;
+    file.sync_all()
+        .map_err(|e| CaptureError::from_io("fsync snapshot", &e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| CaptureError::from_io("stat snapshot", &e))?
+        .len();
+    Ok(len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::read::GzDecoder;
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("lw-writer-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    fn config(dir: &Path) -> WriterConfig {
+        WriterConfig {
+            dir: dir.to_path_buf(),
+            final_name: "snap.heapsnapshot.gz".into(),
+            temp_name: ".snap.tmp".into(),
+            gzip_level: 1,
+        }
+    }
+
+    fn write_via_path(path: &str, data: &[u8]) {
+        let mut f = OpenOptions::new().write(true).open(path).unwrap();
+        f.write_all(data).unwrap();
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_a_gzip_file_that_round_trips() {
+        let dir = temp_dir("ok");
+        let w = SnapshotWriter::start(config(&dir)).unwrap();
+        let mut body = b"{\"snapshot\":{\"node_count\":1},\"nodes\":[".to_vec();
+        for i in 0..300_000 {
+            body.extend_from_slice(format!("{i},").as_bytes());
+        }
+        body.extend_from_slice(b"0]}\n");
+        write_via_path(w.write_path(), &body);
+        let out = w.finish(Ok(())).unwrap();
+        assert_eq!(out.raw_bytes, body.len() as u64);
+        assert!(out.bytes < out.raw_bytes / 2);
+        let mut got = Vec::new();
+        GzDecoder::new(File::open(&out.path).unwrap())
+            .read_to_end(&mut got)
+            .unwrap();
+        assert_eq!(got, body);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&out.path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(entries(&dir), vec!["snap.heapsnapshot.gz".to_string()]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn truncated_stream_leaves_nothing() {
+        let dir = temp_dir("trunc");
+        let w = SnapshotWriter::start(config(&dir)).unwrap();
+        write_via_path(w.write_path(), b"{\"snapshot\":{\"node_count\":1},\"nod");
+        let err = w.finish(Ok(())).unwrap_err();
+        assert_eq!(err.code(), "ERR_LEAKWATCH_TRUNCATED");
+        assert!(entries(&dir).is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn producer_failure_leaves_nothing() {
+        let dir = temp_dir("fail");
+        let w = SnapshotWriter::start(config(&dir)).unwrap();
+        write_via_path(w.write_path(), b"{\"snapshot\":{}}");
+        let err = w
+            .finish(Err(CaptureError::new(ErrorKind::ChildFailed, "killed")))
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ChildFailed);
+        assert!(entries(&dir).is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn dropping_an_unfinished_writer_removes_the_temp_file() {
+        let dir = temp_dir("drop");
+        let w = SnapshotWriter::start(config(&dir)).unwrap();
+        assert_eq!(entries(&dir), vec![".snap.tmp".to_string()]);
+        drop(w);
+        assert!(entries(&dir).is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_in_place_of_the_dir_is_an_error() {
+        let dir = temp_dir("notdir");
+        fs::write(&dir, b"x").unwrap();
+        let err = SnapshotWriter::start(config(&dir)).err().unwrap();
+        assert!(matches!(err.kind, ErrorKind::DirNotWritable | ErrorKind::Io), "{err}");
+        fs::remove_file(&dir).unwrap();
+    }
+}
