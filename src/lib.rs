@@ -1,9 +1,9 @@
 //! leakwatch: find memory leaks inside running Node services.
 //!
-//! The cores (`capture`, ...) use no napi types so that `cargo test` covers them
-//! directly; `js` only converts and forwards.
+//! The cores (`capture`, `watch`, `heap`) use no napi types so that `cargo test`
+//! covers them directly; `js` only converts and forwards.
 
 pub mod capture;
 
-
-
+#[cfg(not(test))]
+mod js;

@@ -1,0 +1,3 @@
+//! Thin `#[napi]` glue: converts types, maps errors, forwards to the cores.
+
+mod error;
