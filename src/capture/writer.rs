@@ -271,13 +271,54 @@ fn drain(
     summary
 }
 
+/// Stops at the process's file size limit (RLIMIT_FSIZE) with EFBIG, before
+/// the kernel would send SIGXFSZ, whose default action kills the whole service.
+struct SizeCappedFile {
+    file: File,
+    written: u64,
+    cap: u64,
+}
+
+impl SizeCappedFile {
+    fn new(file: File) -> Self {
+        // SAFETY: rlimit is plain data and getrlimit only writes into it.
+        let mut lim: libc::rlimit = unsafe { std::mem::zeroed() };
+        let cap = if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim) } == 0
+            && lim.rlim_cur != libc::RLIM_INFINITY
+        {
+            lim.rlim_cur
+        } else {
+            u64::MAX
+        };
+        SizeCappedFile { file, written: 0, cap }
+    }
+}
+
+impl Write for SizeCappedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let room = self.cap.saturating_sub(self.written);
+        if room == 0 && !buf.is_empty() {
+            return Err(io::Error::from_raw_os_error(libc::EFBIG));
+        }
+        let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.file.write(&buf[..take])?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
 fn compress(
     file: File,
     level: Compression,
     chunks: Receiver<Vec<u8>>,
     spare: Sender<Vec<u8>>,
 ) -> Result<u64, CaptureError> {
-    let mut gz = GzEncoder::new(BufWriter::with_capacity(CHUNK_BYTES, file), level);
+    let capped = SizeCappedFile::new(file);
+    let mut gz = GzEncoder::new(BufWriter::with_capacity(CHUNK_BYTES, capped), level);
     for chunk in chunks.iter() {
         gz.write_all(&chunk)
             .map_err(|e| CaptureError::from_io("write snapshot", &e))?;
@@ -286,7 +327,8 @@ fn compress(
     let file = gz
         .finish()
         .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
-        .map_err(|e| CaptureError::from_io("write snapshot", &e))?;
+        .map_err(|e| CaptureError::from_io("write snapshot", &e))?
+        .file;
     file.sync_all()
         .map_err(|e| CaptureError::from_io("fsync snapshot", &e))?;
     let len = file
@@ -390,6 +432,18 @@ mod tests {
         assert_eq!(entries(&dir), vec![".snap.tmp".to_string()]);
         drop(w);
         assert!(entries(&dir).is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_file_size_limit_is_reported_as_disk_full() {
+        let dir = temp_dir("cap");
+        fs::create_dir_all(&dir).unwrap();
+        let file = File::create(dir.join("f")).unwrap();
+        let mut capped = SizeCappedFile { file, written: 0, cap: 10 };
+        assert_eq!(capped.write(b"0123456789abc").unwrap(), 10);
+        let err = capped.write(b"x").unwrap_err();
+        assert_eq!(CaptureError::from_io("w", &err).kind, ErrorKind::DiskFull);
         fs::remove_dir_all(&dir).unwrap();
     }
 
