@@ -11,7 +11,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,6 +66,7 @@ impl RawSummary {
 
 pub struct SnapshotWriter {
     write_end: Option<OwnedFd>,
+    read_fd: RawFd,
     write_path: String,
     temp_path: PathBuf,
     final_path: PathBuf,
@@ -115,6 +116,7 @@ impl SnapshotWriter {
         };
         let write_path = pipe.write_path();
         let SnapshotPipe { reader, writer } = pipe;
+        let read_fd = reader.as_raw_fd();
         let progress = Arc::new(AtomicU64::new(0));
         let (chunks_tx, chunks_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS);
         let (spare_tx, spare_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS + 1);
@@ -136,6 +138,7 @@ impl SnapshotWriter {
         });
         let mut w = SnapshotWriter {
             write_end: Some(writer),
+            read_fd,
             write_path,
             temp_path,
             final_path,
@@ -165,6 +168,15 @@ impl SnapshotWriter {
     /// do this right after `fork()`, so that end-of-file arrives when the child exits.
     pub fn close_write_end(&mut self) {
         self.write_end = None;
+    }
+
+    /// In a forked child: closes the child's copy of the pipe's read end. The
+    /// parent's reader must be the only one, or a child whose parent stopped
+    /// reading (a full disk) would block on a full pipe instead of getting EPIPE.
+    pub fn close_inherited_read_end(&self) {
+        // SAFETY: in the child the reader thread does not exist, so nothing else
+        // uses this descriptor; the parent's copy is unaffected.
+        unsafe { libc::close(self.read_fd) };
     }
 
     /// Waits for both stages. `outcome` is the producer's verdict (V8's write in

@@ -176,7 +176,10 @@ impl CaptureJob {
         let writer = self.writer.as_mut().ok_or_else(gone)?;
         let budget = Duration::from_micros((quiet_budget_ms.clamp(0.0, 1_000.0) * 1_000.0) as u64);
         match forker::fork_for_snapshot(budget).map_err(map_error)? {
-            Forked::Child => Ok(0),
+            Forked::Child => {
+                writer.close_inherited_read_end();
+                Ok(0)
+            }
             Forked::Parent { pid } => {
                 writer.close_write_end();
                 self.child = Some(pid);
