@@ -16,7 +16,7 @@ const FORK_PROVEN = {
 }
 // How long the parent may wait for its other threads to fall asleep before
 // forking: part of the event-loop block, so kept small.
-const QUIET_BUDGET_MS = 20
+const QUIET_BUDGET_MS = 10
 // Retrying makes sense only for failures a new child may not repeat.
 const RETRYABLE = new Set(['ERR_LEAKWATCH_CHILD_HUNG', 'ERR_LEAKWATCH_FORK_FAILED'])
 
@@ -80,8 +80,8 @@ function writeInChild(writePath) {
 }
 
 async function captureInline(o) {
-  const job = begin(o, false)
   const t0 = performance.now()
+  const job = begin(o, false)
   let failure = null
   try {
     v8.writeHeapSnapshot(job.writePath)
@@ -93,8 +93,8 @@ async function captureInline(o) {
 }
 
 async function captureForked(o) {
-  const job = begin(o, true)
   const t0 = performance.now()
+  const job = begin(o, true)
   let pid
   try {
     // Joins V8's concurrent sweeper so no GC job is in flight at fork time.

@@ -7,7 +7,7 @@ const { invalidOption } = require('./errors')
 const MODES = ['auto', 'fork', 'inline']
 const CAPTURE_DEFAULTS = {
   mode: 'auto',
-  gzipLevel: 1,
+  gzipLevel: 2,
   timeoutMs: 300000,
   hangMs: 1500,
   forkAttempts: 3,

@@ -4,7 +4,7 @@
 //!
 //! The estimates (calibrated by `bench/capture.js` on Node 20; see README):
 //! - raw snapshot JSON is ~2x the used heap (269 MB for a 140 MB heap);
-//! - gzip level 1 shrinks it ~7x, so the disk needs raw/4 plus 16 MiB of slack;
+//! - gzip level 2 shrinks it ~7.6x, so the disk needs raw/4 plus 16 MiB of slack;
 //! - V8 builds the whole snapshot graph in memory while serializing: peak RSS
 //!   grew by ~6x the used heap, so memory needs 6x heap used plus 64 MiB;
 //! - a forked child also copies the heap pages its own GC touches: add the heap's
