@@ -4,6 +4,7 @@ const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const zlib = require('zlib')
+const { childrenOf } = require('../scripts/procfs')
 
 const NODE = process.env.LEAKWATCH_TEST_NODE || process.execPath
 
@@ -82,15 +83,6 @@ function readSnapshot(file) {
     throw new Error(`${file}: edges.length does not match edge_count`)
   }
   return json
-}
-
-function childrenOf(pid) {
-  try {
-    return fs.readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-      fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number))
-  } catch {
-    return []
-  }
 }
 
 /** Zombie children of `pid` (state Z). */

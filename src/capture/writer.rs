@@ -20,7 +20,7 @@ use std::thread::JoinHandle;
 
 // Small buffers on purpose: inline mode runs while V8 holds the whole snapshot
 // graph in memory, so every megabyte here adds to the process's peak RSS.
-const CHUNK_BYTES: usize = 256 << 10;
+const CHUNK_BYTES: usize = 1 << 20;
 /// Chunks in flight between the reader and the compressor: the memory bound.
 const CHANNEL_CHUNKS: usize = 4;
 const SNAPSHOT_HEAD: &[u8] = b"{\"snapshot\":";
@@ -304,7 +304,11 @@ impl SizeCappedFile {
         } else {
             u64::MAX
         };
-        SizeCappedFile { file, written: 0, cap }
+        SizeCappedFile {
+            file,
+            written: 0,
+            cap,
+        }
     }
 }
 
@@ -454,7 +458,11 @@ mod tests {
         let dir = temp_dir("cap");
         fs::create_dir_all(&dir).unwrap();
         let file = File::create(dir.join("f")).unwrap();
-        let mut capped = SizeCappedFile { file, written: 0, cap: 10 };
+        let mut capped = SizeCappedFile {
+            file,
+            written: 0,
+            cap: 10,
+        };
         assert_eq!(capped.write(b"0123456789abc").unwrap(), 10);
         let err = capped.write(b"x").unwrap_err();
         assert_eq!(CaptureError::from_io("w", &err).kind, ErrorKind::DiskFull);
