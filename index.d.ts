@@ -103,3 +103,54 @@ export function forkProven(): boolean
 
 /** The directory used when `dir` is not given. */
 export function defaultDir(): string
+
+/** Registers an async hook run after each published snapshot (e.g. an upload); returns an unsubscribe function. A failing hook emits ERR_LEAKWATCH_SINK_FAILED and the local file stays. */
+export function onSnapshot(fn: (info: SnapshotInfo) => unknown): () => void
+
+/** Resolves once every snapshot hook started so far has finished. */
+export function flushSinks(): Promise<void>
+
+/** leakwatch's metrics in the Prometheus text format 0.0.4. */
+export function metrics(): string
+
+/** Adds leakwatch's metrics to a prom-client Registry (prom-client is an optional peer dependency). */
+export function registerPrometheus<R extends { registerMetric(metric: unknown): void }>(register: R): R
+
+export interface SnapshotRecord {
+  at: string
+  result: 'success' | 'error'
+  mode: 'fork' | 'inline'
+  path?: string
+  bytes?: number
+  rawBytes?: number
+  durationMs?: number
+  loopBlockedMs?: number
+  code?: string
+  message?: string
+}
+
+export interface Status {
+  pid: number
+  /** The latest watchdog reading, or null without a watchdog. */
+  watchdog: Record<string, unknown> | null
+  /** The current 'leak' event while a leak is reported, else null. */
+  leak: Record<string, unknown> | null
+  /** The 20 most recent snapshots, newest first. */
+  snapshots: SnapshotRecord[]
+}
+
+/** What GET /status serves. */
+export function status(): Status
+
+export interface ExpressRouterOptions {
+  /** Required bearer token, at least 16 characters. */
+  token: string
+  /** Options for snapshots taken through POST /snapshot. */
+  snapshot?: SnapshotOptions
+}
+
+/** A connect-style router: GET /status, POST /snapshot[?download=1][&label=x], GET /metrics; all behind `Authorization: Bearer <token>`. */
+export function express(opts: ExpressRouterOptions): (req: any, res: any, next?: (err?: unknown) => void) => void
+
+/** True while a snapshot is in flight. */
+export function isBusy(): boolean

@@ -1,18 +1,24 @@
 'use strict'
 
-const { EventEmitter } = require('events')
-const { snapshot, forkProven } = require('./lib/capture')
+const { snapshot, forkProven, isBusy } = require('./lib/capture')
 const { onSignal } = require('./lib/signals')
+const { events } = require('./lib/events')
+const { onSnapshot, flushSinks } = require('./lib/sinks')
+const metrics = require('./lib/metrics')
 const { LeakwatchError } = require('./lib/errors')
 const { defaultDir } = require('./lib/options')
-
-/** Emits 'snapshot' and 'error' for signal-triggered snapshots. */
-const events = new EventEmitter()
 
 module.exports = {
   events,
   snapshot,
-  onSignal: (signal, opts) => onSignal(events, signal, opts),
+  onSignal,
+  onSnapshot,
+  flushSinks,
+  metrics: metrics.prometheusText,
+  registerPrometheus: metrics.registerPrometheus,
+  status: metrics.status,
+  express: (opts) => require('./lib/express').router(opts),
+  isBusy,
   forkProven,
   defaultDir,
   LeakwatchError,

@@ -6,6 +6,8 @@ const { performance } = require('perf_hooks')
 const native = require('./native')
 const { LeakwatchError, fromNative } = require('./errors')
 const { captureOptions } = require('./options')
+const metrics = require('./metrics')
+const { runSinks } = require('./sinks')
 
 // Fork mode is the default only where `npm run stress:fork` delivered every
 // snapshot under allocation load (bench/results/stress-fork.json).
@@ -139,8 +141,14 @@ async function takeValidated(o) {
   inFlight = true
   const t0 = performance.now()
   try {
-    const info = await captureWithRetries(o)
-    return {
+    let info
+    try {
+      info = await captureWithRetries(o)
+    } catch (err) {
+      metrics.recordSnapshot('error', o.mode === 'auto' ? resolveModeSafe() : o.mode, 0, err)
+      throw err
+    }
+    const result = {
       path: info.path,
       bytes: info.bytes,
       rawBytes: info.rawBytes,
@@ -152,9 +160,16 @@ async function takeValidated(o) {
       ...(o.label ? { label: o.label } : {}),
       deleted: info.deleted,
     }
+    metrics.recordSnapshot('success', result.mode, result.durationMs / 1000, result)
+    runSinks(result)
+    return result
   } finally {
     inFlight = false
   }
+}
+
+function resolveModeSafe() {
+  return forkProven() ? 'fork' : 'inline'
 }
 
 function isBusy() {

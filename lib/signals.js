@@ -2,6 +2,7 @@
 
 const { captureOptions, signalName } = require('./options')
 const { takeValidated, isBusy } = require('./capture')
+const { events, emitError } = require('./events')
 
 /**
  * Takes a snapshot on each `signal`. Signals that arrive while a snapshot is
@@ -9,7 +10,7 @@ const { takeValidated, isBusy } = require('./capture')
  * never queues unbounded work. Our listener sits beside the user's own
  * `process.on(signal)` listeners; `close()` removes only ours.
  */
-function onSignal(events, signal = 'SIGUSR2', opts) {
+function onSignal(signal = 'SIGUSR2', opts) {
   const sig = signalName(signal)
   const o = captureOptions(opts)
   let closed = false
@@ -22,7 +23,7 @@ function onSignal(events, signal = 'SIGUSR2', opts) {
       const info = await takeValidated(o)
       events.emit('snapshot', { ...info, signal: sig, coalesced })
     } catch (err) {
-      emitError(events, err)
+      emitError(err)
     } finally {
       running = false
       if (pending > 0 && !closed) {
@@ -53,11 +54,4 @@ function onSignal(events, signal = 'SIGUSR2', opts) {
   }
 }
 
-// An 'error' event without a listener throws, which would crash the host
-// process; a warning is the safe fallback.
-function emitError(events, err) {
-  if (events.listenerCount('error') > 0) events.emit('error', err)
-  else process.emitWarning(`${err.code || 'ERR_LEAKWATCH_INTERNAL'}: ${err.message}`, { code: err.code || 'ERR_LEAKWATCH_INTERNAL' })
-}
-
-module.exports = { onSignal, emitError }
+module.exports = { onSignal }
