@@ -1,0 +1,504 @@
+//! The heap graph in compact columns: one `Vec` per field, `u32` ordinals,
+//! `u8` types and CSR edge slices, so a snapshot of millions of nodes costs a
+//! few dozen bytes per node and no allocation per node.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use super::error::HeapError;
+
+/// All strings of a snapshot in one buffer; `ends[i]` is where string `i` ends.
+#[derive(Debug, Default)]
+pub struct StringTable {
+    data: String,
+    ends: Vec<u32>,
+}
+
+impl StringTable {
+    /// Appends a string, replacing invalid UTF-8, within `max_total` bytes overall.
+    pub fn push(&mut self, bytes: &[u8], max_total: usize) -> Result<(), HeapError> {
+        let s = String::from_utf8_lossy(bytes);
+        let limit = max_total.min(u32::MAX as usize);
+        if self.data.len() + s.len() > limit {
+            return Err(HeapError::too_large(format!(
+                "strings exceed {limit} bytes in total"
+            )));
+        }
+        self.data.push_str(&s);
+        self.ends.push(self.data.len() as u32);
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// String `i`, or "" when out of range (indices are validated at load).
+    pub fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = match i.checked_sub(1) {
+            Some(prev) => self.ends.get(prev).copied().unwrap_or(0) as usize,
+            None => 0,
+        };
+        let end = self.ends.get(i).copied().unwrap_or(0) as usize;
+        self.data.get(start..end).unwrap_or("")
+    }
+}
+
+/// Where a closure was defined, from the snapshot's `locations` array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceLocation {
+    pub script_id: u32,
+    /// Zero-based, as V8 writes it.
+    pub line: u32,
+    /// Zero-based, as V8 writes it.
+    pub column: u32,
+}
+
+/// Type indices resolved by name from `snapshot.meta`, since their order is
+/// not fixed by the format. `None` when a V8 version lacks the type.
+#[derive(Debug, Clone, Default)]
+pub struct TypeIds {
+    pub node_hidden: Option<u8>,
+    pub node_object: Option<u8>,
+    pub node_native: Option<u8>,
+    pub node_closure: Option<u8>,
+    pub node_code: Option<u8>,
+    pub node_synthetic: Option<u8>,
+    pub edge_weak: Option<u8>,
+    pub edge_shortcut: Option<u8>,
+    pub edge_element: Option<u8>,
+    pub edge_hidden: Option<u8>,
+    pub edge_internal: Option<u8>,
+}
+
+impl TypeIds {
+    pub fn resolve(node_types: &[String], edge_types: &[String]) -> Self {
+        let find = |list: &[String], name: &str| {
+            list.iter()
+                .position(|t| t == name)
+                .and_then(|i| u8::try_from(i).ok())
+        };
+        TypeIds {
+            node_hidden: find(node_types, "hidden"),
+            node_object: find(node_types, "object"),
+            node_native: find(node_types, "native"),
+            node_closure: find(node_types, "closure"),
+            node_code: find(node_types, "code"),
+            node_synthetic: find(node_types, "synthetic"),
+            edge_weak: find(edge_types, "weak"),
+            edge_shortcut: find(edge_types, "shortcut"),
+            edge_element: find(edge_types, "element"),
+            edge_hidden: find(edge_types, "hidden"),
+            edge_internal: find(edge_types, "internal"),
+        }
+    }
+}
+
+/// The parsed snapshot. Node 0 is the root. Edges of node `n` are
+/// `first_edge[n]..first_edge[n + 1]`; `edge_to` holds node ordinals.
+#[derive(Debug, Default)]
+pub struct HeapGraph {
+    pub node_types: Vec<String>,
+    pub edge_types: Vec<String>,
+    pub types: TypeIds,
+    pub node_type: Vec<u8>,
+    pub node_name: Vec<u32>,
+    pub node_id: Vec<u32>,
+    /// Saturated at `u32::MAX`: single objects above 4 GiB do not occur in V8.
+    pub node_self_size: Vec<u32>,
+    pub first_edge: Vec<u32>,
+    pub edge_type: Vec<u8>,
+    pub edge_name: Vec<u32>,
+    pub edge_to: Vec<u32>,
+    pub strings: StringTable,
+    /// Sorted by node ordinal.
+    pub locations: Vec<(u32, SourceLocation)>,
+}
+
+impl HeapGraph {
+    pub fn node_count(&self) -> usize {
+        self.node_type.len()
+    }
+
+    pub fn edge_count(&self) -> usize {
+        self.edge_to.len()
+    }
+
+    pub fn edges(&self, node: u32) -> Range<usize> {
+        let n = node as usize;
+        let start = self.first_edge.get(n).copied().unwrap_or(0) as usize;
+        let end = self.first_edge.get(n + 1).copied().unwrap_or(0) as usize;
+        start..end.max(start)
+    }
+
+    pub fn edge_target(&self, edge: usize) -> u32 {
+        self.edge_to.get(edge).copied().unwrap_or(0)
+    }
+
+    pub fn edge_kind(&self, edge: usize) -> u8 {
+        self.edge_type.get(edge).copied().unwrap_or(u8::MAX)
+    }
+
+    /// The node whose edge slice contains `edge`.
+    pub fn edge_source(&self, edge: usize) -> u32 {
+        let e = edge as u32;
+        let after = self.first_edge.partition_point(|&start| start <= e);
+        after.saturating_sub(1) as u32
+    }
+
+    pub fn is_weak(&self, edge: usize) -> bool {
+        Some(self.edge_kind(edge)) == self.types.edge_weak
+    }
+
+    pub fn is_shortcut(&self, edge: usize) -> bool {
+        Some(self.edge_kind(edge)) == self.types.edge_shortcut
+    }
+
+    /// Whether the edge's `name_or_index` is a number rather than a string index.
+    pub fn edge_has_index(&self, edge: usize) -> bool {
+        let t = Some(self.edge_kind(edge));
+        t == self.types.edge_element || t == self.types.edge_hidden
+    }
+
+    pub fn kind(&self, node: u32) -> u8 {
+        self.node_type
+            .get(node as usize)
+            .copied()
+            .unwrap_or(u8::MAX)
+    }
+
+    pub fn type_name(&self, node: u32) -> &str {
+        self.node_types
+            .get(self.kind(node) as usize)
+            .map(String::as_str)
+            .unwrap_or("unknown")
+    }
+
+    pub fn name(&self, node: u32) -> &str {
+        self.strings.get(
+            self.node_name
+                .get(node as usize)
+                .copied()
+                .unwrap_or(u32::MAX),
+        )
+    }
+
+    pub fn id(&self, node: u32) -> u32 {
+        self.node_id.get(node as usize).copied().unwrap_or(0)
+    }
+
+    pub fn self_size(&self, node: u32) -> u64 {
+        u64::from(self.node_self_size.get(node as usize).copied().unwrap_or(0))
+    }
+
+    pub fn is_closure(&self, node: u32) -> bool {
+        Some(self.kind(node)) == self.types.node_closure
+    }
+
+    /// The edge's name: a property or variable name, or its index as text.
+    pub fn edge_name_text(&self, edge: usize) -> Cow<'_, str> {
+        let raw = self.edge_name.get(edge).copied().unwrap_or(0);
+        if self.edge_has_index(edge) {
+            Cow::Owned(raw.to_string())
+        } else {
+            Cow::Borrowed(self.strings.get(raw))
+        }
+    }
+
+    /// The class DevTools shows in its Summary view: the constructor name for
+    /// objects, the function name for closures, `(type)` for engine internals.
+    pub fn class_name(&self, node: u32) -> Cow<'_, str> {
+        let t = Some(self.kind(node));
+        if t == self.types.node_object || t == self.types.node_native {
+            return Cow::Borrowed(self.name(node));
+        }
+        if t == self.types.node_closure {
+            let name = self.name(node);
+            return if name.is_empty() {
+                Cow::Borrowed("(anonymous function)")
+            } else {
+                Cow::Borrowed(name)
+            };
+        }
+        if t == self.types.node_hidden {
+            return Cow::Borrowed("(system)");
+        }
+        if t == self.types.node_code {
+            return Cow::Borrowed("(compiled code)");
+        }
+        Cow::Owned(format!("({})", self.type_name(node)))
+    }
+
+    pub fn location(&self, node: u32) -> Option<SourceLocation> {
+        let i = self
+            .locations
+            .binary_search_by_key(&node, |(n, _)| *n)
+            .ok()?;
+        self.locations.get(i).map(|(_, loc)| *loc)
+    }
+
+    /// Sum of all self sizes.
+    pub fn total_size(&self) -> u64 {
+        self.node_self_size.iter().map(|&s| u64::from(s)).sum()
+    }
+
+    /// Checks every cross-reference once, so later passes can trust indices.
+    pub fn validate(&self) -> Result<(), HeapError> {
+        let n = self.node_count();
+        if n == 0 {
+            return Err(HeapError::invalid("snapshot has no nodes (no root)"));
+        }
+        if self.first_edge.len() != n + 1
+            || self.first_edge.last().copied().unwrap_or(0) as usize != self.edge_count()
+        {
+            return Err(HeapError::invalid(format!(
+                "sum of node edge_count ({}) differs from the number of edges ({})",
+                self.first_edge.last().copied().unwrap_or(0),
+                self.edge_count()
+            )));
+        }
+        if self.node_name.len() != n || self.node_id.len() != n || self.node_self_size.len() != n {
+            return Err(HeapError::invalid("node columns have different lengths"));
+        }
+        if self.edge_type.len() != self.edge_count() || self.edge_name.len() != self.edge_count() {
+            return Err(HeapError::invalid("edge columns have different lengths"));
+        }
+        let strings = self.strings.len();
+        if let Some((i, name)) = self
+            .node_name
+            .iter()
+            .enumerate()
+            .find(|(_, &s)| s as usize >= strings)
+        {
+            return Err(HeapError::invalid(format!(
+                "node {i} names string {name} but there are {strings} strings"
+            )));
+        }
+        for e in 0..self.edge_count() {
+            let to = self.edge_target(e) as usize;
+            if to >= n {
+                return Err(HeapError::invalid(format!(
+                    "edge {e} points to node {to} but there are {n} nodes"
+                )));
+            }
+            if usize::from(self.edge_kind(e)) >= self.edge_types.len() {
+                return Err(HeapError::invalid(format!("edge {e} has an unknown type")));
+            }
+            if !self.edge_has_index(e)
+                && self.edge_name.get(e).copied().unwrap_or(0) as usize >= strings
+            {
+                return Err(HeapError::invalid(format!(
+                    "edge {e} names a string out of range"
+                )));
+            }
+        }
+        if let Some((node, _)) = self.locations.iter().find(|(node, _)| *node as usize >= n) {
+            return Err(HeapError::invalid(format!(
+                "location refers to node {node} but there are {n} nodes"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Reverse adjacency in CSR form: the sources of the kept edges into each node.
+#[derive(Debug, Default)]
+pub struct Retainers {
+    first: Vec<u32>,
+    sources: Vec<u32>,
+}
+
+impl Retainers {
+    /// Builds the retainer lists of the edges for which `keep(source, edge)` holds.
+    pub fn build(graph: &HeapGraph, keep: impl Fn(u32, usize) -> bool) -> Self {
+        let n = graph.node_count();
+        let mut first = vec![0u32; n + 1];
+        for node in 0..n as u32 {
+            for e in graph.edges(node) {
+                if keep(node, e) {
+                    if let Some(slot) = first.get_mut(graph.edge_target(e) as usize + 1) {
+                        *slot += 1;
+                    }
+                }
+            }
+        }
+        for i in 1..first.len() {
+            let prev = first.get(i - 1).copied().unwrap_or(0);
+            if let Some(slot) = first.get_mut(i) {
+                *slot += prev;
+            }
+        }
+        let total = first.last().copied().unwrap_or(0) as usize;
+        let mut sources = vec![0u32; total];
+        // Fill cursor reuses a copy of the offsets; freed when this returns.
+        let mut cursor: Vec<u32> = first.clone();
+        for node in 0..n as u32 {
+            for e in graph.edges(node) {
+                if keep(node, e) {
+                    if let Some(c) = cursor.get_mut(graph.edge_target(e) as usize) {
+                        if let Some(slot) = sources.get_mut(*c as usize) {
+                            *slot = node;
+                        }
+                        *c += 1;
+                    }
+                }
+            }
+        }
+        Retainers { first, sources }
+    }
+
+    pub fn of(&self, node: u32) -> &[u32] {
+        let n = node as usize;
+        let start = self.first.get(n).copied().unwrap_or(0) as usize;
+        let end = self.first.get(n + 1).copied().unwrap_or(0) as usize;
+        self.sources.get(start..end).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Builds a graph from `(type, name)` nodes and `(from, type, name, to)`
+    /// edges, with V8's default type lists. Edges may come in any order.
+    pub(crate) fn build(nodes: &[(&str, &str)], edges: &[(u32, &str, &str, u32)]) -> HeapGraph {
+        let node_types: Vec<String> = [
+            "hidden",
+            "array",
+            "string",
+            "object",
+            "code",
+            "closure",
+            "regexp",
+            "number",
+            "native",
+            "synthetic",
+            "concatenated string",
+            "sliced string",
+            "symbol",
+            "bigint",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let edge_types: Vec<String> = [
+            "context", "element", "property", "internal", "hidden", "shortcut", "weak",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut g = HeapGraph {
+            types: TypeIds::resolve(&node_types, &edge_types),
+            node_types,
+            edge_types,
+            ..HeapGraph::default()
+        };
+        let intern = |g: &mut HeapGraph, s: &str| -> u32 {
+            (0..g.strings.len() as u32)
+                .find(|&i| g.strings.get(i) == s)
+                .unwrap_or_else(|| {
+                    g.strings.push(s.as_bytes(), usize::MAX).unwrap();
+                    g.strings.len() as u32 - 1
+                })
+        };
+        for (i, (t, name)) in nodes.iter().enumerate() {
+            let t = g.node_types.iter().position(|x| x == t).unwrap() as u8;
+            let name = intern(&mut g, name);
+            g.node_type.push(t);
+            g.node_name.push(name);
+            g.node_id.push(i as u32 * 2 + 1);
+            g.node_self_size.push(10);
+        }
+        let mut sorted: Vec<_> = edges.to_vec();
+        sorted.sort_by_key(|e| e.0);
+        g.first_edge = vec![0; nodes.len() + 1];
+        for (from, t, name, to) in sorted {
+            g.first_edge[from as usize + 1] += 1;
+            let t = g.edge_types.iter().position(|x| x == t).unwrap() as u8;
+            g.edge_type.push(t);
+            let name = if t == 1 || t == 4 {
+                name.parse().unwrap()
+            } else {
+                intern(&mut g, name)
+            };
+            g.edge_name.push(name);
+            g.edge_to.push(to);
+        }
+        for i in 1..g.first_edge.len() {
+            g.first_edge[i] += g.first_edge[i - 1];
+        }
+        g.validate().unwrap();
+        g
+    }
+
+    #[test]
+    fn class_names_follow_devtools() {
+        let g = build(
+            &[
+                ("synthetic", ""),
+                ("object", "Session"),
+                ("closure", "onData"),
+                ("array", ""),
+                ("hidden", "system / Map"),
+                ("code", "x"),
+                ("concatenated string", "ab"),
+            ],
+            &[],
+        );
+        let names: Vec<_> = (0..7).map(|n| g.class_name(n).into_owned()).collect();
+        assert_eq!(
+            names,
+            [
+                "(synthetic)",
+                "Session",
+                "onData",
+                "(array)",
+                "(system)",
+                "(compiled code)",
+                "(concatenated string)"
+            ]
+        );
+    }
+
+    #[test]
+    fn retainers_and_edge_sources() {
+        let g = build(
+            &[("synthetic", ""), ("object", "A"), ("object", "B")],
+            &[
+                (0, "element", "1", 1),
+                (0, "element", "2", 2),
+                (1, "weak", "w", 2),
+                (1, "property", "b", 2),
+            ],
+        );
+        let all = Retainers::build(&g, |_, _| true);
+        assert_eq!(all.of(2), &[0, 1, 1]);
+        let strong = Retainers::build(&g, |_, e| !g.is_weak(e));
+        assert_eq!(strong.of(2), &[0, 1]);
+        assert_eq!(g.edge_source(0), 0);
+        assert_eq!(g.edge_source(3), 1);
+        assert_eq!(g.edge_name_text(3), "b");
+        assert_eq!(g.edge_name_text(1), "2");
+    }
+
+    #[test]
+    fn validation_rejects_dangling_edges() {
+        let mut g = build(
+            &[("synthetic", ""), ("object", "A")],
+            &[(0, "element", "1", 1)],
+        );
+        g.edge_to[0] = 5;
+        assert_eq!(
+            g.validate().unwrap_err().kind,
+            super::super::HeapErrorKind::Invalid
+        );
+    }
+}
