@@ -3,6 +3,8 @@
 //! diffs and a ranked leak report. Pure Rust: no napi types, so `cargo test`
 //! covers all of it.
 
+pub mod distances;
+pub mod dominators;
 pub mod error;
 pub mod graph;
 mod lexer;
