@@ -296,6 +296,7 @@ mod tests {
         assert_eq!(kids, vec![1, 4, 5]);
     }
 
+    #[allow(clippy::needless_range_loop)]
     /// Cooper-Harvey-Kennedy style set dataflow: Dom(n) = {n} ∪ ⋂ Dom(preds).
     fn naive_idom(n: usize, edges: &[(u32, u32)]) -> Vec<Option<u32>> {
         let mut reach = vec![false; n];
@@ -384,8 +385,8 @@ mod tests {
             let g = graph_of(n, &typed);
             let d = DominatorTree::compute(&g);
             let expected = naive_idom(n, &edges);
-            for v in 1..n {
-                let want = expected[v].unwrap_or(0);
+            for (v, want) in expected.iter().enumerate().skip(1) {
+                let want = want.unwrap_or(0);
                 assert_eq!(d.idom[v], want, "round {round}, node {v}, edges {typed:?}");
             }
             // The root retains everything.
