@@ -4,6 +4,8 @@
 //! covers all of it.
 
 pub mod aggregate;
+pub mod analysis;
+pub mod diff;
 pub mod distances;
 pub mod dominators;
 pub mod error;
@@ -11,7 +13,115 @@ pub mod graph;
 mod lexer;
 pub mod parser;
 pub mod paths;
+pub mod report;
 
+use std::path::PathBuf;
+
+pub use analysis::SnapshotAnalysis;
+pub use diff::DiffOptions;
 pub use error::{HeapError, HeapErrorKind};
 pub use graph::{HeapGraph, SourceLocation};
 pub use parser::{parse_file, parse_reader, ParseLimits};
+pub use report::{to_text, Report, SnapshotSummary, Suspect, Summary};
+
+/// Options of [`analyze_files`].
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    pub limits: ParseLimits,
+    pub diff: DiffOptions,
+    /// How many classes the summary lists.
+    pub top_classes: usize,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            limits: ParseLimits::default(),
+            diff: DiffOptions::default(),
+            top_classes: 15,
+        }
+    }
+}
+
+fn summarize(path: &std::path::Path, a: &SnapshotAnalysis) -> SnapshotSummary {
+    SnapshotSummary {
+        file: path.display().to_string(),
+        node_count: a.graph.node_count() as u64,
+        edge_count: a.graph.edge_count() as u64,
+        total_size: a.graph.total_size(),
+    }
+}
+
+/// Analyses one snapshot (largest classes), or two or three snapshots of the
+/// same program, oldest first (leak suspects). Snapshots are loaded one at a
+/// time; of the earlier ones only their group statistics and ids are kept.
+pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report, HeapError> {
+    if paths.is_empty() || paths.len() > 3 {
+        return Err(HeapError::new(
+            HeapErrorKind::InvalidOption,
+            format!("expected 1 to 3 snapshot files, got {}", paths.len()),
+        ));
+    }
+    let mut snapshots = Vec::new();
+    let mut earlier_groups = Vec::new();
+    let mut earlier_ids: Vec<Vec<u32>> = Vec::new();
+    let mut ids_consistent = true;
+    let mut previous: Option<SnapshotAnalysis> = None;
+    for (i, path) in paths.iter().enumerate() {
+        let analysis = SnapshotAnalysis::new(parse_file(path, &opts.limits)?);
+        snapshots.push(summarize(path, &analysis));
+        if let Some(prev) = previous.take() {
+            ids_consistent &= diff::ids_consistent(&prev, &analysis);
+        }
+        if i + 1 == paths.len() {
+            previous = Some(analysis);
+            break;
+        }
+        earlier_groups.push(analysis.group_stats());
+        earlier_ids.push(analysis.sorted_ids());
+        previous = Some(analysis);
+    }
+    let Some(last) = previous else {
+        return Err(HeapError::invalid("no snapshot analysed"));
+    };
+    let mut top_classes = last.class_stats();
+    top_classes.truncate(opts.top_classes);
+    let mut summary = Summary {
+        mode: "single".into(),
+        snapshots,
+        top_classes,
+        survivors: Vec::new(),
+        below_threshold: 0,
+    };
+    if paths.len() == 1 {
+        return Ok(Report {
+            suspects: Vec::new(),
+            summary,
+        });
+    }
+    let survivor_flags = match (paths.len(), earlier_ids.as_slice()) {
+        (3, [first, second]) if ids_consistent => Some(diff::survivors(first, second, &last)),
+        _ => None,
+    };
+    drop(earlier_ids);
+    if let Some(flags) = &survivor_flags {
+        summary.mode = "three-snapshot".into();
+        summary.survivors = diff::survivors_by_class(&last, flags);
+        summary.survivors.truncate(opts.top_classes);
+    } else {
+        summary.mode = "growth".into();
+    }
+    let last_groups = last.group_stats();
+    let (suspects, below) = diff::growth_suspects(
+        &earlier_groups,
+        &last,
+        &last_groups,
+        survivor_flags.as_deref(),
+        &opts.diff,
+    );
+    summary.below_threshold = below;
+    Ok(Report { suspects, summary })
+}
+
+#[cfg(test)]
+mod e2e_tests;
