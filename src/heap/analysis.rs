@@ -33,8 +33,10 @@ pub struct GroupStat {
 
 impl SnapshotAnalysis {
     pub fn new(graph: HeapGraph) -> Self {
-        let distances = Distances::compute(&graph);
+        // Dominators first: their temporary arrays are the peak of memory
+        // use, and nothing else is alive yet besides the graph.
         let dominators = DominatorTree::compute(&graph);
+        let distances = Distances::compute(&graph);
         let classes = ClassIndex::build(&graph);
         let signatures = paths::path_signatures(&graph, &distances, &classes);
         SnapshotAnalysis {

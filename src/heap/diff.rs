@@ -7,7 +7,7 @@
 //! groups whose retained size grows at every step are suspects. This works
 //! without consistent ids, e.g. across snapshots of forked children.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::aggregate::{self, ClassStat};
 use super::analysis::{GroupStat, SnapshotAnalysis};
@@ -163,10 +163,31 @@ pub fn growth_suspects(
             }
         }
     }
+    // A container's backing store (`[elements]`, `[properties]`, `[table]`)
+    // hangs off the container by an internal edge and is not on the paths of
+    // the objects it holds; it is explained when its owner is on such a path.
+    let growing_path_sigs: HashSet<u64> = cands
+        .iter()
+        .filter(|c| c.count_grows)
+        .flat_map(|c| paths::path_nodes(&last.graph, &last.distances, c.sample))
+        .map(|v| last.signature(v))
+        .collect();
+    for c in cands.iter_mut().filter(|c| !c.count_grows) {
+        if let Some(e) = last.distances.parent_edge(c.sample) {
+            let t = Some(last.graph.edge_kind(e));
+            let store = t == last.graph.types.edge_internal || t == last.graph.types.edge_hidden;
+            let owner = last.signature(last.graph.edge_source(e));
+            if store && growing_path_sigs.contains(&owner) {
+                c.explained = true;
+            }
+        }
+    }
     let mut survivors_per_sig: HashMap<u64, u64> = HashMap::new();
     if let Some(flags) = survivor {
         for (v, _) in flags.iter().enumerate().filter(|(_, &f)| f) {
-            *survivors_per_sig.entry(last.signature(v as u32)).or_default() += 1;
+            *survivors_per_sig
+                .entry(last.signature(v as u32))
+                .or_default() += 1;
         }
     }
     let mut suspects: Vec<Suspect> = cands
@@ -186,10 +207,7 @@ pub fn growth_suspects(
             }
             let retained_delta = delta(&c.retained);
             Some(Suspect {
-                constructor: last
-                    .classes
-                    .name(last.classes.class(c.sample))
-                    .to_owned(),
+                constructor: last.classes.name(last.classes.class(c.sample)).to_owned(),
                 count_delta: delta(&c.counts),
                 retained_size_delta: retained_delta,
                 shallow_size_delta: delta(&c.shallow),
@@ -258,19 +276,35 @@ mod tests {
             max_suspects: 10,
         };
         let groups = c.group_stats();
-        let (s, _) = growth_suspects(&[a.group_stats(), b.group_stats()], &c, &groups, None, &opts);
+        let (s, _) = growth_suspects(
+            &[a.group_stats(), b.group_stats()],
+            &c,
+            &groups,
+            None,
+            &opts,
+        );
         assert_eq!(s.len(), 1, "{s:#?}");
         assert_eq!(s[0].constructor, "Object");
         assert_eq!(s[0].counts, vec![10, 20, 30]);
         assert_eq!(s[0].count_delta, 20);
         assert_eq!(s[0].retained_size_delta, 400);
-        assert!(s[0].path.starts_with("Array > [") && s[0].path.ends_with("] > Object{ua}"), "{}", s[0].path);
+        assert!(
+            s[0].path.starts_with("Array > [") && s[0].path.ends_with("] > Object{ua}"),
+            "{}",
+            s[0].path
+        );
         // Below the threshold, nothing is reported.
         let strict = DiffOptions {
             min_retained_delta: 1000,
             max_suspects: 10,
         };
-        let (s, below) = growth_suspects(&[a.group_stats(), b.group_stats()], &c, &groups, None, &strict);
+        let (s, below) = growth_suspects(
+            &[a.group_stats(), b.group_stats()],
+            &c,
+            &groups,
+            None,
+            &strict,
+        );
         assert!(s.is_empty());
         assert!(below > 0);
         // No growth, no suspect.
@@ -284,7 +318,12 @@ mod tests {
         let b = SnapshotAnalysis::new(snapshot(2, 0));
         let c = SnapshotAnalysis::new(snapshot(3, 0));
         let flags = survivors(&a.sorted_ids(), &b.sorted_ids(), &c);
-        let alive: Vec<usize> = flags.iter().enumerate().filter(|(_, &f)| f).map(|(i, _)| i).collect();
+        let alive: Vec<usize> = flags
+            .iter()
+            .enumerate()
+            .filter(|(_, &f)| f)
+            .map(|(i, _)| i)
+            .collect();
         assert_eq!(alive, vec![4, 5]);
         let by_class = survivors_by_class(&c, &flags);
         assert_eq!(by_class.len(), 2);

@@ -22,36 +22,45 @@ pub struct Distances {
 }
 
 impl Distances {
-    /// Runs the BFS. Weak edges are skipped because they do not retain.
+    /// Runs the BFS. Weak edges are skipped because they do not retain. Like
+    /// DevTools, the user roots (the root's non-synthetic children, i.e. the
+    /// global objects) are explored before the engine's synthetic roots, so
+    /// paths go through `global` or a closure rather than a handle scope
+    /// whenever such a path exists.
     pub fn compute(graph: &HeapGraph) -> Self {
         let n = graph.node_count();
         let mut distance = vec![UNREACHABLE; n];
         let mut parent_edge = vec![NO_EDGE; n];
         let mut order = Vec::with_capacity(n);
         let mut queue = VecDeque::new();
+        if n == 0 {
+            return Distances::default();
+        }
         if let Some(d) = distance.first_mut() {
             *d = 0;
-            queue.push_back(0u32);
         }
-        while let Some(node) = queue.pop_front() {
-            order.push(node);
-            let next = distance
-                .get(node as usize)
-                .copied()
-                .unwrap_or(UNREACHABLE)
-                .saturating_add(1);
-            for e in graph.edges(node) {
-                if graph.is_weak(e) {
+        order.push(0);
+        let synthetic = graph.types.node_synthetic;
+        for user_roots_first in [true, false] {
+            for e in graph.edges(0) {
+                let to = graph.edge_target(e);
+                let is_user_root = Some(graph.kind(to)) != synthetic;
+                if graph.is_weak(e) || is_user_root != user_roots_first {
                     continue;
                 }
-                let to = graph.edge_target(e);
-                if let Some(d) = distance.get_mut(to as usize) {
-                    if *d == UNREACHABLE {
-                        *d = next;
-                        if let Some(p) = parent_edge.get_mut(to as usize) {
-                            *p = e as u32;
-                        }
-                        queue.push_back(to);
+                Self::visit(&mut distance, &mut parent_edge, &mut queue, to, e, 1);
+            }
+            while let Some(node) = queue.pop_front() {
+                order.push(node);
+                let next = distance
+                    .get(node as usize)
+                    .copied()
+                    .unwrap_or(UNREACHABLE)
+                    .saturating_add(1);
+                for e in graph.edges(node) {
+                    if !graph.is_weak(e) {
+                        let to = graph.edge_target(e);
+                        Self::visit(&mut distance, &mut parent_edge, &mut queue, to, e, next);
                     }
                 }
             }
@@ -60,6 +69,25 @@ impl Distances {
             distance,
             parent_edge,
             order,
+        }
+    }
+
+    fn visit(
+        distance: &mut [u32],
+        parent_edge: &mut [u32],
+        queue: &mut VecDeque<u32>,
+        to: u32,
+        edge: usize,
+        d: u32,
+    ) {
+        if let Some(slot) = distance.get_mut(to as usize) {
+            if *slot == UNREACHABLE {
+                *slot = d;
+                if let Some(p) = parent_edge.get_mut(to as usize) {
+                    *p = edge as u32;
+                }
+                queue.push_back(to);
+            }
         }
     }
 

@@ -1,0 +1,200 @@
+//! End-to-end checks on real snapshots: node writes three snapshots of one
+//! process with a planted leak (or none) and work in between, and the report
+//! must name the planted leak first, with its path, and nothing for controls.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::*;
+
+/// Runs `body` (which defines `async function work()`) in node, taking a
+/// snapshot after each of three rounds of work. Returns the snapshot paths, or
+/// `None` when node is not installed.
+fn snapshots(name: &str, body: &str) -> Option<(PathBuf, Vec<PathBuf>)> {
+    let node = ["/usr/bin/node", "/usr/local/bin/node"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())?;
+    let dir = std::env::temp_dir().join(format!("leakwatch-heap-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = format!(
+        "'use strict'\n{body}\n\
+         const v8 = require('v8')\n\
+         ;(async () => {{\n\
+           for (let n = 1; n <= 3; n++) {{\n\
+             await work()\n\
+             v8.writeHeapSnapshot(require('path').join(process.argv[2], 's' + n + '.heapsnapshot'))\n\
+           }}\n\
+         }})()\n"
+    );
+    let script_path = dir.join("script.js");
+    std::fs::write(&script_path, script).unwrap();
+    let out = Command::new(node)
+        .arg("--max-semi-space-size=1")
+        .arg(&script_path)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "node failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = (1..=3)
+        .map(|n| dir.join(format!("s{n}.heapsnapshot")))
+        .collect();
+    Some((dir, files))
+}
+
+fn analyze(files: &[PathBuf]) -> Report {
+    let report = analyze_files(files, &AnalyzeOptions::default()).unwrap();
+    eprintln!("{}", to_text(&report));
+    report
+}
+
+#[test]
+fn global_array_of_user_agent_objects() {
+    let Some((dir, files)) = snapshots(
+        "ua",
+        "global.headersArray = []\n\
+         async function work() {\n\
+           for (let i = 0; i < 10000; i++) headersArray.push({ userAgentUsed: 'Mozilla/5.0 (' + (i % 7) + ')' })\n\
+         }",
+    ) else {
+        return;
+    };
+    let report = analyze(&files);
+    assert_eq!(report.summary.mode, "three-snapshot");
+    let top = &report.suspects[0];
+    assert_eq!(top.constructor, "Object");
+    assert!(top.path.contains("headersArray"), "{}", top.path);
+    assert!(top.path.ends_with("Object{userAgentUsed}"), "{}", top.path);
+    assert!(top.count_delta >= 19_000, "{top:?}");
+    assert!(top.survivors.unwrap_or(0) >= 9_000, "{top:?}");
+    assert_eq!(report.suspects.len(), 1, "{:#?}", report.suspects);
+
+    // Two snapshots, one of them gzip-compressed, find the same leak.
+    let gz = dir.join("s1.heapsnapshot.gz");
+    let raw = std::fs::read(&files[0]).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &raw).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let two = analyze(&[gz, files[2].clone()]);
+    assert_eq!(two.summary.mode, "growth");
+    assert!(two.suspects[0].path.contains("headersArray"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn array_of_references_pushed_per_call() {
+    let Some((dir, files)) = snapshots(
+        "refs",
+        "const shared = { tag: 'same object every time' }\n\
+         global.holder = []\n\
+         async function work() {\n\
+           for (let call = 0; call < 4; call++) for (let i = 0; i < 10000; i++) holder.push(shared)\n\
+         }",
+    ) else {
+        return;
+    };
+    let report = analyze(&files);
+    let top = &report.suspects[0];
+    assert!(top.path.contains("holder"), "{top:?}");
+    assert!(top.retained_size_delta >= 300_000, "{top:?}");
+    assert_eq!(report.suspects.len(), 1, "{:#?}", report.suspects);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn listener_per_call_capturing_a_large_object() {
+    let Some((dir, files)) = snapshots(
+        "listener",
+        "const EventEmitter = require('events')\n\
+         const bus = new EventEmitter()\n\
+         bus.setMaxListeners(0)\n\
+         global.bus = bus\n\
+         function handle(i) {\n\
+           const big = new Array(4000).fill(i)\n\
+           bus.on('data', function onData() { return big.length })\n\
+         }\n\
+         async function work() { for (let i = 0; i < 20; i++) handle(i) }",
+    ) else {
+        return;
+    };
+    let report = analyze(&files);
+    let top = &report.suspects[0];
+    assert_eq!(top.constructor, "onData", "{top:?}");
+    assert!(top.path.contains("bus > _events > data"), "{}", top.path);
+    assert!(top.path.ends_with("onData"), "{}", top.path);
+    assert_eq!(top.count_delta, 40);
+    // Zero-based line 7 of the script (after the prologue) defines onData.
+    assert_eq!(top.location.map(|l| l.line), Some(7), "{top:?}");
+    assert_eq!(report.suspects.len(), 1, "{:#?}", report.suspects);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn closure_kept_alive_by_an_unrefd_interval() {
+    let Some((dir, files)) = snapshots(
+        "interval",
+        "const seen = []\n\
+         const timer = setInterval(function tick() {\n\
+           for (let i = 0; i < 300; i++) seen.push({ at: Date.now(), i })\n\
+         }, 1)\n\
+         timer.unref()\n\
+         async function work() { await new Promise((resolve) => setTimeout(resolve, 60)) }",
+    ) else {
+        return;
+    };
+    eprintln!("{}", dir.display());
+    let report = analyze(&files);
+    let top = &report.suspects[0];
+    assert_eq!(top.constructor, "Object");
+    assert!(top.path.contains("seen"), "{}", top.path);
+    assert!(
+        top.path
+            .contains("_onTimeout (tick) > [context] > seen > ["),
+        "{}",
+        top.path
+    );
+    assert!(top.path.ends_with("] > Object"), "{}", top.path);
+    assert_eq!(top.location.map(|l| l.line), Some(2), "{top:?}");
+    assert_eq!(report.suspects.len(), 1, "{:#?}", report.suspects);
+    if std::env::var("LEAKWATCH_KEEP").is_err() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn clean_control_reports_no_suspect() {
+    let Some((dir, files)) = snapshots(
+        "clean",
+        "const EventEmitter = require('events')\n\
+         const bus = new EventEmitter()\n\
+         global.bus = bus\n\
+         const cache = new Map()\n\
+         async function work() {\n\
+           for (let call = 0; call < 20; call++) {\n\
+             const tmp = []\n\
+             for (let i = 0; i < 5000; i++) tmp.push({ userAgentUsed: 'x' + i })\n\
+             const big = new Array(4000).fill(call)\n\
+             const onData = () => big.length + tmp.length\n\
+             bus.on('data', onData)\n\
+             bus.emit('data')\n\
+             bus.off('data', onData)\n\
+             cache.set('k' + (call % 5), tmp.length)\n\
+           }\n\
+           await new Promise((resolve) => setTimeout(resolve, 5))\n\
+         }",
+    ) else {
+        return;
+    };
+    let report = analyze(&files);
+    assert!(report.suspects.is_empty(), "{:#?}", report.suspects);
+    // A single snapshot reports classes, never suspects.
+    let single = analyze(&files[2..]);
+    assert_eq!(single.summary.mode, "single");
+    assert!(single.suspects.is_empty());
+    assert!(!single.summary.top_classes.is_empty());
+    let _ = std::fs::remove_dir_all(dir);
+}

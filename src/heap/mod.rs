@@ -22,7 +22,7 @@ pub use diff::DiffOptions;
 pub use error::{HeapError, HeapErrorKind};
 pub use graph::{HeapGraph, SourceLocation};
 pub use parser::{parse_file, parse_reader, ParseLimits};
-pub use report::{to_text, Report, SnapshotSummary, Suspect, Summary};
+pub use report::{to_text, Report, SnapshotSummary, Summary, Suspect};
 
 /// Options of [`analyze_files`].
 #[derive(Debug, Clone)]
@@ -123,5 +123,7 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
     Ok(Report { suspects, summary })
 }
 
+#[cfg(test)]
+mod bench_tests;
 #[cfg(test)]
 mod e2e_tests;

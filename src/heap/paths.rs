@@ -61,6 +61,11 @@ pub fn node_label(graph: &HeapGraph, node: u32) -> String {
         }
         props.push(clip(&name));
     }
+    if props.is_empty() {
+        // In-object fields holding numbers or small integers have no named
+        // edges; "Object{}" would wrongly suggest an empty object.
+        return "Object".into();
+    }
     if more {
         props.push("…".into());
     }
@@ -79,7 +84,16 @@ pub fn render_path(graph: &HeapGraph, distances: &Distances, node: u32) -> Optio
     let mut parts = Vec::with_capacity(edges.len() + 1);
     for (i, &e) in edges.iter().enumerate() {
         if i > 0 {
-            parts.push(edge_label(graph, e));
+            let mut label = edge_label(graph, e);
+            // Closures on the way are what people recognise in their code.
+            let to = graph.edge_target(e);
+            if graph.is_closure(to) && to != node {
+                let name = graph.name(to);
+                if !name.is_empty() && name != label {
+                    label = format!("{label} ({})", clip(name));
+                }
+            }
+            parts.push(label);
         } else if edges.len() > 1 {
             // The root's edges lead to synthetic groups whose names say more
             // than the edge index, e.g. "(GC roots)".

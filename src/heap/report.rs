@@ -141,7 +141,10 @@ pub fn to_text(report: &Report) -> String {
         }
     }
     if !s.survivors.is_empty() {
-        let _ = writeln!(out, "\nCreated between snapshots 1 and 2, still alive in 3:");
+        let _ = writeln!(
+            out,
+            "\nCreated between snapshots 1 and 2, still alive in 3:"
+        );
         for c in &s.survivors {
             let _ = writeln!(
                 out,
@@ -152,7 +155,10 @@ pub fn to_text(report: &Report) -> String {
             );
         }
     }
-    let _ = writeln!(out, "\nLargest classes in the last snapshot (by retained size):");
+    let _ = writeln!(
+        out,
+        "\nLargest classes in the last snapshot (by retained size):"
+    );
     for c in &s.top_classes {
         let _ = writeln!(
             out,
@@ -185,7 +191,9 @@ mod tests {
                 count_delta: 2000,
                 retained_size_delta: 64_000,
                 shallow_size_delta: 32_000,
-                path: "(GC roots) > global > headersArray > [elements] > [12] > Object{userAgentUsed}".into(),
+                path:
+                    "(GC roots) > global > headersArray > [elements] > [12] > Object{userAgentUsed}"
+                        .into(),
                 location: Some(SourceLocation {
                     script_id: 7,
                     line: 9,
@@ -205,7 +213,10 @@ mod tests {
             },
         };
         let text = to_text(&report);
-        assert!(text.contains("1. Object: +2000 objects, 62.5 KiB retained"), "{text}");
+        assert!(
+            text.contains("1. Object: +2000 objects, 62.5 KiB retained"),
+            "{text}"
+        );
         assert!(text.contains("retained by: (GC roots) > global > headersArray"));
         assert!(text.contains("defined at: script 7 line 10 column 3"));
         let json = serde_json::to_value(&report).unwrap();
