@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::aggregate::{self, ClassIndex, ClassStat};
-use super::distances::{Distances, UNREACHABLE};
+use super::distances::Distances;
 use super::dominators::DominatorTree;
 use super::graph::HeapGraph;
 use super::paths;
@@ -16,7 +16,10 @@ pub struct SnapshotAnalysis {
     pub distances: Distances,
     pub dominators: DominatorTree,
     pub classes: ClassIndex,
-    /// Path signature per node (0 for unreachable nodes).
+    /// Statistics of every class, biggest retained size first.
+    pub class_stats: Vec<ClassStat>,
+    /// Path signature per node (0 for unreachable nodes); empty unless
+    /// requested, since a single-snapshot analysis does not need them.
     pub signatures: Vec<u64>,
 }
 
@@ -32,18 +35,30 @@ pub struct GroupStat {
 }
 
 impl SnapshotAnalysis {
-    pub fn new(graph: HeapGraph) -> Self {
+    /// Analyses a graph; `with_signatures` adds the path signatures that
+    /// diffs need.
+    pub fn new(graph: HeapGraph, with_signatures: bool) -> Self {
         // Dominators first: their temporary arrays are the peak of memory
         // use, and nothing else is alive yet besides the graph.
         let dominators = DominatorTree::compute(&graph);
-        let distances = Distances::compute(&graph);
         let classes = ClassIndex::build(&graph);
-        let signatures = paths::path_signatures(&graph, &distances, &classes);
+        // Before the BFS, so that the dominator tree's temporary children
+        // lists are gone before the BFS arrays exist.
+        let class_stats = aggregate::by_class(&graph, &dominators, &classes, |_| true);
+        let mut distances = Distances::compute(&graph);
+        let signatures = if with_signatures {
+            paths::path_signatures(&graph, &distances, &classes)
+        } else {
+            Vec::new()
+        };
+        // The BFS order only serves the signatures.
+        distances.order = Vec::new();
         SnapshotAnalysis {
             graph,
             distances,
             dominators,
             classes,
+            class_stats,
             signatures,
         }
     }
@@ -53,14 +68,7 @@ impl SnapshotAnalysis {
     }
 
     pub fn is_reachable(&self, node: u32) -> bool {
-        self.distances.distance(node) != UNREACHABLE
-    }
-
-    /// Per-class statistics of the reachable objects, biggest first.
-    pub fn class_stats(&self) -> Vec<ClassStat> {
-        aggregate::by_class(&self.graph, &self.dominators, &self.classes, |v| {
-            self.is_reachable(v)
-        })
+        self.distances.is_reachable(node)
     }
 
     /// Statistics per path signature over reachable nodes (root excluded).
@@ -141,7 +149,7 @@ mod tests {
                 (2, "property", "s", 4),
             ],
         );
-        let a = SnapshotAnalysis::new(g);
+        let a = SnapshotAnalysis::new(g, true);
         let groups = a.group_stats();
         let objects = groups[&a.signature(2)];
         assert_eq!(objects.count, 2);

@@ -7,6 +7,16 @@ use std::time::Instant;
 
 use super::*;
 
+fn rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+        .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(" / peak ")
+}
+
 #[test]
 #[ignore]
 fn bench_analyze_snapshot() {
@@ -19,9 +29,11 @@ fn bench_analyze_snapshot() {
         let t = Instant::now();
         let graph = parse_file(&files[0], &ParseLimits::default()).unwrap();
         let parse = t.elapsed();
+        eprintln!("after parse: rss {}", rss());
         let t2 = Instant::now();
         let dom = dominators::DominatorTree::compute(&graph);
         let doms = t2.elapsed();
+        eprintln!("after dominators: rss {}", rss());
         let t3 = Instant::now();
         let d = distances::Distances::compute(&graph);
         let dist = t3.elapsed();
@@ -29,6 +41,7 @@ fn bench_analyze_snapshot() {
         let classes = aggregate::ClassIndex::build(&graph);
         let stats = aggregate::by_class(&graph, &dom, &classes, |_| true);
         let agg = t4.elapsed();
+        eprintln!("after classes: rss {}", rss());
         eprintln!(
             "{} nodes, {} edges: parse {parse:?}, dominators {doms:?}, distances {dist:?}, classes {agg:?}, total {:?}",
             graph.node_count(),
@@ -55,7 +68,10 @@ fn debug_dump_path() {
     ) else {
         return;
     };
-    let a = SnapshotAnalysis::new(parse_file(Path::new(&file), &ParseLimits::default()).unwrap());
+    let a = SnapshotAnalysis::new(
+        parse_file(Path::new(&file), &ParseLimits::default()).unwrap(),
+        false,
+    );
     let g = &a.graph;
     let node = (0..g.node_count() as u32)
         .filter(|&v| g.class_name(v) == class)

@@ -268,9 +268,9 @@ mod tests {
 
     #[test]
     fn growing_array_elements_are_the_one_suspect() {
-        let a = SnapshotAnalysis::new(snapshot(10, 0));
-        let b = SnapshotAnalysis::new(snapshot(20, 0));
-        let c = SnapshotAnalysis::new(snapshot(30, 0));
+        let a = SnapshotAnalysis::new(snapshot(10, 0), true);
+        let b = SnapshotAnalysis::new(snapshot(20, 0), true);
+        let c = SnapshotAnalysis::new(snapshot(30, 0), true);
         let opts = DiffOptions {
             min_retained_delta: 100,
             max_suspects: 10,
@@ -314,9 +314,9 @@ mod tests {
 
     #[test]
     fn survivors_use_ids() {
-        let a = SnapshotAnalysis::new(snapshot(1, 0));
-        let b = SnapshotAnalysis::new(snapshot(2, 0));
-        let c = SnapshotAnalysis::new(snapshot(3, 0));
+        let a = SnapshotAnalysis::new(snapshot(1, 0), true);
+        let b = SnapshotAnalysis::new(snapshot(2, 0), true);
+        let c = SnapshotAnalysis::new(snapshot(3, 0), true);
         let flags = survivors(&a.sorted_ids(), &b.sorted_ids(), &c);
         let alive: Vec<usize> = flags
             .iter()

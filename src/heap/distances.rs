@@ -1,7 +1,6 @@
-//! Breadth-first distances from the root, with the BFS tree kept as parent
-//! edges: the BFS tree gives every node its shortest retaining path.
-
-use std::collections::VecDeque;
+//! Breadth-first search from the root, kept as the BFS tree's parent edges:
+//! it gives every node its shortest retaining path, and its length is the
+//! node's distance. Only the parent edges are stored (4 bytes per node).
 
 use super::graph::HeapGraph;
 
@@ -13,8 +12,6 @@ pub const NO_EDGE: u32 = u32::MAX;
 /// BFS result over strong (non-weak) edges from node 0.
 #[derive(Debug, Default)]
 pub struct Distances {
-    /// Hops from the root, or [`UNREACHABLE`].
-    pub distance: Vec<u32>,
     /// The edge through which BFS first reached each node, or [`NO_EDGE`].
     pub parent_edge: Vec<u32>,
     /// Nodes in BFS visiting order, so parents always precede children.
@@ -29,17 +26,15 @@ impl Distances {
     /// whenever such a path exists.
     pub fn compute(graph: &HeapGraph) -> Self {
         let n = graph.node_count();
-        let mut distance = vec![UNREACHABLE; n];
         let mut parent_edge = vec![NO_EDGE; n];
+        // `order` doubles as the BFS queue: nodes are appended when first
+        // reached and `head` walks behind, so no separate queue is needed.
         let mut order = Vec::with_capacity(n);
-        let mut queue = VecDeque::new();
         if n == 0 {
             return Distances::default();
         }
-        if let Some(d) = distance.first_mut() {
-            *d = 0;
-        }
         order.push(0);
+        let mut head = 1;
         let synthetic = graph.types.node_synthetic;
         for user_roots_first in [true, false] {
             for e in graph.edges(0) {
@@ -48,54 +43,45 @@ impl Distances {
                 if graph.is_weak(e) || is_user_root != user_roots_first {
                     continue;
                 }
-                Self::visit(&mut distance, &mut parent_edge, &mut queue, to, e, 1);
+                Self::visit(&mut parent_edge, &mut order, to, e);
             }
-            while let Some(node) = queue.pop_front() {
-                order.push(node);
-                let next = distance
-                    .get(node as usize)
-                    .copied()
-                    .unwrap_or(UNREACHABLE)
-                    .saturating_add(1);
+            while let Some(&node) = order.get(head) {
+                head += 1;
                 for e in graph.edges(node) {
                     if !graph.is_weak(e) {
                         let to = graph.edge_target(e);
-                        Self::visit(&mut distance, &mut parent_edge, &mut queue, to, e, next);
+                        Self::visit(&mut parent_edge, &mut order, to, e);
                     }
                 }
             }
         }
-        Distances {
-            distance,
-            parent_edge,
-            order,
-        }
+        Distances { parent_edge, order }
     }
 
-    fn visit(
-        distance: &mut [u32],
-        parent_edge: &mut [u32],
-        queue: &mut VecDeque<u32>,
-        to: u32,
-        edge: usize,
-        d: u32,
-    ) {
-        if let Some(slot) = distance.get_mut(to as usize) {
-            if *slot == UNREACHABLE {
-                *slot = d;
-                if let Some(p) = parent_edge.get_mut(to as usize) {
-                    *p = edge as u32;
-                }
-                queue.push_back(to);
+    fn visit(parent_edge: &mut [u32], queue: &mut Vec<u32>, to: u32, edge: usize) {
+        // The root is "visited" from the start; it has no parent edge.
+        if to == 0 {
+            return;
+        }
+        if let Some(slot) = parent_edge.get_mut(to as usize) {
+            if *slot == NO_EDGE {
+                *slot = edge as u32;
+                queue.push(to);
             }
         }
     }
 
-    pub fn distance(&self, node: u32) -> u32 {
-        self.distance
-            .get(node as usize)
-            .copied()
-            .unwrap_or(UNREACHABLE)
+    /// Whether a strong path from the root reaches `node`.
+    pub fn is_reachable(&self, node: u32) -> bool {
+        node == 0 || self.parent_edge(node).is_some()
+    }
+
+    /// Hops from the root (the length of the BFS path), or [`UNREACHABLE`].
+    pub fn distance(&self, graph: &HeapGraph, node: u32) -> u32 {
+        if !self.is_reachable(node) {
+            return UNREACHABLE;
+        }
+        self.path_edges(graph, node).len() as u32
     }
 
     pub fn parent_edge(&self, node: u32) -> Option<usize> {
@@ -146,7 +132,8 @@ mod tests {
             ],
         );
         let d = Distances::compute(&g);
-        assert_eq!(d.distance, vec![0, 1, 2, 2, UNREACHABLE]);
+        let dist: Vec<u32> = (0..5).map(|v| d.distance(&g, v)).collect();
+        assert_eq!(dist, vec![0, 1, 2, 2, UNREACHABLE]);
         let path: Vec<_> = d
             .path_edges(&g, 3)
             .into_iter()

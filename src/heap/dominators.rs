@@ -10,7 +10,7 @@
 //! and shortcut edges only count from the root (where V8 uses them to mark the
 //! user's global objects).
 
-use super::graph::{HeapGraph, Retainers};
+use super::graph::HeapGraph;
 
 /// The dominator tree over node ordinals, with retained sizes.
 #[derive(Debug, Default)]
@@ -27,36 +27,41 @@ pub fn is_essential(graph: &HeapGraph, source: u32, edge: usize) -> bool {
     !graph.is_weak(edge) && (source == 0 || !graph.is_shortcut(edge))
 }
 
-/// Depth-first preorder from the root over essential edges.
-/// Returns (pre number per node, 0 = unreached; node per pre number; DFS parent per pre number).
-fn preorder(graph: &HeapGraph) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+/// Depth-first traversal from the root over essential edges, calling
+/// `visit(node, pre number, pre number of its DFS parent)` in preorder
+/// (numbers start at 1; the root's parent is 0). Deterministic, so running it
+/// twice yields the same numbering; visited marks are a bitset.
+fn dfs_preorder(graph: &HeapGraph, mut visit: impl FnMut(u32, u32, u32)) {
     let n = graph.node_count();
-    let mut pre = vec![0u32; n];
-    // Index 0 is a sentinel so that 0 can mean "none" in the other arrays.
-    let mut vertex = Vec::with_capacity(n + 1);
-    let mut parent = Vec::with_capacity(n + 1);
-    vertex.push(0);
-    parent.push(0);
     if n == 0 {
-        return (pre, vertex, parent);
+        return;
     }
-    let mut stack: Vec<(u32, u32)> = Vec::new();
-    if let Some(p) = pre.first_mut() {
-        *p = 1;
-    }
-    vertex.push(0);
-    parent.push(0);
-    stack.push((0, graph.edges(0).start as u32));
+    let mut seen = vec![0u64; n.div_ceil(64)];
+    let mut mark = |v: u32| -> bool {
+        match seen.get_mut(v as usize / 64) {
+            Some(word) => {
+                let bit = 1u64 << (v % 64);
+                let fresh = *word & bit == 0;
+                *word |= bit;
+                fresh
+            }
+            None => false,
+        }
+    };
+    mark(0);
+    visit(0, 1, 0);
+    let mut count = 1u32;
+    // (node, next edge, pre number)
+    let mut stack: Vec<(u32, u32, u32)> = vec![(0, graph.edges(0).start as u32, 1)];
     while let Some(top) = stack.last_mut() {
-        let (node, cursor) = *top;
+        let (node, cursor, number) = *top;
         let end = graph.edges(node).end;
         let mut e = cursor as usize;
         let mut next = None;
         while e < end {
             let to = graph.edge_target(e);
-            let unseen = pre.get(to as usize).copied() == Some(0);
             e += 1;
-            if unseen && is_essential(graph, node, e - 1) {
+            if is_essential(graph, node, e - 1) && mark(to) {
                 next = Some(to);
                 break;
             }
@@ -64,31 +69,36 @@ fn preorder(graph: &HeapGraph) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
         top.1 = e as u32;
         match next {
             Some(to) => {
-                let number = vertex.len() as u32;
-                if let Some(p) = pre.get_mut(to as usize) {
-                    *p = number;
-                }
-                vertex.push(to);
-                parent.push(pre.get(node as usize).copied().unwrap_or(0));
-                stack.push((to, graph.edges(to).start as u32));
+                count += 1;
+                visit(to, count, number);
+                stack.push((to, graph.edges(to).start as u32, count));
             }
             None => {
                 stack.pop();
             }
         }
     }
-    (pre, vertex, parent)
 }
 
-/// LT's EVAL with iterative path compression, over pre numbers.
-fn eval(v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], path: &mut Vec<u32>) -> u32 {
+/// LT's EVAL with iterative path compression, over pre numbers, while the
+/// vertices above `current` are processed. A vertex is linked into the forest
+/// exactly when it is processed, so `ancestor` starts as the DFS parent array
+/// and "linked" is `a > current`: no separate link step or zero state.
+fn eval(
+    v: u32,
+    current: u32,
+    ancestor: &mut [u32],
+    label: &mut [u32],
+    semi: &[u32],
+    path: &mut Vec<u32>,
+) -> u32 {
     let get = |a: &[u32], i: u32| a.get(i as usize).copied().unwrap_or(0);
-    if get(ancestor, v) == 0 {
+    if v <= current {
         return v;
     }
     path.clear();
     let mut x = v;
-    while get(ancestor, get(ancestor, x)) != 0 {
+    while get(ancestor, x) > current {
         path.push(x);
         x = get(ancestor, x);
     }
@@ -108,40 +118,122 @@ fn eval(v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], path: &mu
     get(label, v)
 }
 
-impl DominatorTree {
-    /// Computes immediate dominators and retained sizes for the whole graph.
-    pub fn compute(graph: &HeapGraph) -> Self {
-        let n = graph.node_count();
-        let (pre, vertex, mut parent) = preorder(graph);
-        let reached = vertex.len().saturating_sub(1);
-        let get = |a: &[u32], i: u32| a.get(i as usize).copied().unwrap_or(0);
+/// Essential predecessors of each reached node, both in preorder numbers,
+/// in CSR form. Built straight from the forward edges (no node-space copy),
+/// filling each list backwards so that no cursor array is needed.
+struct PredLists {
+    first: Vec<u32>,
+    sources: Vec<u32>,
+}
 
-        let mut semi: Vec<u32> = (0..=reached as u32).collect();
-        let mut label: Vec<u32> = semi.clone();
-        let mut ancestor = vec![0u32; reached + 1];
-        let mut path = Vec::new();
-        {
-            let preds = Retainers::build(graph, |from, e| is_essential(graph, from, e));
-            for w in (2..=reached as u32).rev() {
-                let mut s = get(&semi, w);
-                for &v_node in preds.of(get(&vertex, w)) {
-                    let v = get(&pre, v_node);
-                    if v == 0 {
-                        continue;
+impl PredLists {
+    fn build(graph: &HeapGraph, pre: &[u32], reached: usize) -> Self {
+        let get = |i: u32| pre.get(i as usize).copied().unwrap_or(0);
+        let mut first = vec![0u32; reached + 2];
+        let for_each_edge = |f: &mut dyn FnMut(u32, u32)| {
+            for node in 0..graph.node_count() as u32 {
+                let from = get(node);
+                if from == 0 {
+                    continue;
+                }
+                for e in graph.edges(node) {
+                    let to = get(graph.edge_target(e));
+                    if to != 0 && is_essential(graph, node, e) {
+                        f(from, to);
                     }
-                    let u = eval(v, &mut ancestor, &mut label, &semi, &mut path);
-                    s = s.min(get(&semi, u));
-                }
-                if let Some(slot) = semi.get_mut(w as usize) {
-                    *slot = s;
-                }
-                if let Some(slot) = ancestor.get_mut(w as usize) {
-                    *slot = get(&parent, w);
                 }
             }
+        };
+        for_each_edge(&mut |_, to| {
+            if let Some(c) = first.get_mut(to as usize) {
+                *c += 1;
+            }
+        });
+        for i in 1..first.len() {
+            let prev = first.get(i - 1).copied().unwrap_or(0);
+            if let Some(slot) = first.get_mut(i) {
+                *slot += prev;
+            }
         }
+        let mut sources = vec![0u32; first.last().copied().unwrap_or(0) as usize];
+        for_each_edge(&mut |from, to| {
+            if let Some(end) = first.get_mut(to as usize) {
+                *end = end.saturating_sub(1);
+                if let Some(slot) = sources.get_mut(*end as usize) {
+                    *slot = from;
+                }
+            }
+        });
+        PredLists { first, sources }
+    }
+}
+
+impl DominatorTree {
+    /// Computes immediate dominators and retained sizes for the whole graph.
+    /// This is the analyzer's memory peak, so arrays are merged, reused and
+    /// released as early as possible: the semi-dominator of `w` overwrites the
+    /// start offset of `w`'s predecessor list once that list is consumed, the
+    /// DFS parent array serves as LT's ancestor forest, and the parents and
+    /// preorder-to-node map are rebuilt by a second DFS afterwards. The main
+    /// loop thus holds four arrays per node plus one per essential edge.
+    pub fn compute(graph: &HeapGraph) -> Self {
+        let n = graph.node_count();
+        let get = |a: &[u32], i: u32| a.get(i as usize).copied().unwrap_or(0);
+        let mut pre = vec![0u32; n];
+        // Index 0 is a sentinel so that 0 can mean "none".
+        // Reserved up front: growing by doubling would leave freed blocks of
+        // several megabytes that the allocator keeps as resident memory.
+        let mut parent = Vec::with_capacity(n + 1);
+        parent.push(0u32);
+        dfs_preorder(graph, |node, number, parent_number| {
+            if let Some(slot) = pre.get_mut(node as usize) {
+                *slot = number;
+            }
+            parent.push(parent_number);
+        });
+        let reached = parent.len() - 1;
+        let PredLists { first, sources } = PredLists::build(graph, &pre, reached);
+
+        let mut ancestor = parent;
+        let mut label = pre;
+        label.clear();
+        label.extend(0..=reached as u32);
+        // `semi[w]` for processed w (w > current), list starts for the rest.
+        let mut semi = first;
+        let mut path = Vec::new();
+        let mut end = get(&semi, reached as u32 + 1) as usize;
+        for w in (2..=reached as u32).rev() {
+            let start = get(&semi, w) as usize;
+            let mut s = w;
+            for &v in sources.get(start..end).unwrap_or_default() {
+                // Unprocessed vertices (v <= w) are their own semi-dominator.
+                let candidate = if v <= w {
+                    v
+                } else {
+                    let u = eval(v, w, &mut ancestor, &mut label, &semi, &mut path);
+                    get(&semi, u)
+                };
+                s = s.min(candidate);
+            }
+            end = start;
+            if let Some(slot) = semi.get_mut(w as usize) {
+                *slot = s;
+            }
+        }
+        drop(sources);
         drop(ancestor);
-        drop(label);
+
+        // Path compression destroyed the DFS parents; a second, identical
+        // DFS brings them back together with the preorder-to-node map.
+        let mut parent = label;
+        parent.clear();
+        parent.push(0);
+        let mut vertex = Vec::with_capacity(reached + 1);
+        vertex.push(0u32);
+        dfs_preorder(graph, |node, _, parent_number| {
+            vertex.push(node);
+            parent.push(parent_number);
+        });
 
         // SEMI-NCA: in preorder, idom(w) is the nearest ancestor of parent(w)
         // (already final) whose number is at most semi(w). `parent` becomes idom.
@@ -158,17 +250,22 @@ impl DominatorTree {
         drop(semi);
         let idom_pre = parent;
 
-        let mut idom = vec![0u32; n];
+        let mut idom = vec![u32::MAX; n];
+        if let Some(root) = idom.first_mut() {
+            *root = 0;
+        }
+        for w in 2..=reached as u32 {
+            if let Some(slot) = idom.get_mut(get(&vertex, w) as usize) {
+                *slot = get(&vertex, get(&idom_pre, w));
+            }
+        }
         let mut retained: Vec<u64> = (0..n as u32).map(|v| graph.self_size(v)).collect();
         let mut unreached_size = 0u64;
-        for v in 0..n as u32 {
-            let p = get(&pre, v);
-            if p > 1 {
-                if let Some(slot) = idom.get_mut(v as usize) {
-                    *slot = get(&vertex, get(&idom_pre, p));
-                }
-            } else if p == 0 {
-                unreached_size += graph.self_size(v);
+        for (v, d) in idom.iter_mut().enumerate() {
+            if *d == u32::MAX {
+                // Not reachable through essential edges: hangs off the root.
+                *d = 0;
+                unreached_size += graph.self_size(v as u32);
             }
         }
         // Reverse preorder visits every node after all nodes it dominates.
@@ -198,28 +295,27 @@ impl DominatorTree {
     pub fn children(&self) -> (Vec<u32>, Vec<u32>) {
         let n = self.idom.len();
         let mut first = vec![0u32; n + 1];
-        for (v, &d) in self.idom.iter().enumerate().skip(1) {
-            if d as usize != v {
-                if let Some(slot) = first.get_mut(d as usize + 1) {
-                    *slot += 1;
-                }
+        let is_child = |(v, d): &(usize, &u32)| **d as usize != *v;
+        for (_, &d) in self.idom.iter().enumerate().skip(1).filter(is_child) {
+            if let Some(slot) = first.get_mut(d as usize) {
+                *slot += 1;
             }
         }
+        // Inclusive prefix sums give each list's end; filling backwards then
+        // leaves `first[d]` at the list's start, with no cursor array.
         for i in 1..first.len() {
             let prev = first.get(i - 1).copied().unwrap_or(0);
             if let Some(slot) = first.get_mut(i) {
                 *slot += prev;
             }
         }
-        let mut cursor = first.clone();
         let mut children = vec![0u32; first.last().copied().unwrap_or(0) as usize];
-        for (v, &d) in self.idom.iter().enumerate().skip(1) {
-            if d as usize != v {
-                if let Some(c) = cursor.get_mut(d as usize) {
-                    if let Some(slot) = children.get_mut(*c as usize) {
-                        *slot = v as u32;
-                    }
-                    *c += 1;
+        // In reverse, so that each list comes out in ascending order.
+        for (v, &d) in self.idom.iter().enumerate().skip(1).rev().filter(is_child) {
+            if let Some(end) = first.get_mut(d as usize) {
+                *end = end.saturating_sub(1);
+                if let Some(slot) = children.get_mut(*end as usize) {
+                    *slot = v as u32;
                 }
             }
         }

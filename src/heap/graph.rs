@@ -35,6 +35,12 @@ impl StringTable {
         self.ends.len()
     }
 
+    /// Returns the slack of amortised growth (up to half of the buffer).
+    pub fn shrink_to_fit(&mut self) {
+        self.data.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -243,6 +249,21 @@ impl HeapGraph {
             .binary_search_by_key(&node, |(n, _)| *n)
             .ok()?;
         self.locations.get(i).map(|(_, loc)| *loc)
+    }
+
+    /// Releases over-allocation left by growing columns whose final length
+    /// the header did not announce.
+    pub fn shrink_to_fit(&mut self) {
+        self.node_type.shrink_to_fit();
+        self.node_name.shrink_to_fit();
+        self.node_id.shrink_to_fit();
+        self.node_self_size.shrink_to_fit();
+        self.first_edge.shrink_to_fit();
+        self.edge_type.shrink_to_fit();
+        self.edge_name.shrink_to_fit();
+        self.edge_to.shrink_to_fit();
+        self.strings.shrink_to_fit();
+        self.locations.shrink_to_fit();
     }
 
     /// Sum of all self sizes.

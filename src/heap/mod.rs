@@ -68,7 +68,7 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
     let mut ids_consistent = true;
     let mut previous: Option<SnapshotAnalysis> = None;
     for (i, path) in paths.iter().enumerate() {
-        let analysis = SnapshotAnalysis::new(parse_file(path, &opts.limits)?);
+        let analysis = SnapshotAnalysis::new(parse_file(path, &opts.limits)?, paths.len() > 1);
         snapshots.push(summarize(path, &analysis));
         if let Some(prev) = previous.take() {
             ids_consistent &= diff::ids_consistent(&prev, &analysis);
@@ -84,8 +84,12 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
     let Some(last) = previous else {
         return Err(HeapError::invalid("no snapshot analysed"));
     };
-    let mut top_classes = last.class_stats();
-    top_classes.truncate(opts.top_classes);
+    let top_classes: Vec<_> = last
+        .class_stats
+        .iter()
+        .take(opts.top_classes)
+        .cloned()
+        .collect();
     let mut summary = Summary {
         mode: "single".into(),
         snapshots,

@@ -465,6 +465,7 @@ impl<'a, R: BufRead> SnapshotReader<'a, R> {
         graph.node_types = meta.node_types;
         graph.edge_types = meta.edge_types;
         graph.validate()?;
+        graph.shrink_to_fit();
         Ok(graph)
     }
 }

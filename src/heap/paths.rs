@@ -189,18 +189,21 @@ pub fn path_signatures(graph: &HeapGraph, distances: &Distances, classes: &Class
         )
     };
     let mut sig = vec![0u64; n];
-    let mut step = vec![0u64; n];
     if let Some(root) = sig.first_mut() {
         *root = 1;
     }
+    // A node's step is recomputed from its parent edge when its child needs
+    // it, rather than stored: one hash costs less than 8 bytes per node.
     for &node in distances.order.iter().skip(1) {
         let Some(e) = distances.parent_edge(node) else {
             continue;
         };
         let parent = graph.edge_source(e);
         let s = step_of(e, node);
+        let parent_step = distances
+            .parent_edge(parent)
+            .map_or(0, |pe| step_of(pe, parent));
         let parent_sig = sig.get(parent as usize).copied().unwrap_or(0);
-        let parent_step = step.get(parent as usize).copied().unwrap_or(0);
         let value = if s == parent_step {
             parent_sig
         } else {
@@ -208,9 +211,6 @@ pub fn path_signatures(graph: &HeapGraph, distances: &Distances, classes: &Class
         };
         if let Some(slot) = sig.get_mut(node as usize) {
             *slot = value;
-        }
-        if let Some(slot) = step.get_mut(node as usize) {
-            *slot = s;
         }
     }
     sig
