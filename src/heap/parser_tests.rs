@@ -194,7 +194,11 @@ fn regression_corpus() {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "bin") {
                 let bytes = std::fs::read(&path).unwrap();
-                let _ = parse(&bytes);
+                let result = parse(&bytes);
+                let valid = path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("valid-"));
+                assert_eq!(result.is_ok(), valid, "{}: {result:?}", path.display());
                 seen += 1;
             }
         }
