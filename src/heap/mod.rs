@@ -66,22 +66,24 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
     let mut earlier_groups = Vec::new();
     let mut earlier_ids: Vec<Vec<u32>> = Vec::new();
     let mut ids_consistent = true;
-    let mut previous: Option<SnapshotAnalysis> = None;
+    let mut previous_ids: Option<diff::IdSample> = None;
+    let mut last = None;
     for (i, path) in paths.iter().enumerate() {
         let analysis = SnapshotAnalysis::new(parse_file(path, &opts.limits)?, paths.len() > 1);
         snapshots.push(summarize(path, &analysis));
-        if let Some(prev) = previous.take() {
-            ids_consistent &= diff::ids_consistent(&prev, &analysis);
+        if let Some(sample) = previous_ids.take() {
+            ids_consistent &= sample.matches(&analysis);
         }
         if i + 1 == paths.len() {
-            previous = Some(analysis);
+            last = Some(analysis);
             break;
         }
+        // Only small digests of earlier snapshots stay in memory.
+        previous_ids = Some(diff::IdSample::of(&analysis));
         earlier_groups.push(analysis.group_stats());
         earlier_ids.push(analysis.sorted_ids());
-        previous = Some(analysis);
     }
-    let Some(last) = previous else {
+    let Some(last) = last else {
         return Err(HeapError::invalid("no snapshot analysed"));
     };
     let top_classes: Vec<_> = last
