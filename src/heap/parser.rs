@@ -240,7 +240,7 @@ impl<'a, R: BufRead> SnapshotReader<'a, R> {
                 Role::Id => g.node_id.push(to_u32(v, "node id")?),
                 Role::SelfSize => g.node_self_size.push(v.min(u64::from(u32::MAX)) as u32),
                 Role::EdgeCount => {
-                    edge_total += v;
+                    edge_total = edge_total.saturating_add(v);
                     g.first_edge.push(to_u32(edge_total, "total edge count")?);
                 }
                 _ => {}
