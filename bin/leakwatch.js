@@ -29,7 +29,7 @@ function toHtml(report) {
     .map(
       (s, i) => `<tr><td>${i + 1}</td><td>${escapeHtml(s.constructor)}</td><td>${s.countDelta}</td>` +
         `<td>${s.retainedSizeDelta}</td><td>${s.shallowSizeDelta}</td><td><code>${escapeHtml(s.path)}</code></td>` +
-        `<td>${s.location ? `script ${s.location.scriptId}:${s.location.line + 1}:${s.location.column + 1}` : ''}</td></tr>`,
+        `<td>${s.location ? escapeHtml(`${s.location.scriptName || `script ${s.location.scriptId}`}:${s.location.line + 1}:${s.location.column + 1}`) : ''}</td></tr>`,
     )
     .join('\n')
   const classes = report.summary.topClasses

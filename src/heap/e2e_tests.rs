@@ -128,7 +128,16 @@ fn listener_per_call_capturing_a_large_object() {
     assert!(top.path.ends_with("onData"), "{}", top.path);
     assert_eq!(top.count_delta, 40);
     // Zero-based line 7 of the script (after the prologue) defines onData.
-    assert_eq!(top.location.map(|l| l.line), Some(7), "{top:?}");
+    let location = top.location.as_ref().unwrap();
+    assert_eq!(location.line, 7, "{top:?}");
+    assert!(
+        location
+            .script_name
+            .as_ref()
+            .unwrap()
+            .ends_with("script.js"),
+        "{top:?}"
+    );
     assert_eq!(report.suspects.len(), 1, "{:#?}", report.suspects);
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -158,7 +167,7 @@ fn closure_kept_alive_by_an_unrefd_interval() {
         top.path
     );
     assert!(top.path.ends_with("] > Object"), "{}", top.path);
-    assert_eq!(top.location.map(|l| l.line), Some(2), "{top:?}");
+    assert_eq!(top.location.as_ref().map(|l| l.line), Some(2), "{top:?}");
     assert_eq!(report.suspects.len(), 1, "{:#?}", report.suspects);
     if std::env::var("LEAKWATCH_KEEP").is_err() {
         let _ = std::fs::remove_dir_all(&dir);

@@ -57,11 +57,21 @@ impl StringTable {
     }
 }
 
-/// Where a closure was defined, from the snapshot's `locations` array.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A closure's position as stored in the snapshot's `locations` array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawLocation {
+    pub script_id: u32,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Where a closure was defined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceLocation {
     pub script_id: u32,
+    /// The script's name or URL when the snapshot records it.
+    pub script_name: Option<String>,
     /// Zero-based, as V8 writes it.
     pub line: u32,
     /// Zero-based, as V8 writes it.
@@ -126,7 +136,7 @@ pub struct HeapGraph {
     pub edge_to: Vec<u32>,
     pub strings: StringTable,
     /// Sorted by node ordinal.
-    pub locations: Vec<(u32, SourceLocation)>,
+    pub locations: Vec<(u32, RawLocation)>,
 }
 
 impl HeapGraph {
@@ -248,7 +258,30 @@ impl HeapGraph {
             .locations
             .binary_search_by_key(&node, |(n, _)| *n)
             .ok()?;
-        self.locations.get(i).map(|(_, loc)| *loc)
+        let raw = self.locations.get(i).map(|(_, loc)| *loc)?;
+        Some(SourceLocation {
+            script_id: raw.script_id,
+            script_name: self.script_name(node).map(str::to_owned),
+            line: raw.line,
+            column: raw.column,
+        })
+    }
+
+    /// The first target of `node`'s edge named `name`.
+    fn follow(&self, node: u32, names: &[&str]) -> Option<u32> {
+        self.edges(node)
+            .find(|&e| !self.edge_has_index(e) && names.contains(&self.edge_name_text(e).as_ref()))
+            .map(|e| self.edge_target(e))
+    }
+
+    /// The name of the script defining a closure: V8 links closure ->
+    /// `shared` (SharedFunctionInfo) -> `script_or_debug_info` (`script` in
+    /// older versions) -> the Script, whose node name is its name or URL.
+    pub fn script_name(&self, closure: u32) -> Option<&str> {
+        let shared = self.follow(closure, &["shared"])?;
+        let script = self.follow(shared, &["script_or_debug_info", "script"])?;
+        let name = self.name(script);
+        (!name.is_empty() && !name.starts_with("system /")).then_some(name)
     }
 
     /// Releases over-allocation left by growing columns whose final length

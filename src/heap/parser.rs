@@ -11,7 +11,7 @@ use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 
 use super::error::HeapError;
-use super::graph::{HeapGraph, SourceLocation, TypeIds};
+use super::graph::{HeapGraph, RawLocation, TypeIds};
 use super::lexer::Lexer;
 
 /// Bounds that keep a hostile or absurd file from exhausting memory.
@@ -357,7 +357,7 @@ impl<'a, R: BufRead> SnapshotReader<'a, R> {
                 }
                 locations.push((
                     to_u32(object / node_field_count, "location node")?,
-                    SourceLocation {
+                    RawLocation {
                         script_id: to_u32(get(slots[1]), "script id")?,
                         line: to_u32(get(slots[2]), "line")?,
                         column: to_u32(get(slots[3]), "column")?,

@@ -3,6 +3,7 @@ use std::io::Write;
 use proptest::prelude::*;
 
 use super::*;
+use crate::heap::graph::SourceLocation;
 use crate::heap::HeapErrorKind;
 
 const META7: &str = r#"{"meta":{"node_fields":["type","name","id","self_size","edge_count","trace_node_id","detachedness"],"node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic","concatenated string","sliced string","symbol","bigint"],"string","number","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"],"location_fields":["object_index","script_id","line","column"]},"node_count":3,"edge_count":3,"trace_function_count":0}"#;
@@ -43,6 +44,7 @@ fn parses_a_tiny_snapshot() {
         g.location(2),
         Some(SourceLocation {
             script_id: 3,
+            script_name: None,
             line: 10,
             column: 4
         })

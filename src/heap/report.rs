@@ -129,14 +129,22 @@ pub fn to_text(report: &Report) -> String {
                 let _ = writeln!(out, "   created between snapshots 1 and 2, alive in 3: {n}");
             }
             let _ = writeln!(out, "   retained by: {}", sus.path);
-            if let Some(loc) = sus.location {
-                let _ = writeln!(
-                    out,
-                    "   defined at: script {} line {} column {}",
-                    loc.script_id,
-                    loc.line + 1,
-                    loc.column + 1
-                );
+            if let Some(loc) = &sus.location {
+                let _ = match &loc.script_name {
+                    Some(name) => writeln!(
+                        out,
+                        "   defined at: {name}:{}:{}",
+                        loc.line + 1,
+                        loc.column + 1
+                    ),
+                    None => writeln!(
+                        out,
+                        "   defined at: script {} line {} column {}",
+                        loc.script_id,
+                        loc.line + 1,
+                        loc.column + 1
+                    ),
+                };
             }
         }
     }
@@ -196,6 +204,7 @@ mod tests {
                         .into(),
                 location: Some(SourceLocation {
                     script_id: 7,
+                    script_name: Some("/srv/app.js".into()),
                     line: 9,
                     column: 2,
                 }),
@@ -218,7 +227,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("retained by: (GC roots) > global > headersArray"));
-        assert!(text.contains("defined at: script 7 line 10 column 3"));
+        assert!(text.contains("defined at: /srv/app.js:10:3"), "{text}");
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["suspects"][0]["retainedSizeDelta"], 64_000);
         assert_eq!(json["suspects"][0]["location"]["scriptId"], 7);
