@@ -24,7 +24,9 @@ pub struct DominatorTree {
 
 /// Whether an edge retains its target for dominator purposes.
 pub fn is_essential(graph: &HeapGraph, source: u32, edge: usize) -> bool {
-    !graph.is_weak(edge) && (source == 0 || !graph.is_shortcut(edge))
+    !graph.is_weak(edge)
+        && (source == 0 || !graph.is_shortcut(edge))
+        && !graph.is_weakmap_table_edge(source, edge)
 }
 
 /// Depth-first traversal from the root over essential edges, calling
@@ -392,7 +394,29 @@ mod tests {
         assert_eq!(kids, vec![1, 4, 5]);
     }
 
-    #[allow(clippy::needless_range_loop)]
+    #[test]
+    fn weakmap_values_are_retained_by_their_keys() {
+        // Node ids are 2 * ordinal + 1: the table (node 2) has id 5.
+        let entry = "1 / part of key (K @3) -> value (V @7) pair in WeakMap (table @5)";
+        let g = build(
+            &[
+                ("synthetic", ""),
+                ("object", "K"),
+                ("object", "WeakMapTable"),
+                ("object", "V"),
+            ],
+            &[
+                (0, "property", "key", 1),
+                (0, "property", "wm", 2),
+                (1, "internal", entry, 3),
+                (2, "internal", entry, 3),
+            ],
+        );
+        let d = DominatorTree::compute(&g);
+        assert_eq!(d.idom(3), 1);
+        assert_eq!(d.retained(1), 20);
+    }
+
     /// Cooper-Harvey-Kennedy style set dataflow: Dom(n) = {n} ∪ ⋂ Dom(preds).
     fn naive_idom(n: usize, edges: &[(u32, u32)]) -> Vec<Option<u32>> {
         let mut reach = vec![false; n];

@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use super::ephemerons::EphemeronNames;
 use super::error::HeapError;
 
 /// All strings of a snapshot in one buffer; `ends[i]` is where string `i` ends.
@@ -137,6 +138,7 @@ pub struct HeapGraph {
     pub strings: StringTable,
     /// Sorted by node ordinal.
     pub locations: Vec<(u32, RawLocation)>,
+    pub ephemerons: EphemeronNames,
 }
 
 impl HeapGraph {
@@ -176,6 +178,17 @@ impl HeapGraph {
 
     pub fn is_shortcut(&self, edge: usize) -> bool {
         Some(self.edge_kind(edge)) == self.types.edge_shortcut
+    }
+
+    /// Whether `edge` is the table's half of a WeakMap entry (see `ephemerons`).
+    pub fn is_weakmap_table_edge(&self, source: u32, edge: usize) -> bool {
+        if Some(self.edge_kind(edge)) != self.types.edge_internal {
+            return false;
+        }
+        let name = self.edge_name.get(edge).copied().unwrap_or(u32::MAX);
+        self.ephemerons
+            .table_id(name)
+            .is_some_and(|table| table == self.id(source))
     }
 
     /// Whether the edge's `name_or_index` is a number rather than a string index.
@@ -489,6 +502,7 @@ pub(crate) mod tests {
         for i in 1..g.first_edge.len() {
             g.first_edge[i] += g.first_edge[i - 1];
         }
+        g.ephemerons = EphemeronNames::scan(&g.strings);
         g.validate().unwrap();
         g
     }

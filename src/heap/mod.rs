@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod diff;
 pub mod distances;
 pub mod dominators;
+pub mod ephemerons;
 pub mod error;
 pub mod graph;
 mod lexer;

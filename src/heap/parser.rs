@@ -465,6 +465,7 @@ impl<'a, R: BufRead> SnapshotReader<'a, R> {
         graph.node_types = meta.node_types;
         graph.edge_types = meta.edge_types;
         graph.validate()?;
+        graph.ephemerons = super::ephemerons::EphemeronNames::scan(&graph.strings);
         graph.shrink_to_fit();
         Ok(graph)
     }
