@@ -207,3 +207,38 @@ fn clean_control_reports_no_suspect() {
     assert!(!single.summary.top_classes.is_empty());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn weakmap_values_are_dominated_by_their_keys() {
+    let Some((dir, files)) = snapshots(
+        "weakmap",
+        "const wm = new WeakMap()\n\
+         global.keys = []\n\
+         global.wm = wm\n\
+         async function work() {\n\
+           const k = { weakKey: keys.length }\n\
+           keys.push(k)\n\
+           wm.set(k, new Array(5000).fill(keys.length))\n\
+         }",
+    ) else {
+        return;
+    };
+    let a = SnapshotAnalysis::new(
+        parse_file(&files[2], &ParseLimits::default()).unwrap(),
+        false,
+    );
+    let g = &a.graph;
+    let values: Vec<u32> = (0..g.node_count() as u32)
+        .filter(|&v| g.class_name(v) == "Array" && a.dominators.retained(v) > 20_000)
+        .filter(|&v| {
+            // The key `{ weakKey }` holds its value through an ephemeron edge;
+            // the table's twin edge must not count.
+            let d = a.dominators.idom(v);
+            g.class_name(d) == "Object"
+                && g.edges(d)
+                    .any(|e| g.edge_target(e) == v && g.edge_name_text(e).contains("WeakMap"))
+        })
+        .collect();
+    assert_eq!(values.len(), 3, "each value array is dominated by its key");
+    let _ = std::fs::remove_dir_all(dir);
+}
