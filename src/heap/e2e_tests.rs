@@ -242,3 +242,52 @@ fn weakmap_values_are_dominated_by_their_keys() {
     assert_eq!(values.len(), 3, "each value array is dominated by its key");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Snapshots of three separate processes (as with forked children, ids do
+/// not identify objects across them): the leak is still found by its path.
+#[test]
+fn separate_processes_are_matched_by_retaining_path() {
+    let Some(node) = ["/usr/bin/node", "/usr/local/bin/node"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("leakwatch-heap-{}-fork", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("script.js");
+    std::fs::write(
+        &script,
+        "'use strict'\n\
+         global.sessions = new Map()\n\
+         const rounds = Number(process.argv[3])\n\
+         for (let r = 0; r < rounds; r++) {\n\
+           for (let i = 0; i < 4000; i++) sessions.set('s' + r + '-' + i, { token: 'abc' + i, at: [r, i] })\n\
+         }\n\
+         require('v8').writeHeapSnapshot(process.argv[2])\n",
+    )
+    .unwrap();
+    let files: Vec<PathBuf> = (1..=3)
+        .map(|n| {
+            let file = dir.join(format!("s{n}.heapsnapshot"));
+            let out = Command::new(node)
+                .arg(&script)
+                .arg(&file)
+                .arg(n.to_string())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            file
+        })
+        .collect();
+    let report = analyze(&files);
+    let top = &report.suspects[0];
+    assert!(top.path.contains("sessions"), "{top:?}");
+    assert!(top.count_delta >= 8000, "{top:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
