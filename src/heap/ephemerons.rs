@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::graph::StringTable;
+use super::strings::StringTable;
 
 /// Which strings name ephemeron edges, and the table id each one names.
 #[derive(Debug, Default)]

@@ -12,9 +12,12 @@ pub mod ephemerons;
 pub mod error;
 pub mod graph;
 mod lexer;
+mod meta;
 pub mod parser;
 pub mod paths;
 pub mod report;
+pub mod retainers;
+pub mod strings;
 
 use std::path::PathBuf;
 
