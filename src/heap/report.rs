@@ -114,15 +114,24 @@ pub fn to_text(report: &Report) -> String {
             let _ = writeln!(out, "\nLeak suspects, worst first:");
         }
         for (i, sus) in report.suspects.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "\n{}. {}: {} objects, {} retained, {} shallow",
-                i + 1,
-                sus.constructor,
-                signed(sus.count_delta),
-                human_bytes(sus.retained_size_delta),
-                human_bytes(sus.shallow_size_delta)
-            );
+            let growth = if sus.count_delta == 0 {
+                // A container that grows in place (an array or dictionary
+                // gaining entries that are not objects of their own).
+                let n = sus.counts.last().copied().unwrap_or(0);
+                format!(
+                    "{n} object{} grew by +{} retained",
+                    if n == 1 { "" } else { "s" },
+                    human_bytes(sus.retained_size_delta)
+                )
+            } else {
+                format!(
+                    "{} objects, +{} retained, +{} shallow",
+                    signed(sus.count_delta),
+                    human_bytes(sus.retained_size_delta),
+                    human_bytes(sus.shallow_size_delta)
+                )
+            };
+            let _ = writeln!(out, "\n{}. {}: {growth}", i + 1, sus.constructor);
             let counts: Vec<String> = sus.counts.iter().map(u64::to_string).collect();
             let _ = writeln!(out, "   count per snapshot: {}", counts.join(" -> "));
             if let Some(n) = sus.survivors {
@@ -185,15 +194,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn containers_growing_in_place_read_as_such() {
+        let mut report = sample();
+        report.suspects[0].count_delta = 0;
+        report.suspects[0].counts = vec![1, 1, 1];
+        let text = to_text(&report);
+        assert!(
+            text.contains("1. Object: 1 object grew by +62.5 KiB retained"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn bytes_are_human() {
         assert_eq!(human_bytes(512), "512 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(-3 * 1024 * 1024), "-3.0 MiB");
     }
 
-    #[test]
-    fn text_and_json_show_the_suspect() {
-        let report = Report {
+    fn sample() -> Report {
+        Report {
             suspects: vec![Suspect {
                 constructor: "Object".into(),
                 count_delta: 2000,
@@ -220,10 +240,15 @@ mod tests {
                 survivors: vec![],
                 below_threshold: 0,
             },
-        };
+        }
+    }
+
+    #[test]
+    fn text_and_json_show_the_suspect() {
+        let report = sample();
         let text = to_text(&report);
         assert!(
-            text.contains("1. Object: +2000 objects, 62.5 KiB retained"),
+            text.contains("1. Object: +2000 objects, +62.5 KiB retained"),
             "{text}"
         );
         assert!(text.contains("retained by: (GC roots) > global > headersArray"));
