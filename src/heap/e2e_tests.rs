@@ -291,3 +291,113 @@ fn separate_processes_are_matched_by_retaining_path() {
     assert!(top.count_delta >= 8000, "{top:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An independent check of parser and dominators together: node parses the
+/// same snapshot with JSON.parse and computes immediate dominators with the
+/// Cooper-Harvey-Kennedy iteration over DevTools' essential edges.
+const CHK_DOMINATORS_JS: &str = r#"
+const fs = require('fs')
+const s = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'))
+const m = s.snapshot.meta
+const nf = m.node_fields.length, ef = m.edge_fields.length
+const nTypeOff = m.node_fields.indexOf('type'), idOff = m.node_fields.indexOf('id')
+const ecOff = m.node_fields.indexOf('edge_count')
+const eTypeOff = m.edge_fields.indexOf('type'), eNameOff = m.edge_fields.indexOf('name_or_index')
+const eToOff = m.edge_fields.indexOf('to_node')
+const et = m.edge_types[0]
+const WEAK = et.indexOf('weak'), SHORTCUT = et.indexOf('shortcut'), INTERNAL = et.indexOf('internal')
+const n = s.nodes.length / nf
+const first = new Uint32Array(n + 1)
+for (let i = 0; i < n; i++) first[i + 1] = first[i] + s.nodes[i * nf + ecOff]
+const table = /^\d+ \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(\d+)\)$/
+function essential(from, e) {
+  const t = s.edges[e * ef + eTypeOff]
+  if (t === WEAK || (t === SHORTCUT && from !== 0)) return false
+  if (t === INTERNAL) {
+    const mt = table.exec(s.strings[s.edges[e * ef + eNameOff]])
+    if (mt && Number(mt[1]) === s.nodes[from * nf + idOff]) return false
+  }
+  return true
+}
+const to = (e) => s.edges[e * ef + eToOff] / nf
+const post = [], postIndex = new Int32Array(n).fill(-1), seen = new Uint8Array(n)
+const stack = [[0, first[0]]]; seen[0] = 1
+while (stack.length) {
+  const top = stack[stack.length - 1]
+  if (top[1] < first[top[0] + 1]) {
+    const e = top[1]++
+    const t = to(e)
+    if (!seen[t] && essential(top[0], e)) { seen[t] = 1; stack.push([t, first[t]]) }
+  } else { postIndex[top[0]] = post.length; post.push(top[0]); stack.pop() }
+}
+const preds = Array.from({ length: n }, () => [])
+for (let v = 0; v < n; v++) {
+  if (!seen[v]) continue
+  for (let e = first[v]; e < first[v + 1]; e++) if (essential(v, e)) preds[to(e)].push(v)
+}
+const root = post.length - 1
+const doms = new Int32Array(post.length).fill(-1); doms[root] = root
+const intersect = (a, b) => { while (a !== b) { while (a < b) a = doms[a]; while (b < a) b = doms[b] } return a }
+for (let changed = true; changed;) {
+  changed = false
+  for (let pi = root - 1; pi >= 0; pi--) {
+    let d = -1
+    for (const p of preds[post[pi]]) {
+      const pp = postIndex[p]
+      if (doms[pp] === -1) continue
+      d = d === -1 ? pp : intersect(pp, d)
+    }
+    if (doms[pi] !== d) { doms[pi] = d; changed = true }
+  }
+}
+const idom = new Array(n).fill(-1)
+for (let pi = 0; pi < post.length; pi++) idom[post[pi]] = post[doms[pi]]
+fs.writeFileSync(process.argv[3], JSON.stringify(idom))
+"#;
+
+#[test]
+fn dominators_match_an_independent_javascript_implementation() {
+    let Some((dir, files)) = snapshots(
+        "chk",
+        "const wm = new WeakMap()\n\
+         global.keep = []\n\
+         async function work() {\n\
+           const k = { n: keep.length }\n\
+           keep.push(k, [k, { shared: k }])\n\
+           wm.set(k, { value: keep.length })\n\
+         }",
+    ) else {
+        return;
+    };
+    let node = ["/usr/bin/node", "/usr/local/bin/node"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap();
+    let script = dir.join("chk.js");
+    std::fs::write(&script, CHK_DOMINATORS_JS).unwrap();
+    let out_path = dir.join("idom.json");
+    let out = Command::new(node)
+        .arg(&script)
+        .arg(&files[0])
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: Vec<i64> = serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
+    let g = parse_file(&files[0], &ParseLimits::default()).unwrap();
+    let dom = dominators::DominatorTree::compute(&g);
+    assert_eq!(expected.len(), g.node_count());
+    let mut compared = 0;
+    for (v, &want) in expected.iter().enumerate().skip(1) {
+        if want >= 0 {
+            assert_eq!(i64::from(dom.idom(v as u32)), want, "node {v}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 10_000, "only {compared} nodes compared");
+    let _ = std::fs::remove_dir_all(dir);
+}
