@@ -120,18 +120,23 @@ fn eval(
     get(label, v)
 }
 
-/// Essential predecessors of each reached node, both in preorder numbers,
-/// in CSR form. Built straight from the forward edges (no node-space copy),
-/// filling each list backwards so that no cursor array is needed.
+/// Essential predecessors of each reached node, in preorder numbers. Only
+/// predecessors numbered above their target are stored (CSR): those from
+/// below are unprocessed when the target is, so they only contribute their
+/// own number, and the minimum of those is kept per node instead. That drops
+/// the DFS tree edges, about a third of a heap graph's edges, from the lists.
 struct PredLists {
     first: Vec<u32>,
     sources: Vec<u32>,
+    /// Smallest predecessor numbered below the node (its DFS parent at most).
+    min_lower: Vec<u32>,
 }
 
 impl PredLists {
     fn build(graph: &HeapGraph, pre: &[u32], reached: usize) -> Self {
         let get = |i: u32| pre.get(i as usize).copied().unwrap_or(0);
         let mut first = vec![0u32; reached + 2];
+        let mut min_lower: Vec<u32> = (0..=reached as u32).collect();
         let for_each_edge = |f: &mut dyn FnMut(u32, u32)| {
             for node in 0..graph.node_count() as u32 {
                 let from = get(node);
@@ -146,11 +151,19 @@ impl PredLists {
                 }
             }
         };
-        for_each_edge(&mut |_, to| {
-            if let Some(c) = first.get_mut(to as usize) {
-                *c += 1;
+        for_each_edge(&mut |from, to| {
+            if from < to {
+                if let Some(m) = min_lower.get_mut(to as usize) {
+                    *m = (*m).min(from);
+                }
+            } else if from > to {
+                if let Some(c) = first.get_mut(to as usize) {
+                    *c += 1;
+                }
             }
         });
+        // Inclusive prefix sums make `first[t]` the end of t's list; filling
+        // backwards moves it to the start, with no cursor array.
         for i in 1..first.len() {
             let prev = first.get(i - 1).copied().unwrap_or(0);
             if let Some(slot) = first.get_mut(i) {
@@ -159,6 +172,9 @@ impl PredLists {
         }
         let mut sources = vec![0u32; first.last().copied().unwrap_or(0) as usize];
         for_each_edge(&mut |from, to| {
+            if from <= to {
+                return;
+            }
             if let Some(end) = first.get_mut(to as usize) {
                 *end = end.saturating_sub(1);
                 if let Some(slot) = sources.get_mut(*end as usize) {
@@ -166,66 +182,74 @@ impl PredLists {
                 }
             }
         });
-        PredLists { first, sources }
+        PredLists {
+            first,
+            sources,
+            min_lower,
+        }
     }
 }
 
 impl DominatorTree {
     /// Computes immediate dominators and retained sizes for the whole graph.
     /// This is the analyzer's memory peak, so arrays are merged, reused and
-    /// released as early as possible: the semi-dominator of `w` overwrites the
-    /// start offset of `w`'s predecessor list once that list is consumed, the
-    /// DFS parent array serves as LT's ancestor forest, and the parents and
-    /// preorder-to-node map are rebuilt by a second DFS afterwards. The main
-    /// loop thus holds four arrays per node plus one per essential edge.
+    /// released as early as possible: only predecessors numbered above their
+    /// target are listed; the semi-dominator of `w` overwrites the start
+    /// offset of `w`'s list once consumed; the DFS parent array serves as LT's
+    /// ancestor forest; and the (deterministic) DFS is simply rerun when
+    /// parents or the preorder-to-node map are needed again. The main loop
+    /// holds four arrays per node plus one per non-tree essential edge.
     pub fn compute(graph: &HeapGraph) -> Self {
         let n = graph.node_count();
         let get = |a: &[u32], i: u32| a.get(i as usize).copied().unwrap_or(0);
+        // Numbers start at 1, so 0 can mean "none" everywhere below.
         let mut pre = vec![0u32; n];
-        // Index 0 is a sentinel so that 0 can mean "none".
-        // Reserved up front: growing by doubling would leave freed blocks of
-        // several megabytes that the allocator keeps as resident memory.
-        let mut parent = Vec::with_capacity(n + 1);
-        parent.push(0u32);
-        dfs_preorder(graph, |node, number, parent_number| {
+        let mut reached = 0usize;
+        dfs_preorder(graph, |node, number, _| {
             if let Some(slot) = pre.get_mut(node as usize) {
                 *slot = number;
             }
-            parent.push(parent_number);
+            reached += 1;
         });
-        let reached = parent.len() - 1;
-        let PredLists { first, sources } = PredLists::build(graph, &pre, reached);
+        let PredLists {
+            first,
+            sources,
+            min_lower,
+        } = PredLists::build(graph, &pre, reached);
+        drop(pre);
 
-        let mut ancestor = parent;
-        let mut label = pre;
-        label.clear();
-        label.extend(0..=reached as u32);
+        // The DFS parents serve as LT's ancestor forest. Reserved up front:
+        // growing by doubling would leave freed blocks of several megabytes
+        // that the allocator keeps resident.
+        let mut ancestor = Vec::with_capacity(reached + 1);
+        ancestor.push(0u32);
+        dfs_preorder(graph, |_, _, parent_number| ancestor.push(parent_number));
+
+        // `label[w]` holds w's smallest lower predecessor until w is processed.
+        let mut label = min_lower;
         // `semi[w]` for processed w (w > current), list starts for the rest.
         let mut semi = first;
         let mut path = Vec::new();
         let mut end = get(&semi, reached as u32 + 1) as usize;
         for w in (2..=reached as u32).rev() {
             let start = get(&semi, w) as usize;
-            let mut s = w;
+            let mut s = get(&label, w);
             for &v in sources.get(start..end).unwrap_or_default() {
-                // Unprocessed vertices (v <= w) are their own semi-dominator.
-                let candidate = if v <= w {
-                    v
-                } else {
-                    let u = eval(v, w, &mut ancestor, &mut label, &semi, &mut path);
-                    get(&semi, u)
-                };
-                s = s.min(candidate);
+                let u = eval(v, w, &mut ancestor, &mut label, &semi, &mut path);
+                s = s.min(get(&semi, u));
             }
             end = start;
             if let Some(slot) = semi.get_mut(w as usize) {
                 *slot = s;
             }
+            if let Some(slot) = label.get_mut(w as usize) {
+                *slot = w;
+            }
         }
         drop(sources);
         drop(ancestor);
 
-        // Path compression destroyed the DFS parents; a second, identical
+        // Path compression destroyed the DFS parents; a third, identical
         // DFS brings them back together with the preorder-to-node map.
         let mut parent = label;
         parent.clear();
