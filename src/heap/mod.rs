@@ -137,3 +137,5 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
 mod bench_tests;
 #[cfg(test)]
 mod e2e_tests;
+#[cfg(test)]
+mod pipeline_tests;
