@@ -3,6 +3,7 @@
 //! `err.code`, which works the same for sync calls, async tasks and promises.
 
 use crate::capture::CaptureError;
+use crate::heap::HeapError;
 
 pub trait CodedError {
     fn code(&self) -> &'static str;
@@ -12,6 +13,15 @@ pub trait CodedError {
 impl CodedError for CaptureError {
     fn code(&self) -> &'static str {
         CaptureError::code(self)
+    }
+    fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl CodedError for HeapError {
+    fn code(&self) -> &'static str {
+        HeapError::code(self)
     }
     fn message(&self) -> &str {
         &self.message

@@ -1,0 +1,122 @@
+'use strict'
+// analyze() and the CLI on real snapshots written by a child node process.
+const { spawnSync } = require('child_process')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const { analyze } = require('../lib/analyze')
+
+const CLI = path.join(__dirname, '..', 'bin', 'leakwatch.js')
+
+function tempDir(tag) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `lw-${tag}-`))
+}
+
+/** Three snapshots of one process, with `work()` run before each. */
+function threeSnapshots(tag, body) {
+  const dir = tempDir(tag)
+  const script = `'use strict'
+${body}
+const v8 = require('v8')
+for (let n = 1; n <= 3; n++) {
+  work()
+  v8.writeHeapSnapshot(require('path').join(process.argv[2], 's' + n + '.heapsnapshot'))
+}
+`
+  fs.writeFileSync(path.join(dir, 'script.js'), script)
+  const r = spawnSync(process.execPath, [path.join(dir, 'script.js'), dir], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`snapshot script failed: ${r.stderr}`)
+  return [1, 2, 3].map((n) => path.join(dir, `s${n}.heapsnapshot`))
+}
+
+let leak
+let clean
+
+beforeAll(() => {
+  leak = threeSnapshots(
+    'leak',
+    `global.headersArray = []
+function work() { for (let i = 0; i < 10000; i++) headersArray.push({ userAgentUsed: 'Mozilla/' + (i % 7) }) }`,
+  )
+  clean = threeSnapshots(
+    'clean',
+    `function work() { const tmp = []; for (let i = 0; i < 10000; i++) tmp.push({ userAgentUsed: 'x' + i }); return tmp.length }`,
+  )
+})
+
+describe('analyze()', () => {
+  test('names the planted leak first, with its retaining path', async () => {
+    const report = await analyze(leak)
+    expect(report.summary.mode).toBe('three-snapshot')
+    const top = report.suspects[0]
+    expect(top.constructor).toBe('Object')
+    expect(top.path).toMatch(/headersArray > \[\d+\] > Object\{userAgentUsed\}$/)
+    expect(top.countDelta).toBeGreaterThanOrEqual(19000)
+    expect(top.retainedSizeDelta).toBeGreaterThan(256 * 1024)
+    expect(report.toString()).toContain('Leak suspects')
+    expect(report.toString()).toContain('headersArray')
+    const json = JSON.parse(JSON.stringify(report))
+    expect(json.suspects[0].path).toBe(top.path)
+  })
+
+  test('a clean control has no suspect; one snapshot lists classes only', async () => {
+    const report = await analyze(clean)
+    expect(report.suspects).toEqual([])
+    const single = await analyze(clean[2])
+    expect(single.summary.mode).toBe('single')
+    expect(single.suspects).toEqual([])
+    expect(single.summary.topClasses.length).toBeGreaterThan(0)
+  })
+
+  test('thresholds are options', async () => {
+    const report = await analyze(leak, { minRetainedDelta: 1 << 30 })
+    expect(report.suspects).toEqual([])
+    expect(report.summary.belowThreshold).toBeGreaterThan(0)
+  })
+
+  test('bad inputs reject with stable codes', async () => {
+    const dir = tempDir('bad')
+    const empty = path.join(dir, 'empty.heapsnapshot')
+    fs.writeFileSync(empty, '')
+    const garbage = path.join(dir, 'garbage.heapsnapshot')
+    fs.writeFileSync(garbage, 'this is not json')
+    const badGzip = path.join(dir, 'bad.heapsnapshot.gz')
+    fs.writeFileSync(badGzip, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))
+    const cut = path.join(dir, 'cut.heapsnapshot')
+    fs.writeFileSync(cut, fs.readFileSync(leak[0]).subarray(0, 100000))
+    await expect(analyze(path.join(dir, 'missing.heapsnapshot'))).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_IO' })
+    await expect(analyze(empty)).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_SNAPSHOT_TRUNCATED' })
+    await expect(analyze(garbage)).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_SNAPSHOT_PARSE' })
+    await expect(analyze(cut)).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_SNAPSHOT_TRUNCATED' })
+    const gz = await analyze(badGzip).catch((e) => e)
+    expect(['ERR_LEAKWATCH_GZIP', 'ERR_LEAKWATCH_SNAPSHOT_TRUNCATED']).toContain(gz.code)
+    await expect(analyze([])).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
+    await expect(analyze([leak[0], leak[1], leak[2], leak[0]])).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
+    await expect(analyze(leak, { maxSuspects: -1 })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
+    await expect(analyze(leak, { minRetainedDelta: 'big' })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
+  })
+})
+
+describe('leakwatch analyze (CLI)', () => {
+  test('prints JSON and writes a 0600 HTML report', () => {
+    const html = path.join(tempDir('cli'), 'report.html')
+    const r = spawnSync(process.execPath, [CLI, 'analyze', ...leak, '--json', '--html', html], { encoding: 'utf8' })
+    expect(r.status).toBe(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.suspects[0].path).toContain('headersArray')
+    expect(fs.statSync(html).mode & 0o777).toBe(0o600)
+    expect(fs.readFileSync(html, 'utf8')).toContain('Object{userAgentUsed}')
+  })
+
+  test('prints text, and fails with a code on bad input or usage', () => {
+    const ok = spawnSync(process.execPath, [CLI, 'analyze', clean[2]], { encoding: 'utf8' })
+    expect(ok.status).toBe(0)
+    expect(ok.stdout).toContain('Largest classes')
+    const bad = spawnSync(process.execPath, [CLI, 'analyze', '/nonexistent/x.heapsnapshot'], { encoding: 'utf8' })
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toContain('ERR_LEAKWATCH_IO')
+    const usage = spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' })
+    expect(usage.status).toBe(2)
+    expect(usage.stderr).toContain('usage: leakwatch analyze')
+  })
+})

@@ -1,0 +1,74 @@
+// Types of lib/analyze.js (for the main engineer to merge into index.d.ts).
+
+/** Where a closure was defined; line and column are zero-based, as V8 writes them. */
+export interface SourceLocation {
+  scriptId: number
+  scriptName: string | null
+  line: number
+  column: number
+}
+
+/** One place in the heap that grows from snapshot to snapshot. */
+export interface Suspect {
+  /** Class of the growing objects: constructor or function name, or `(array)`, `(string)`… */
+  constructor: string
+  countDelta: number
+  retainedSizeDelta: number
+  shallowSizeDelta: number
+  /** Shortest retaining path of a representative object, e.g. `global > cache > [12] > Object{a,b}`. */
+  path: string
+  /** Where the object, or the nearest closure retaining it, was defined. */
+  location: SourceLocation | null
+  /** Objects of this group created between snapshots 1 and 2 and alive in 3 (in-process snapshots only). */
+  survivors: number | null
+  counts: number[]
+  retainedSizes: number[]
+  score: number
+}
+
+export interface ClassStat {
+  name: string
+  count: number
+  shallowSize: number
+  retainedSize: number
+}
+
+export interface SnapshotSummary {
+  file: string
+  nodeCount: number
+  edgeCount: number
+  totalSize: number
+}
+
+export interface Summary {
+  /** `single`, `growth` (matched by retaining path) or `three-snapshot` (object ids too). */
+  mode: 'single' | 'growth' | 'three-snapshot'
+  snapshots: SnapshotSummary[]
+  topClasses: ClassStat[]
+  survivors: ClassStat[]
+  belowThreshold: number
+}
+
+export declare class Report {
+  suspects: Suspect[]
+  summary: Summary
+  /** The report for people. */
+  toString(): string
+  toJSON(): { suspects: Suspect[]; summary: Summary }
+}
+
+export interface AnalyzeOptions {
+  /** Report a place only if its retained size grew by at least this many bytes (default 262144). */
+  minRetainedDelta?: number
+  /** At most this many suspects (default 10). */
+  maxSuspects?: number
+  /** How many classes the summary lists (default 15). */
+  topClasses?: number
+}
+
+/**
+ * Analyses one to three `.heapsnapshot(.gz)` files, oldest first, off the main thread.
+ * Rejects with a `LeakwatchError` whose `code` is one of ERR_LEAKWATCH_SNAPSHOT_PARSE,
+ * _SNAPSHOT_TRUNCATED, _SNAPSHOT_INVALID, _SNAPSHOT_TOO_LARGE, _GZIP, _IO, _INVALID_OPTION.
+ */
+export declare function analyze(files: string | string[], opts?: AnalyzeOptions): Promise<Report>

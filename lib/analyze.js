@@ -1,0 +1,79 @@
+'use strict'
+
+// analyze(): the native heap snapshot analyzer, run on a libuv worker thread.
+const { fromNative, invalidOption } = require('./errors')
+
+let binding = null
+function native() {
+  // Loaded on first use so that requiring this module costs nothing.
+  if (!binding) binding = require('../binding.js')
+  return binding
+}
+
+/** The analysis result: ranked `suspects`, a `summary`, and readable `toString()`. */
+class Report {
+  constructor(data, text) {
+    this.suspects = data.suspects
+    this.summary = data.summary
+    Object.defineProperty(this, 'text', { value: text, enumerable: false })
+  }
+
+  toString() {
+    return this.text
+  }
+
+  toJSON() {
+    return { suspects: this.suspects, summary: this.summary }
+  }
+}
+
+function checkCount(opts, name) {
+  const v = opts[name]
+  if (v === undefined) return undefined
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw invalidOption(name, 'must be a non-negative integer')
+  return v
+}
+
+function nativeOptions(opts) {
+  if (opts === undefined || opts === null) return {}
+  if (typeof opts !== 'object') throw invalidOption('options', 'must be an object')
+  const out = {}
+  if (opts.minRetainedDelta !== undefined) {
+    const v = opts.minRetainedDelta
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw invalidOption('minRetainedDelta', 'must be a non-negative number of bytes')
+    }
+    out.minRetainedDelta = v
+  }
+  const maxSuspects = checkCount(opts, 'maxSuspects')
+  if (maxSuspects !== undefined) out.maxSuspects = maxSuspects
+  const topClasses = checkCount(opts, 'topClasses')
+  if (topClasses !== undefined) out.topClasses = topClasses
+  return out
+}
+
+/**
+ * Analyses one to three `.heapsnapshot` / `.heapsnapshot.gz` files, oldest first.
+ * One file: the largest classes by retained size. Two or three files of the same
+ * program: leak suspects (places in the heap that grow from one to the next), with
+ * object-id survivors when the snapshots come from one process.
+ * @param {string | string[]} files
+ * @param {{ minRetainedDelta?: number, maxSuspects?: number, topClasses?: number }} [opts]
+ * @returns {Promise<Report>}
+ */
+async function analyze(files, opts) {
+  const list = typeof files === 'string' ? [files] : files
+  if (!Array.isArray(list) || list.length < 1 || list.length > 3 || !list.every((f) => typeof f === 'string' && f)) {
+    throw invalidOption('files', 'must be one to three snapshot paths')
+  }
+  const options = nativeOptions(opts)
+  let out
+  try {
+    out = await native().analyzeSnapshots(list, options)
+  } catch (err) {
+    throw fromNative(err)
+  }
+  return new Report(JSON.parse(out.json), out.text)
+}
+
+module.exports = { analyze, Report }

@@ -1,0 +1,349 @@
+//! Comparing snapshots.
+//!
+//! (a) The 3-snapshot technique by object id: objects whose id is in snapshot
+//! 2 but not 1 and that are still alive in 3. Only valid for snapshots of one
+//! process, where V8 keeps ids stable.
+//! (b) Growth by retaining path: objects are grouped by path signature, and
+//! groups whose retained size grows at every step are suspects. This works
+//! without consistent ids, e.g. across snapshots of forked children.
+
+use std::collections::{HashMap, HashSet};
+
+use super::aggregate::{self, ClassStat};
+use super::analysis::{GroupStat, SnapshotAnalysis};
+use super::paths;
+use super::report::Suspect;
+
+/// Reporting thresholds.
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    /// A group must grow by at least this many retained bytes overall.
+    pub min_retained_delta: u64,
+    pub max_suspects: usize,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            min_retained_delta: 256 << 10,
+            max_suspects: 10,
+        }
+    }
+}
+
+fn contains(sorted: &[u32], id: u32) -> bool {
+    sorted.binary_search(&id).is_ok()
+}
+
+/// A sample of (object id, class name) pairs of a snapshot, kept after the
+/// snapshot itself is released, to tell whether a later snapshot's ids mean
+/// the same objects.
+#[derive(Debug, Default)]
+pub struct IdSample {
+    classes: HashMap<u32, String>,
+}
+
+impl IdSample {
+    /// Takes about 20,000 evenly spread nodes.
+    pub fn of(a: &SnapshotAnalysis) -> Self {
+        let n = a.graph.node_count();
+        let stride = (n / 20_000).max(1);
+        let classes = (1..n as u32)
+            .step_by(stride)
+            .map(|v| (a.graph.id(v), a.classes.name(a.classes.class(v)).to_owned()))
+            .collect();
+        IdSample { classes }
+    }
+
+    /// Whether ids mean the same objects in `b`: among sampled ids found in
+    /// both, nearly all must have the same class. Snapshots of forked children
+    /// reuse ids for unrelated objects, which this rejects.
+    pub fn matches(&self, b: &SnapshotAnalysis) -> bool {
+        let (mut common, mut same) = (0u64, 0u64);
+        for v in 1..b.graph.node_count() as u32 {
+            if let Some(class) = self.classes.get(&b.graph.id(v)) {
+                common += 1;
+                if class == b.classes.name(b.classes.class(v)) {
+                    same += 1;
+                }
+            }
+        }
+        let needed = self.classes.len().clamp(1, 10) as u64;
+        common >= needed && same * 100 >= common * 95
+    }
+}
+
+/// Nodes of `last` whose id is in `second` but not in `first` (both sorted).
+pub fn survivors(first: &[u32], second: &[u32], last: &SnapshotAnalysis) -> Vec<bool> {
+    (0..last.graph.node_count() as u32)
+        .map(|v| {
+            let id = last.graph.id(v);
+            v != 0 && last.is_reachable(v) && contains(second, id) && !contains(first, id)
+        })
+        .collect()
+}
+
+/// Survivors grouped by class, biggest retained size first.
+pub fn survivors_by_class(last: &SnapshotAnalysis, survivor: &[bool]) -> Vec<ClassStat> {
+    aggregate::by_class(&last.graph, &last.dominators, &last.classes, |v| {
+        survivor.get(v as usize).copied().unwrap_or(false)
+    })
+}
+
+struct Candidate {
+    sample: u32,
+    counts: Vec<u64>,
+    retained: Vec<u64>,
+    shallow: Vec<u64>,
+    count_grows: bool,
+    dropped: bool,
+    explained: bool,
+}
+
+fn strictly_increasing(v: &[u64]) -> bool {
+    v.windows(2).all(|w| matches!(w, [a, b] if b > a))
+}
+
+fn delta(v: &[u64]) -> i64 {
+    let first = v.first().copied().unwrap_or(0) as i64;
+    let last = v.last().copied().unwrap_or(0) as i64;
+    last - first
+}
+
+/// Groups whose retained size grows at every step by at least the threshold
+/// in total. A group inside another growing group of growing count (e.g. the
+/// strings of leaked objects) is left out, and so is a container whose growth
+/// a group below it explains (the array holding the leaked objects, `global`).
+/// Returns the ranked suspects and how many growing groups stayed below the
+/// threshold.
+pub fn growth_suspects(
+    earlier: &[HashMap<u64, GroupStat>],
+    last: &SnapshotAnalysis,
+    last_groups: &HashMap<u64, GroupStat>,
+    survivor: Option<&[bool]>,
+    opts: &DiffOptions,
+) -> (Vec<Suspect>, u64) {
+    let mut below = 0u64;
+    let mut cands: Vec<Candidate> = Vec::new();
+    let mut index: HashMap<u64, usize> = HashMap::new();
+    for (&sig, stat) in last_groups {
+        let series = |f: fn(&GroupStat) -> u64| -> Vec<u64> {
+            earlier
+                .iter()
+                .map(|t| t.get(&sig).map_or(0, f))
+                .chain(std::iter::once(f(stat)))
+                .collect()
+        };
+        let retained = series(|s| s.retained_size);
+        if !strictly_increasing(&retained) {
+            continue;
+        }
+        if delta(&retained) < opts.min_retained_delta as i64 {
+            below += 1;
+            continue;
+        }
+        let counts = series(|s| s.count);
+        index.insert(sig, cands.len());
+        cands.push(Candidate {
+            sample: stat.sample,
+            count_grows: strictly_increasing(&counts),
+            counts,
+            retained,
+            shallow: series(|s| s.shallow_size),
+            dropped: false,
+            explained: false,
+        });
+    }
+    for i in 0..cands.len() {
+        let Some(sample) = cands.get(i).map(|c| c.sample) else {
+            continue;
+        };
+        let nodes = paths::path_nodes(&last.graph, &last.distances, sample);
+        for &a in nodes.iter().rev().skip(1) {
+            let Some(&j) = index.get(&last.signature(a)) else {
+                continue;
+            };
+            if j == i {
+                continue;
+            }
+            let ancestor_grows = cands.get(j).is_some_and(|c| c.count_grows);
+            if ancestor_grows {
+                if let Some(c) = cands.get_mut(i) {
+                    c.dropped = true;
+                }
+            } else if let Some(c) = cands.get_mut(j) {
+                c.explained = true;
+            }
+        }
+    }
+    // A container's backing store (`[elements]`, `[properties]`, `[table]`)
+    // hangs off the container by an internal edge and is not on the paths of
+    // the objects it holds; it is explained when its owner is on such a path.
+    let growing_path_sigs: HashSet<u64> = cands
+        .iter()
+        .filter(|c| c.count_grows)
+        .flat_map(|c| paths::path_nodes(&last.graph, &last.distances, c.sample))
+        .map(|v| last.signature(v))
+        .collect();
+    for c in cands.iter_mut().filter(|c| !c.count_grows) {
+        if let Some(e) = last.distances.parent_edge(c.sample) {
+            let t = Some(last.graph.edge_kind(e));
+            let store = t == last.graph.types.edge_internal || t == last.graph.types.edge_hidden;
+            let owner = last.signature(last.graph.edge_source(e));
+            if store && growing_path_sigs.contains(&owner) {
+                c.explained = true;
+            }
+        }
+    }
+    let mut survivors_per_sig: HashMap<u64, u64> = HashMap::new();
+    if let Some(flags) = survivor {
+        for (v, _) in flags.iter().enumerate().filter(|(_, &f)| f) {
+            *survivors_per_sig
+                .entry(last.signature(v as u32))
+                .or_default() += 1;
+        }
+    }
+    let mut suspects: Vec<Suspect> = cands
+        .into_iter()
+        .filter(|c| !c.dropped && !c.explained)
+        .filter_map(|c| {
+            let survivors = survivor.map(|_| {
+                survivors_per_sig
+                    .get(&last.signature(c.sample))
+                    .copied()
+                    .unwrap_or(0)
+            });
+            // With ids, growing objects none of which survived from the
+            // 1-2 window are churn, not a leak.
+            if c.count_grows && survivors == Some(0) {
+                return None;
+            }
+            let retained_delta = delta(&c.retained);
+            Some(Suspect {
+                constructor: last.classes.name(last.classes.class(c.sample)).to_owned(),
+                count_delta: delta(&c.counts),
+                retained_size_delta: retained_delta,
+                shallow_size_delta: delta(&c.shallow),
+                path: paths::render_path(&last.graph, &last.distances, c.sample)
+                    .unwrap_or_default(),
+                location: paths::source_location(&last.graph, &last.distances, c.sample),
+                survivors,
+                counts: c.counts,
+                retained_sizes: c.retained,
+                score: retained_delta as f64,
+            })
+        })
+        .collect();
+    suspects.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    suspects.truncate(opts.max_suspects);
+    (suspects, below)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::graph::tests::build;
+    use crate::heap::graph::HeapGraph;
+
+    /// root -> list (Array) -> n Objects, each holding a string.
+    fn snapshot(n: u32, id_offset: u32) -> HeapGraph {
+        let mut nodes = vec![("synthetic", ""), ("object", "Array")];
+        let mut edges = vec![(0, "property", "list", 1)];
+        for i in 0..n {
+            nodes.push(("object", "Object"));
+            nodes.push(("string", "x"));
+            let obj = 2 + 2 * i;
+            edges.push((1, "element", "0", obj));
+            edges.push((obj, "property", "ua", obj + 1));
+        }
+        let index_names: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+        let edges: Vec<(u32, &str, &str, u32)> = edges
+            .into_iter()
+            .enumerate()
+            .map(|(k, (a, t, name, b))| {
+                if t == "element" {
+                    (a, t, index_names[(k - 1) / 2].as_str(), b)
+                } else {
+                    (a, t, name, b)
+                }
+            })
+            .collect();
+        let mut g = build(&nodes, &edges);
+        for id in g.node_id.iter_mut().skip(2) {
+            *id += id_offset;
+        }
+        g
+    }
+
+    #[test]
+    fn growing_array_elements_are_the_one_suspect() {
+        let a = SnapshotAnalysis::new(snapshot(10, 0), true);
+        let b = SnapshotAnalysis::new(snapshot(20, 0), true);
+        let c = SnapshotAnalysis::new(snapshot(30, 0), true);
+        let opts = DiffOptions {
+            min_retained_delta: 100,
+            max_suspects: 10,
+        };
+        let groups = c.group_stats();
+        let (s, _) = growth_suspects(
+            &[a.group_stats(), b.group_stats()],
+            &c,
+            &groups,
+            None,
+            &opts,
+        );
+        assert_eq!(s.len(), 1, "{s:#?}");
+        assert_eq!(s[0].constructor, "Object");
+        assert_eq!(s[0].counts, vec![10, 20, 30]);
+        assert_eq!(s[0].count_delta, 20);
+        assert_eq!(s[0].retained_size_delta, 400);
+        assert!(
+            s[0].path.starts_with("Array > [") && s[0].path.ends_with("] > Object{ua}"),
+            "{}",
+            s[0].path
+        );
+        // Below the threshold, nothing is reported.
+        let strict = DiffOptions {
+            min_retained_delta: 1000,
+            max_suspects: 10,
+        };
+        let (s, below) = growth_suspects(
+            &[a.group_stats(), b.group_stats()],
+            &c,
+            &groups,
+            None,
+            &strict,
+        );
+        assert!(s.is_empty());
+        assert!(below > 0);
+        // No growth, no suspect.
+        let (s, _) = growth_suspects(&[c.group_stats()], &c, &groups, None, &opts);
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn survivors_use_ids() {
+        let a = SnapshotAnalysis::new(snapshot(1, 0), true);
+        let b = SnapshotAnalysis::new(snapshot(2, 0), true);
+        let c = SnapshotAnalysis::new(snapshot(3, 0), true);
+        let flags = survivors(&a.sorted_ids(), &b.sorted_ids(), &c);
+        let alive: Vec<usize> = flags
+            .iter()
+            .enumerate()
+            .filter(|(_, &f)| f)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(alive, vec![4, 5]);
+        let by_class = survivors_by_class(&c, &flags);
+        assert_eq!(by_class.len(), 2);
+        assert!(IdSample::of(&b).matches(&c));
+        // Same ids, different objects: what forked snapshots look like.
+        let mut shuffled = snapshot(3, 0);
+        shuffled.node_type.reverse();
+        assert!(!IdSample::of(&b).matches(&SnapshotAnalysis::new(shuffled, true)));
+    }
+}

@@ -1,0 +1,141 @@
+//! The native heap snapshot analyzer: a streaming `.heapsnapshot(.gz)` parser,
+//! compact graph, dominators and retained sizes, retaining paths, snapshot
+//! diffs and a ranked leak report. Pure Rust: no napi types, so `cargo test`
+//! covers all of it.
+
+pub mod aggregate;
+pub mod analysis;
+pub mod diff;
+pub mod distances;
+pub mod dominators;
+pub mod ephemerons;
+pub mod error;
+pub mod graph;
+mod lexer;
+mod meta;
+pub mod parser;
+pub mod paths;
+pub mod report;
+pub mod retainers;
+pub mod strings;
+
+use std::path::PathBuf;
+
+pub use analysis::SnapshotAnalysis;
+pub use diff::DiffOptions;
+pub use error::{HeapError, HeapErrorKind};
+pub use graph::{HeapGraph, SourceLocation};
+pub use parser::{parse_file, parse_reader, ParseLimits};
+pub use report::{to_text, Report, SnapshotSummary, Summary, Suspect};
+
+/// Options of [`analyze_files`].
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    pub limits: ParseLimits,
+    pub diff: DiffOptions,
+    /// How many classes the summary lists.
+    pub top_classes: usize,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            limits: ParseLimits::default(),
+            diff: DiffOptions::default(),
+            top_classes: 15,
+        }
+    }
+}
+
+fn summarize(path: &std::path::Path, a: &SnapshotAnalysis) -> SnapshotSummary {
+    SnapshotSummary {
+        file: path.display().to_string(),
+        node_count: a.graph.node_count() as u64,
+        edge_count: a.graph.edge_count() as u64,
+        total_size: a.graph.total_size(),
+    }
+}
+
+/// Analyses one snapshot (largest classes), or two or three snapshots of the
+/// same program, oldest first (leak suspects). Snapshots are loaded one at a
+/// time; of the earlier ones only their group statistics and ids are kept.
+pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report, HeapError> {
+    if paths.is_empty() || paths.len() > 3 {
+        return Err(HeapError::new(
+            HeapErrorKind::InvalidOption,
+            format!("expected 1 to 3 snapshot files, got {}", paths.len()),
+        ));
+    }
+    let mut snapshots = Vec::new();
+    let mut earlier_groups = Vec::new();
+    let mut earlier_ids: Vec<Vec<u32>> = Vec::new();
+    let mut ids_consistent = true;
+    let mut previous_ids: Option<diff::IdSample> = None;
+    let mut last = None;
+    for (i, path) in paths.iter().enumerate() {
+        let analysis = SnapshotAnalysis::new(parse_file(path, &opts.limits)?, paths.len() > 1);
+        snapshots.push(summarize(path, &analysis));
+        if let Some(sample) = previous_ids.take() {
+            ids_consistent &= sample.matches(&analysis);
+        }
+        if i + 1 == paths.len() {
+            last = Some(analysis);
+            break;
+        }
+        // Only small digests of earlier snapshots stay in memory.
+        previous_ids = Some(diff::IdSample::of(&analysis));
+        earlier_groups.push(analysis.group_stats());
+        earlier_ids.push(analysis.sorted_ids());
+    }
+    let Some(last) = last else {
+        return Err(HeapError::invalid("no snapshot analysed"));
+    };
+    let top_classes: Vec<_> = last
+        .class_stats
+        .iter()
+        .take(opts.top_classes)
+        .cloned()
+        .collect();
+    let mut summary = Summary {
+        mode: "single".into(),
+        snapshots,
+        top_classes,
+        survivors: Vec::new(),
+        below_threshold: 0,
+    };
+    if paths.len() == 1 {
+        return Ok(Report {
+            suspects: Vec::new(),
+            summary,
+        });
+    }
+    let survivor_flags = match (paths.len(), earlier_ids.as_slice()) {
+        (3, [first, second]) if ids_consistent => Some(diff::survivors(first, second, &last)),
+        _ => None,
+    };
+    drop(earlier_ids);
+    if let Some(flags) = &survivor_flags {
+        summary.mode = "three-snapshot".into();
+        summary.survivors = diff::survivors_by_class(&last, flags);
+        summary.survivors.truncate(opts.top_classes);
+    } else {
+        summary.mode = "growth".into();
+    }
+    let last_groups = last.group_stats();
+    let (suspects, below) = diff::growth_suspects(
+        &earlier_groups,
+        &last,
+        &last_groups,
+        survivor_flags.as_deref(),
+        &opts.diff,
+    );
+    summary.below_threshold = below;
+    Ok(Report { suspects, summary })
+}
+
+#[cfg(test)]
+mod bench_tests;
+#[cfg(test)]
+mod e2e_tests;
+#[cfg(test)]
+mod pipeline_tests;

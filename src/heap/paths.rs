@@ -1,0 +1,282 @@
+//! Retaining paths: the shortest path from the root to a node, rendered for
+//! people (`(GC roots) > global > cache > [elements] > [] > Object{a,b}`), and
+//! hashed as a signature that matches "the same place in the heap" across
+//! snapshots whose object ids do not correspond (forked snapshots).
+
+use super::aggregate::ClassIndex;
+use super::distances::Distances;
+use super::graph::{HeapGraph, SourceLocation};
+
+/// Longest edge or property name shown in a rendered path.
+const MAX_LABEL: usize = 40;
+/// How many property names a plain object shows, as in `Object{a,b,c}`.
+const SHOWN_PROPERTIES: usize = 3;
+
+fn clip(s: &str) -> String {
+    if s.chars().count() <= MAX_LABEL {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(MAX_LABEL - 1).collect();
+    out.push('…');
+    out
+}
+
+/// An edge as a path step: `[3]` for elements, `[map]` for engine-internal
+/// edges, the property or variable name otherwise.
+pub fn edge_label(graph: &HeapGraph, edge: usize) -> String {
+    let t = Some(graph.edge_kind(edge));
+    let name = graph.edge_name_text(edge);
+    if graph.edge_has_index(edge) || t == graph.types.edge_internal {
+        format!("[{}]", clip(&name))
+    } else {
+        clip(&name)
+    }
+}
+
+/// A node as people know it: its class, and for plain objects the first few
+/// property names, since "Object" alone says nothing.
+pub fn node_label(graph: &HeapGraph, node: u32) -> String {
+    let class = graph.class_name(node);
+    if Some(graph.kind(node)) != graph.types.node_object || class != "Object" {
+        return clip(&class);
+    }
+    let property = graph
+        .edge_types
+        .iter()
+        .position(|t| t == "property")
+        .map(|i| i as u8);
+    let mut props: Vec<String> = Vec::new();
+    let mut more = false;
+    for e in graph.edges(node) {
+        if Some(graph.edge_kind(e)) != property {
+            continue;
+        }
+        let name = graph.edge_name_text(e);
+        if name == "__proto__" {
+            continue;
+        }
+        if props.len() == SHOWN_PROPERTIES {
+            more = true;
+            break;
+        }
+        props.push(clip(&name));
+    }
+    if props.is_empty() {
+        // In-object fields holding numbers or small integers have no named
+        // edges; "Object{}" would wrongly suggest an empty object.
+        return "Object".into();
+    }
+    if more {
+        props.push("…".into());
+    }
+    format!("Object{{{}}}", props.join(","))
+}
+
+/// The shortest retaining path of `node`, or `None` if no strong path exists.
+pub fn render_path(graph: &HeapGraph, distances: &Distances, node: u32) -> Option<String> {
+    if node == 0 {
+        return Some("(root)".into());
+    }
+    let edges = distances.path_edges(graph, node);
+    if edges.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::with_capacity(edges.len() + 1);
+    for (i, &e) in edges.iter().enumerate() {
+        if i > 0 {
+            let mut label = edge_label(graph, e);
+            // Closures on the way are what people recognise in their code.
+            let to = graph.edge_target(e);
+            if graph.is_closure(to) && to != node {
+                let name = graph.name(to);
+                if !name.is_empty() && name != label {
+                    label = format!("{label} ({})", clip(name));
+                }
+            }
+            parts.push(label);
+        } else if edges.len() > 1 {
+            // The root's edges lead to synthetic groups whose names say more
+            // than the edge index, e.g. "(GC roots)".
+            parts.push(clip(graph.name(graph.edge_target(e))));
+        }
+    }
+    parts.push(node_label(graph, node));
+    Some(parts.join(" > "))
+}
+
+/// Nodes on the retaining path of `node`, root first, `node` last.
+pub fn path_nodes(graph: &HeapGraph, distances: &Distances, node: u32) -> Vec<u32> {
+    let mut nodes = vec![0];
+    nodes.extend(
+        distances
+            .path_edges(graph, node)
+            .into_iter()
+            .map(|e| graph.edge_target(e)),
+    );
+    nodes
+}
+
+/// Where the node, or failing that the nearest closure retaining it, was
+/// defined: for a leaked object that is usually the listener or callback
+/// that holds it.
+pub fn source_location(
+    graph: &HeapGraph,
+    distances: &Distances,
+    node: u32,
+) -> Option<SourceLocation> {
+    path_nodes(graph, distances, node)
+        .into_iter()
+        .rev()
+        .filter(|&n| graph.is_closure(n))
+        .find_map(|n| graph.location(n))
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn mix(a: u64, b: u64) -> u64 {
+    (a.rotate_left(5) ^ b).wrapping_mul(0x517c_c1b7_2722_0a95) ^ 0x9e37_79b9_7f4a_7c15
+}
+
+/// Per-node path signatures. A signature hashes, from the root down, each
+/// step's edge label and target class, with element indices (and names that
+/// contain digits, which are usually keys of a map-like object) collapsed, and
+/// with a step repeated right after itself counted once, so linked lists
+/// (`_idleNext > Timeout > _idleNext > Timeout`) collapse to one group.
+/// Unreachable nodes get 0. Hashes depend on text only, so they compare across
+/// snapshots.
+pub fn path_signatures(graph: &HeapGraph, distances: &Distances, classes: &ClassIndex) -> Vec<u64> {
+    let n = graph.node_count();
+    let class_hash: Vec<u64> = classes
+        .names
+        .iter()
+        .map(|name| fnv1a(name.as_bytes()))
+        .collect();
+    // Hash of each string used as an edge name, computed on first use.
+    let mut name_hash = vec![0u64; graph.strings.len()];
+    let collapsed = fnv1a(b"[]");
+    let mut step_of = |e: usize, to: u32| -> u64 {
+        let label = if graph.edge_has_index(e) {
+            collapsed
+        } else {
+            let s = graph.edge_name.get(e).copied().unwrap_or(0);
+            match name_hash.get_mut(s as usize) {
+                Some(h) if *h != 0 => *h,
+                Some(h) => {
+                    let text = graph.strings.get(s);
+                    *h = if text.bytes().any(|b| b.is_ascii_digit()) {
+                        collapsed
+                    } else {
+                        fnv1a(text.as_bytes()) | 1
+                    };
+                    *h
+                }
+                None => collapsed,
+            }
+        };
+        mix(
+            label,
+            class_hash
+                .get(classes.class(to) as usize)
+                .copied()
+                .unwrap_or(0),
+        )
+    };
+    let mut sig = vec![0u64; n];
+    if let Some(root) = sig.first_mut() {
+        *root = 1;
+    }
+    // A node's step is recomputed from its parent edge when its child needs
+    // it, rather than stored: one hash costs less than 8 bytes per node.
+    for &node in distances.order.iter().skip(1) {
+        let Some(e) = distances.parent_edge(node) else {
+            continue;
+        };
+        let parent = graph.edge_source(e);
+        let s = step_of(e, node);
+        let parent_step = distances
+            .parent_edge(parent)
+            .map_or(0, |pe| step_of(pe, parent));
+        let parent_sig = sig.get(parent as usize).copied().unwrap_or(0);
+        let value = if s == parent_step {
+            parent_sig
+        } else {
+            mix(parent_sig, s)
+        };
+        if let Some(slot) = sig.get_mut(node as usize) {
+            *slot = value;
+        }
+    }
+    sig
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::graph::tests::build;
+
+    fn sample() -> HeapGraph {
+        build(
+            &[
+                ("synthetic", ""),
+                ("synthetic", "(GC roots)"),
+                ("object", "global"),
+                ("object", "Array"),
+                ("array", ""),
+                ("object", "Object"),
+                ("object", "Object"),
+                ("string", "Mozilla"),
+                ("closure", "onData"),
+                ("object", "Node"),
+                ("object", "Node"),
+                ("object", "Node"),
+            ],
+            &[
+                (0, "element", "1", 1),
+                (1, "element", "7", 2),
+                (2, "property", "headersArray", 3),
+                (3, "internal", "elements", 4),
+                (4, "element", "0", 5),
+                (4, "element", "1", 6),
+                (5, "property", "userAgentUsed", 7),
+                (6, "property", "userAgentUsed", 7),
+                (2, "property", "onData", 8),
+                (2, "property", "head", 9),
+                (9, "property", "next", 10),
+                (10, "property", "next", 11),
+            ],
+        )
+    }
+
+    #[test]
+    fn paths_render_like_devtools_retainers() {
+        let g = sample();
+        let d = Distances::compute(&g);
+        assert_eq!(
+            render_path(&g, &d, 6).unwrap(),
+            "(GC roots) > [7] > headersArray > [elements] > [1] > Object{userAgentUsed}"
+        );
+        assert_eq!(
+            render_path(&g, &d, 8).unwrap(),
+            "(GC roots) > [7] > onData > onData"
+        );
+    }
+
+    #[test]
+    fn signatures_collapse_indices_and_repeats() {
+        let g = sample();
+        let d = Distances::compute(&g);
+        let classes = ClassIndex::build(&g);
+        let sig = path_signatures(&g, &d, &classes);
+        assert_eq!(sig[5], sig[6], "array elements share a signature");
+        assert_ne!(sig[5], sig[4]);
+        assert_eq!(sig[10], sig[11], "a linked list is one group");
+        assert_ne!(sig[8], sig[9]);
+    }
+}

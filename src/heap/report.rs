@@ -1,0 +1,261 @@
+//! The result of an analysis: ranked leak suspects and a summary, as readable
+//! text or as JSON (`--json`).
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::aggregate::ClassStat;
+use super::graph::SourceLocation;
+
+/// One place in the heap that grows from snapshot to snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Suspect {
+    /// Class of the growing objects (constructor or function name, or `(array)` etc.).
+    pub constructor: String,
+    pub count_delta: i64,
+    pub retained_size_delta: i64,
+    pub shallow_size_delta: i64,
+    /// Shortest retaining path of a representative object, in the last snapshot.
+    pub path: String,
+    /// Where the object (or the closure retaining it) was defined.
+    pub location: Option<SourceLocation>,
+    /// Objects of this group created between snapshots 1 and 2 and still alive
+    /// in 3 (three in-process snapshots only).
+    pub survivors: Option<u64>,
+    /// Group size per snapshot, oldest first.
+    pub counts: Vec<u64>,
+    /// Group retained size per snapshot, oldest first.
+    pub retained_sizes: Vec<u64>,
+    /// Ranking key: bytes of retained growth, higher is worse.
+    pub score: f64,
+}
+
+/// Size facts about one input snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotSummary {
+    pub file: String,
+    pub node_count: u64,
+    pub edge_count: u64,
+    pub total_size: u64,
+}
+
+/// What was analysed and how.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// `single`, `growth` (2-3 snapshots matched by retaining path) or
+    /// `three-snapshot` (3 in-process snapshots matched by object id too).
+    pub mode: String,
+    pub snapshots: Vec<SnapshotSummary>,
+    /// Biggest classes of the last snapshot by retained size.
+    pub top_classes: Vec<ClassStat>,
+    /// Objects created between snapshots 1 and 2 still alive in 3, by class.
+    pub survivors: Vec<ClassStat>,
+    /// Groups that grew but stayed under the reporting threshold.
+    pub below_threshold: u64,
+}
+
+/// The analysis result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub suspects: Vec<Suspect>,
+    pub summary: Summary,
+}
+
+/// `1536` -> `1.5 KiB`.
+pub fn human_bytes(bytes: i64) -> String {
+    let sign = if bytes < 0 { "-" } else { "" };
+    let mut v = bytes.unsigned_abs() as f64;
+    for unit in ["B", "KiB", "MiB", "GiB"] {
+        if v < 1024.0 || unit == "GiB" {
+            return if unit == "B" {
+                format!("{sign}{v} {unit}")
+            } else {
+                format!("{sign}{v:.1} {unit}")
+            };
+        }
+        v /= 1024.0;
+    }
+    format!("{sign}{v:.1} GiB")
+}
+
+fn signed(n: i64) -> String {
+    if n > 0 {
+        format!("+{n}")
+    } else {
+        n.to_string()
+    }
+}
+
+/// The report for people, e.g. on a terminal.
+pub fn to_text(report: &Report) -> String {
+    let mut out = String::new();
+    let s = &report.summary;
+    let _ = writeln!(out, "leakwatch heap analysis ({} mode)", s.mode);
+    for (i, snap) in s.snapshots.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  snapshot {}: {} ({} nodes, {} edges, {})",
+            i + 1,
+            snap.file,
+            snap.node_count,
+            snap.edge_count,
+            human_bytes(snap.total_size as i64)
+        );
+    }
+    if s.mode != "single" {
+        if report.suspects.is_empty() {
+            let _ = writeln!(out, "\nNo leak suspects: nothing grew above the threshold.");
+        } else {
+            let _ = writeln!(out, "\nLeak suspects, worst first:");
+        }
+        for (i, sus) in report.suspects.iter().enumerate() {
+            let growth = if sus.count_delta == 0 {
+                // A container that grows in place (an array or dictionary
+                // gaining entries that are not objects of their own).
+                let n = sus.counts.last().copied().unwrap_or(0);
+                format!(
+                    "{n} object{} grew by +{} retained",
+                    if n == 1 { "" } else { "s" },
+                    human_bytes(sus.retained_size_delta)
+                )
+            } else {
+                format!(
+                    "{} objects, +{} retained, +{} shallow",
+                    signed(sus.count_delta),
+                    human_bytes(sus.retained_size_delta),
+                    human_bytes(sus.shallow_size_delta)
+                )
+            };
+            let _ = writeln!(out, "\n{}. {}: {growth}", i + 1, sus.constructor);
+            let counts: Vec<String> = sus.counts.iter().map(u64::to_string).collect();
+            let _ = writeln!(out, "   count per snapshot: {}", counts.join(" -> "));
+            if let Some(n) = sus.survivors {
+                let _ = writeln!(out, "   created between snapshots 1 and 2, alive in 3: {n}");
+            }
+            let _ = writeln!(out, "   retained by: {}", sus.path);
+            if let Some(loc) = &sus.location {
+                let _ = match &loc.script_name {
+                    Some(name) => writeln!(
+                        out,
+                        "   defined at: {name}:{}:{}",
+                        loc.line + 1,
+                        loc.column + 1
+                    ),
+                    None => writeln!(
+                        out,
+                        "   defined at: script {} line {} column {}",
+                        loc.script_id,
+                        loc.line + 1,
+                        loc.column + 1
+                    ),
+                };
+            }
+        }
+    }
+    if !s.survivors.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nCreated between snapshots 1 and 2, still alive in 3:"
+        );
+        for c in &s.survivors {
+            let _ = writeln!(
+                out,
+                "  {:<40} {:>9} objects {:>12} retained",
+                c.name,
+                c.count,
+                human_bytes(c.retained_size as i64)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nLargest classes in the last snapshot (by retained size):"
+    );
+    for c in &s.top_classes {
+        let _ = writeln!(
+            out,
+            "  {:<40} {:>9} objects {:>12} shallow {:>12} retained",
+            c.name,
+            c.count,
+            human_bytes(c.shallow_size as i64),
+            human_bytes(c.retained_size as i64)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn containers_growing_in_place_read_as_such() {
+        let mut report = sample();
+        report.suspects[0].count_delta = 0;
+        report.suspects[0].counts = vec![1, 1, 1];
+        let text = to_text(&report);
+        assert!(
+            text.contains("1. Object: 1 object grew by +62.5 KiB retained"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bytes_are_human() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(-3 * 1024 * 1024), "-3.0 MiB");
+    }
+
+    fn sample() -> Report {
+        Report {
+            suspects: vec![Suspect {
+                constructor: "Object".into(),
+                count_delta: 2000,
+                retained_size_delta: 64_000,
+                shallow_size_delta: 32_000,
+                path:
+                    "(GC roots) > global > headersArray > [elements] > [12] > Object{userAgentUsed}"
+                        .into(),
+                location: Some(SourceLocation {
+                    script_id: 7,
+                    script_name: Some("/srv/app.js".into()),
+                    line: 9,
+                    column: 2,
+                }),
+                survivors: Some(1000),
+                counts: vec![10, 1010, 2010],
+                retained_sizes: vec![1, 2, 3],
+                score: 64_000.0,
+            }],
+            summary: Summary {
+                mode: "three-snapshot".into(),
+                snapshots: vec![],
+                top_classes: vec![],
+                survivors: vec![],
+                below_threshold: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn text_and_json_show_the_suspect() {
+        let report = sample();
+        let text = to_text(&report);
+        assert!(
+            text.contains("1. Object: +2000 objects, +62.5 KiB retained"),
+            "{text}"
+        );
+        assert!(text.contains("retained by: (GC roots) > global > headersArray"));
+        assert!(text.contains("defined at: /srv/app.js:10:3"), "{text}");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["suspects"][0]["retainedSizeDelta"], 64_000);
+        assert_eq!(json["suspects"][0]["location"]["scriptId"], 7);
+        assert_eq!(json["summary"]["mode"], "three-snapshot");
+    }
+}
