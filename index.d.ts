@@ -1,4 +1,7 @@
 import { EventEmitter } from 'events'
+import type { analyze as analyzeFn } from './lib/analyze'
+
+export type { Report } from './lib/analyze'
 
 export type CaptureMode = 'auto' | 'fork' | 'inline'
 
@@ -154,3 +157,6 @@ export function express(opts: ExpressRouterOptions): (req: any, res: any, next?:
 
 /** True while a snapshot is in flight. */
 export function isBusy(): boolean
+
+/** Analyzes one to three `.heapsnapshot(.gz)` files off the main thread and names leak suspects with their retaining paths. */
+export const analyze: typeof analyzeFn

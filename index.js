@@ -18,6 +18,7 @@ module.exports = {
   registerPrometheus: metrics.registerPrometheus,
   status: metrics.status,
   express: (opts) => require('./lib/express').router(opts),
+  analyze: (files, opts) => require('./lib/analyze').analyze(files, opts),
   isBusy,
   forkProven,
   defaultDir,
