@@ -4,6 +4,7 @@
 //! covers them directly; `js` only converts and forwards.
 
 pub mod capture;
+pub mod watch;
 
 #[cfg(not(test))]
 mod js;

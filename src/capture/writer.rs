@@ -120,7 +120,9 @@ impl SnapshotWriter {
         let (spare_tx, spare_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS + 1);
         let level = Compression::new(config.gzip_level.min(9));
 
-        let compressor = spawn("leakwatch-gzip", move || compress(file, level, chunks_rx, spare_tx));
+        let compressor = spawn("leakwatch-gzip", move || {
+            compress(file, level, chunks_rx, spare_tx)
+        });
         let compressor = match compressor {
             Ok(h) => h,
             Err(e) => {
@@ -249,7 +251,9 @@ fn drain(
 ) -> RawSummary {
     let mut summary = RawSummary::default();
     loop {
-        let mut buf = spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES));
+        let mut buf = spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES));
         buf.resize(CHUNK_BYTES, 0);
         let n = match pipe.read(&mut buf) {
             Ok(0) => break,
@@ -347,7 +351,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(&out.path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         assert_eq!(entries(&dir), vec!["snap.heapsnapshot.gz".to_string()]);
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -391,7 +398,10 @@ mod tests {
         let dir = temp_dir("notdir");
         fs::write(&dir, b"x").unwrap();
         let err = SnapshotWriter::start(config(&dir)).err().unwrap();
-        assert!(matches!(err.kind, ErrorKind::DirNotWritable | ErrorKind::Io), "{err}");
+        assert!(
+            matches!(err.kind, ErrorKind::DirNotWritable | ErrorKind::Io),
+            "{err}"
+        );
         fs::remove_file(&dir).unwrap();
     }
 }
