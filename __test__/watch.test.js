@@ -100,7 +100,7 @@ describe('sampling', () => {
     expect(w.stats().running).toBe(false)
   })
 
-  test('the sampling thread exists while running and is joined by stop()', () => {
+  test('the sampling thread exists while running and is joined by stop()', async () => {
     const threads = () => fs.readdirSync('/proc/self/task').filter((t) => {
       try {
         return fs.readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === 'leakwatch-watch'
@@ -110,6 +110,8 @@ describe('sampling', () => {
     }).length
     const before = threads()
     const w = watch({ intervalMs: 1000 })
+    // The thread names itself once it runs.
+    for (let i = 0; i < 100 && threads() === before; i++) await new Promise((r) => setTimeout(r, 10))
     expect(threads()).toBe(before + 1)
     w.stop()
     expect(threads()).toBe(before)
@@ -145,7 +147,8 @@ describe('container limit', () => {
     const dir = tmpCgroup({ 'memory.max': String(512 * MiB), 'memory.current': String(300 * MiB), 'memory.stat': `inactive_file ${100 * MiB}\n` })
     const code = `
       const w = require(${JSON.stringify(WATCHDOG)}).watch({ intervalMs: 20, windowMs: 1000 })
-      w.once('stats', (s) => { console.log(JSON.stringify(s)); w.stop() })`
+      w.once('stats', (s) => { console.log(JSON.stringify(s)); w.stop() })
+      setTimeout(() => {}, 300) // the watchdog alone would let the process exit at once`
     const r = await runNode(['-e', code], { env: { LEAKWATCH_CGROUP_ROOT: dir } })
     expect(r.code).toBe(0)
     expect(r.lines[0].memoryLimitBytes).toBe(512 * MiB)
@@ -200,18 +203,119 @@ describe('leak detection in a real process', () => {
   })
 
   test('msToOom falls as the process approaches its container limit', async () => {
-    const rss0 = 60 * MiB
-    const dir = tmpCgroup({ 'memory.max': String(rss0 + 400 * MiB) })
+    const dir = tmpCgroup({})
     const r = await runNode(['--max-semi-space-size=1', LEAKY], {
-      env: { LEAKWATCH_CGROUP_ROOT: dir, FAKE_CGROUP: dir, MAX_LEAKS: '4', MAX_MS: '70000', LEAK_STRENGTH: '4' },
-      timeoutMs: 85000,
+      env: {
+        LEAKWATCH_CGROUP_ROOT: dir,
+        FAKE_CGROUP: dir,
+        FAKE_HEADROOM: String(80 * MiB),
+        PRINT_STATS: '1',
+        WINDOW_MS: '24000',
+        MAX_LEAKS: '100',
+        MAX_MS: '55000',
+        LEAK_STRENGTH: '2',
+      },
+      timeoutMs: 80000,
     })
     expect(r.code).toBe(0)
-    const leaks = r.lines.filter((l) => l.type === 'leak')
-    expect(leaks.length).toBeGreaterThanOrEqual(3)
-    const headroom = leaks.map((l) => l.memoryLimitBytes - l.rssBytes)
-    const ms = leaks.map((l) => l.msToOom)
-    for (let i = 1; i < leaks.length; i++) expect(headroom[i]).toBeLessThan(headroom[i - 1])
-    expect(ms[ms.length - 1]).toBeLessThan(ms[0])
+    const firstLeak = r.lines.findIndex((l) => l.type === 'leak')
+    expect(firstLeak).toBeGreaterThan(0)
+    const series = r.lines.slice(firstLeak).filter((l) => l.type === 'stats' && l.msToOom !== null)
+    expect(series.length).toBeGreaterThanOrEqual(30)
+    const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+    const third = Math.floor(series.length / 3)
+    const early = series.slice(0, third)
+    const late = series.slice(-third)
+    const headroom = (xs) => median(xs.map((l) => l.memoryLimitBytes - l.memoryUsageBytes))
+    expect(headroom(late)).toBeLessThan(headroom(early))
+    expect(median(late.map((l) => l.msToOom))).toBeLessThan(0.95 * median(early.map((l) => l.msToOom)))
+  })
+})
+
+describe('snapshots and error handling (scripted native detector)', () => {
+  function fakeNative(states) {
+    return class FakeNative {
+      constructor(opts) {
+        this.opts = opts
+      }
+      addSample() {}
+      evaluate() {
+        const s = states.length > 1 ? states.shift() : states[0]
+        return { state: s.state, event: s.event, growthBytesPerMin: 5 * MiB, recentGrowthBytesPerMin: 5 * MiB, confidence: 0.99, samples: 9, liveHeapBytes: 50 * MiB, msToOom: 60000, projectedOomAt: Date.now() + 60000, oomBound: 'heap', reason: 'scripted' }
+      }
+      memory() {
+        return { rssBytes: 80 * MiB, peakRssBytes: 80 * MiB, samplerCpuMs: 0 }
+      }
+      stop() {}
+    }
+  }
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms))
+
+  test('suspected growth takes rate-limited snapshots; their paths ride on later leak events', async () => {
+    const states = [{ state: 'suspected' }, { state: 'suspected' }, { state: 'leak', event: 'leak' }, { state: 'leak' }]
+    for (let i = 0; i < 12; i++) states.push({ state: 'leak' })
+    states.push({ state: 'leak', event: 'leak' }, { state: 'leak' })
+    const labels = []
+    const takeSnapshot = (label) => {
+      labels.push([label, Date.now()])
+      return Promise.resolve({ path: `/snaps/${label}.heapsnapshot.gz`, bytes: 1 })
+    }
+    const w = watch({ intervalMs: 10, windowMs: 200, snapshots: 2 }, { NativeWatchdog: fakeNative(states), takeSnapshot })
+    const leaks = []
+    const snaps = []
+    w.on('leak', (e) => leaks.push(e))
+    w.on('snapshot', (e) => snaps.push(e))
+    await wait(600)
+    w.stop()
+    expect(labels.map((l) => l[0])).toEqual(['leak-1', 'leak-2'])
+    expect(labels[1][1] - labels[0][1]).toBeGreaterThanOrEqual(95)
+    expect(snaps.map((s) => s.path)).toEqual(['/snaps/leak-1.heapsnapshot.gz', '/snaps/leak-2.heapsnapshot.gz'])
+    expect(leaks.length).toBe(2)
+    expect(leaks[0].snapshots).toEqual(['/snaps/leak-1.heapsnapshot.gz'])
+    expect(leaks[1].snapshots.length).toBe(2)
+    expect(leaks[0].projectedOomAt).toBeInstanceOf(Date)
+    expect(w.stats().snapshots.length).toBe(2)
+  })
+
+  test("a failing snapshot becomes a process warning when nobody listens for 'error'", async () => {
+    const w = watch({ intervalMs: 10, windowMs: 200, snapshots: 1 }, {
+      NativeWatchdog: fakeNative([{ state: 'suspected' }]),
+      takeSnapshot: () => Promise.reject(Object.assign(new Error('disk full'), { code: 'ERR_LEAKWATCH_DISK_FULL' })),
+    })
+    const spy = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    let calls
+    try {
+      for (let i = 0; i < 100 && spy.mock.calls.length === 0; i++) await wait(10)
+      await wait(50)
+    } finally {
+      w.stop()
+      calls = spy.mock.calls.slice()
+      spy.mockRestore()
+    }
+    expect(calls.length).toBe(1)
+    expect(calls[0][0]).toContain('disk full')
+    expect(calls[0][1]).toMatchObject({ code: 'ERR_LEAKWATCH_DISK_FULL' })
+  })
+
+  test("...and an 'error' event when someone does", async () => {
+    const w = watch({ intervalMs: 10, windowMs: 200, snapshots: 1 }, {
+      NativeWatchdog: fakeNative([{ state: 'suspected' }]),
+      takeSnapshot: () => {
+        throw new Error('no capture module')
+      },
+    })
+    const err = await new Promise((resolve) => w.once('error', resolve))
+    w.stop()
+    expect(err.message).toBe('no capture module')
+  })
+
+  test("a 'recovered' event follows the detector's decision", async () => {
+    const w = watch({ intervalMs: 10, windowMs: 200 }, { NativeWatchdog: fakeNative([{ state: 'leak', event: 'leak' }, { state: 'steady', event: 'recovered' }, { state: 'steady' }]) })
+    const got = []
+    w.on('leak', () => got.push('leak'))
+    w.on('recovered', (e) => got.push(['recovered', e.windowMs]))
+    await wait(80)
+    w.stop()
+    expect(got).toEqual(['leak', ['recovered', 200]])
   })
 })

@@ -53,6 +53,8 @@ export interface WatchStatsEvent extends WatchStats {
   state: WatchState
   growthBytesPerMin: number
   confidence: number
+  /** Projection at the current trend, whether or not it is a leak; null when not growing. */
+  msToOom: number | null
 }
 
 export interface LeakEvent {

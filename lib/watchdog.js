@@ -206,7 +206,13 @@ class Watchdog extends EventEmitter {
     if (a.state === 'suspected' || a.state === 'leak') this._maybeSnapshot(a)
     this._selfNs += process.hrtime.bigint() - t0
 
-    this.emit('stats', { ...stats, state: a.state, growthBytesPerMin: a.growthBytesPerMin, confidence: a.confidence })
+    this.emit('stats', {
+      ...stats,
+      state: a.state,
+      growthBytesPerMin: a.growthBytesPerMin,
+      confidence: a.confidence,
+      msToOom: a.msToOom ?? null,
+    })
     if (a.event === 'leak') this.emit('leak', this._leakEvent(a, stats))
     else if (a.event === 'recovered') {
       this.emit('recovered', {

@@ -100,6 +100,8 @@ pub struct Assessment {
     pub state: State,
     pub growth_bytes_per_min: f64,
     pub recent_growth_bytes_per_min: f64,
+    /// Envelope points in the recent half; its slope means little below 3.
+    pub recent_points: usize,
     pub confidence: f64,
     /// Raw post-GC readings in the window.
     pub samples: usize,
@@ -197,7 +199,7 @@ impl GrowthDetector {
             // growing fast enough to trigger one.
             State::Insufficient => a.samples < 2,
             State::Steady | State::Suspected => {
-                a.recent_growth_bytes_per_min < 0.25 * min
+                (a.recent_points >= MIN_RECENT_POINTS && a.recent_growth_bytes_per_min < 0.25 * min)
                     || a.growth_bytes_per_min < 0.5 * min
                     || a.confidence < 0.5
             }
@@ -210,6 +212,7 @@ impl GrowthDetector {
             state: State::Insufficient,
             growth_bytes_per_min: 0.0,
             recent_growth_bytes_per_min: 0.0,
+            recent_points: 0,
             confidence: 0.0,
             samples: 0,
             points: 0,
@@ -264,6 +267,7 @@ impl GrowthDetector {
         let (rise, rise_dt) = floor_rise(&points, t0, a.span_ms);
         a.growth_bytes_per_min = slope;
         a.recent_growth_bytes_per_min = recent_slope;
+        a.recent_points = recent.len();
         a.confidence = conf;
         a.floor_rise_bytes = rise;
 

@@ -300,3 +300,35 @@ fn many_seeds_no_false_alarms_and_every_leak_found() {
         assert!(at <= 15.0, "seed {seed} leak at {at}");
     }
 }
+
+#[test]
+fn a_thin_recent_half_does_not_flip_a_leak_to_recovered() {
+    // Few GCs: the window holds 5-6 readings, the recent half sometimes 2.
+    let mut c = cfg();
+    c.window_ms = 12_000.0;
+    c.warmup_ms = 3_000.0;
+    c.min_growth_bytes_per_min = 6.0 * MIB;
+    let mut d = GrowthDetector::new(c, 0.0).unwrap();
+    let mut events = Vec::new();
+    let mut rng = Rng(29);
+    let mut t = 0.0;
+    let mut next_gc = 2_500.0;
+    while t < 60_000.0 {
+        if t >= next_gc {
+            d.push(
+                t,
+                50.0 * MIB + 26.0 * MIB * t / MIN + 0.3 * MIB * rng.next(),
+            );
+            next_gc += 2_300.0 + 900.0 * rng.next();
+        }
+        if let Some(e) = d.evaluate(t).event {
+            events.push((t, e));
+        }
+        t += 200.0;
+    }
+    assert!(first_leak(&events).is_some(), "{events:?}");
+    assert!(
+        !events.iter().any(|e| e.1 == Event::Recovered),
+        "{events:?}"
+    );
+}
