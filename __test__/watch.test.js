@@ -142,6 +142,24 @@ describe('process exit', () => {
   })
 })
 
+describe('env cleanup', () => {
+  test("a worker that never calls stop() still has its sampling thread joined when it exits", async () => {
+    const code = `
+      const { Worker } = require('worker_threads')
+      const fs = require('fs')
+      const count = () => fs.readdirSync('/proc/self/task').filter((t) => {
+        try { return fs.readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim() === 'leakwatch-watch' } catch { return false }
+      }).length
+      const w = new Worker('require(' + JSON.stringify(${JSON.stringify(WATCHDOG)}) + ').watch({ intervalMs: 50 }); setTimeout(() => {}, 300)', { eval: true })
+      let during = -1
+      setTimeout(() => { during = count() }, 150)
+      w.on('exit', (code) => console.log(JSON.stringify({ code, during, after: count() })))`
+    const r = await runNode(['-e', code], { timeoutMs: 10000 })
+    expect(r.code).toBe(0)
+    expect(r.lines[0]).toEqual({ code: 0, during: 1, after: 0 })
+  })
+})
+
 describe('container limit', () => {
   test('v2 memory.max / memory.current from LEAKWATCH_CGROUP_ROOT', async () => {
     const dir = tmpCgroup({ 'memory.max': String(512 * MiB), 'memory.current': String(300 * MiB), 'memory.stat': `inactive_file ${100 * MiB}\n` })

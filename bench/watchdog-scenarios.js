@@ -101,8 +101,9 @@ const clean = {
   'lru-bounded': (s, reqs) => {
     s.lru = s.lru || new Map()
     for (let i = 0; i < 20; i++) {
-      const k = 'k' + reqs[i].id
-      s.lru.set(k, summary(reqs[i]))
+      const req = reqs[i % reqs.length]
+      const k = `k${req.id}-${i}`
+      s.lru.set(k, summary(req))
       if (s.lru.size > 20_000) s.lru.delete(s.lru.keys().next().value)
     }
   },

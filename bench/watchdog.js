@@ -148,7 +148,7 @@ function table(results) {
       r.memwatch.detected ? 'yes' : 'no',
       r.memwatch.detectMs == null ? '-' : `${(r.memwatch.detectMs / 1000).toFixed(1)}s`,
       String(r.memwatch.falseAlarms),
-      String(r.majorGcs ?? '-'),
+      r.exitCode === 0 ? String(r.majorGcs ?? '-') : `crashed (${r.exitCode})`,
     ])
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
@@ -159,6 +159,7 @@ function summarize(results) {
   const L = results.filter((r) => r.kind === 'leak')
   const C = results.filter((r) => r.kind === 'clean')
   const score = (k) => ({
+    crashedScenarios: results.filter((r) => r.exitCode !== 0).map((r) => r.name),
     leaksDetected: `${L.filter((r) => r[k].detected).length}/${L.length}`,
     leaksDetectedWithin2Min: L.filter((r) => r[k].detected && r[k].detectMs <= 120_000).length,
     maxDetectMs: Math.max(0, ...L.filter((r) => r[k].detected).map((r) => r[k].detectMs)),
