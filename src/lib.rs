@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod heap;
+pub mod watch;
 
 #[cfg(not(test))]
 mod js;

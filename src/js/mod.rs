@@ -3,3 +3,4 @@
 mod analyze;
 mod capture;
 mod error;
+mod watch;

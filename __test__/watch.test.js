@@ -1,0 +1,339 @@
+'use strict'
+
+const { spawn } = require('child_process')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const { EventEmitter } = require('events')
+const { watch, Watchdog, DEFAULTS } = require('../lib/watchdog')
+
+const ROOT = path.join(__dirname, '..')
+const WATCHDOG = path.join(ROOT, 'lib', 'watchdog.js')
+const LEAKY = path.join(__dirname, 'fixtures', 'watch-leaky.js')
+const MiB = 1024 * 1024
+
+function runNode(args, { env = {}, timeoutMs = 20000 } = {}) {
+  return new Promise((resolve) => {
+    const started = Date.now()
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const lines = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+      resolve({ code, signal, stdout, stderr, lines, ms: Date.now() - started })
+    })
+  })
+}
+
+function tmpCgroup(files) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-cg-'))
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
+    fs.writeFileSync(path.join(dir, name), content)
+  }
+  return dir
+}
+
+describe('options', () => {
+  const bad = [
+    [{ intervalMs: 0 }, 'intervalMs'],
+    [{ intervalMs: 'fast' }, 'intervalMs'],
+    [{ windowMs: -1 }, 'windowMs'],
+    [{ windowMs: 100, intervalMs: 50 }, 'windowMs'],
+    [{ minGrowthBytesPerMin: 0 }, 'minGrowthBytesPerMin'],
+    [{ confidence: 1 }, 'confidence'],
+    [{ confidence: 0.4 }, 'confidence'],
+    [{ warmupMs: -5 }, 'warmupMs'],
+    [{ warmupMs: NaN }, 'warmupMs'],
+    [{ snapshots: 1.5 }, 'snapshots'],
+    [{ snapshots: 2 }, 'snapshots'], // no takeSnapshot injected
+    [{ cgroupRoot: 42 }, 'cgroupRoot'],
+    [{ intervallMs: 100 }, 'intervallMs'],
+    ['fast', 'options'],
+  ]
+  test.each(bad)('%j is rejected naming %s', (opts, name) => {
+    let err
+    try {
+      watch(opts).stop()
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeDefined()
+    expect(err.code).toBe('ERR_LEAKWATCH_INVALID_OPTION')
+    expect(err.message).toContain(name)
+  })
+
+  test('defaults are sane and returned watchdog is an EventEmitter', () => {
+    expect(DEFAULTS).toMatchObject({ intervalMs: 5000, windowMs: 600000, confidence: 0.95 })
+    const w = watch()
+    try {
+      expect(w).toBeInstanceOf(EventEmitter)
+      expect(w).toBeInstanceOf(Watchdog)
+      expect(w.options.windowMs).toBe(600000)
+    } finally {
+      w.stop()
+    }
+  })
+})
+
+describe('sampling', () => {
+  test("emits 'stats' with heap, RSS, external and GC figures; stop() is idempotent", async () => {
+    const w = watch({ intervalMs: 20, windowMs: 1000, warmupMs: 0 })
+    const stats = await new Promise((resolve) => w.once('stats', resolve))
+    expect(stats.heapUsedBytes).toBeGreaterThan(0)
+    expect(stats.heapTotalBytes).toBeGreaterThan(0)
+    expect(stats.heapLimitBytes).toBeGreaterThan(stats.heapTotalBytes)
+    expect(stats.rssBytes).toBeGreaterThan(10 * MiB)
+    expect(typeof stats.externalBytes).toBe('number')
+    expect(stats.gc).toMatchObject({ minor: expect.any(Number), major: expect.any(Number), pauseMs: expect.any(Number) })
+    expect(typeof stats.state).toBe('string')
+    w.stop()
+    w.stop()
+    expect(w.running).toBe(false)
+    expect(w.stats().running).toBe(false)
+  })
+
+  test('the sampling thread exists while running and is joined by stop()', async () => {
+    const threads = () => fs.readdirSync('/proc/self/task').filter((t) => {
+      try {
+        return fs.readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === 'leakwatch-watch'
+      } catch {
+        return false
+      }
+    }).length
+    const before = threads()
+    const w = watch({ intervalMs: 1000 })
+    // The thread names itself once it runs.
+    for (let i = 0; i < 100 && threads() === before; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(threads()).toBe(before + 1)
+    w.stop()
+    expect(threads()).toBe(before)
+  })
+})
+
+describe('process exit', () => {
+  test('a process with a watchdog and nothing else to do exits by itself', async () => {
+    const code = `require(${JSON.stringify(WATCHDOG)}).watch({ intervalMs: 50, windowMs: 1000, warmupMs: 0 })`
+    const r = await runNode(['-e', code], { timeoutMs: 10000 })
+    expect(r.signal).toBeNull()
+    expect(r.code).toBe(0)
+    expect(r.ms).toBeLessThan(5000)
+  })
+
+  test('it also exits after work ends, with listeners attached and after GCs', async () => {
+    const code = `
+      const w = require(${JSON.stringify(WATCHDOG)}).watch({ intervalMs: 20, windowMs: 1000, warmupMs: 0 })
+      let n = 0
+      w.on('stats', () => n++); w.on('leak', () => {})
+      const keep = []
+      const t = setInterval(() => { for (let i = 0; i < 1e4; i++) keep.push({ i }) }, 5)
+      setTimeout(() => { clearInterval(t); process.on('exit', () => console.log(JSON.stringify({ n }))) }, 400)`
+    const r = await runNode(['-e', code], { timeoutMs: 10000 })
+    expect(r.code).toBe(0)
+    expect(r.lines[0].n).toBeGreaterThan(3)
+    expect(r.ms).toBeLessThan(5000)
+  })
+})
+
+describe('env cleanup', () => {
+  test("a worker that never calls stop() still has its sampling thread joined when it exits", async () => {
+    const code = `
+      const { Worker } = require('worker_threads')
+      const fs = require('fs')
+      const count = () => fs.readdirSync('/proc/self/task').filter((t) => {
+        try { return fs.readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim() === 'leakwatch-watch' } catch { return false }
+      }).length
+      const w = new Worker('require(' + JSON.stringify(${JSON.stringify(WATCHDOG)}) + ').watch({ intervalMs: 50 }); setTimeout(() => {}, 300)', { eval: true })
+      let during = -1
+      setTimeout(() => { during = count() }, 150)
+      w.on('exit', (code) => console.log(JSON.stringify({ code, during, after: count() })))`
+    const r = await runNode(['-e', code], { timeoutMs: 10000 })
+    expect(r.code).toBe(0)
+    expect(r.lines[0]).toEqual({ code: 0, during: 1, after: 0 })
+  })
+})
+
+describe('container limit', () => {
+  test('v2 memory.max / memory.current from LEAKWATCH_CGROUP_ROOT', async () => {
+    const dir = tmpCgroup({ 'memory.max': String(512 * MiB), 'memory.current': String(300 * MiB), 'memory.stat': `inactive_file ${100 * MiB}\n` })
+    const code = `
+      const w = require(${JSON.stringify(WATCHDOG)}).watch({ intervalMs: 20, windowMs: 1000 })
+      w.once('stats', (s) => { console.log(JSON.stringify(s)); w.stop() })
+      setTimeout(() => {}, 300) // the watchdog alone would let the process exit at once`
+    const r = await runNode(['-e', code], { env: { LEAKWATCH_CGROUP_ROOT: dir } })
+    expect(r.code).toBe(0)
+    expect(r.lines[0].memoryLimitBytes).toBe(512 * MiB)
+    expect(r.lines[0].memoryUsageBytes).toBe(200 * MiB)
+  })
+
+  test('v1 limit through the cgroupRoot option; unlimited and absent give null', () => {
+    const v1 = tmpCgroup({ 'memory/memory.limit_in_bytes': String(MiB * 1024), 'memory/memory.usage_in_bytes': String(MiB * 100) })
+    const w = watch({ intervalMs: 1000, cgroupRoot: v1 })
+    expect(w.stats().memoryLimitBytes).toBe(1024 * MiB)
+    expect(w.stats().memoryUsageBytes).toBe(100 * MiB)
+    w.stop()
+    const unlimited = tmpCgroup({ 'memory.max': 'max\n', 'memory.current': '5\n' })
+    const w2 = watch({ intervalMs: 1000, cgroupRoot: unlimited })
+    expect(w2.stats().memoryLimitBytes).toBeNull()
+    w2.stop()
+    const empty = tmpCgroup({})
+    const w3 = watch({ intervalMs: 1000, cgroupRoot: empty })
+    expect(w3.stats().memoryLimitBytes).toBeNull()
+    w3.stop()
+  })
+})
+
+describe('leak detection in a real process', () => {
+  jest.setTimeout(90000)
+
+  test("a leaking process gets a complete 'leak' event, projected onto the container limit, and exits", async () => {
+    const dir = tmpCgroup({ 'memory.max': String(2048 * MiB) })
+    const r = await runNode(['--max-semi-space-size=1', LEAKY], {
+      env: { LEAKWATCH_CGROUP_ROOT: dir, FAKE_CGROUP: dir, MAX_LEAKS: '1', MAX_MS: '60000', LEAK_STRENGTH: '2' },
+      timeoutMs: 80000,
+    })
+    expect(r.code).toBe(0)
+    const leak = r.lines.find((l) => l.type === 'leak')
+    expect(leak).toBeDefined()
+    expect(leak.growthBytesPerMin).toBeGreaterThan(6 * MiB)
+    expect(leak.confidence).toBeGreaterThanOrEqual(0.95)
+    expect(leak.windowMs).toBe(12000)
+    expect(leak.samples).toBeGreaterThanOrEqual(5)
+    expect(leak.liveHeapBytes).toBeGreaterThan(0)
+    expect(leak.heapLimitBytes).toBeGreaterThan(leak.liveHeapBytes)
+    expect(leak.memoryLimitBytes).toBe(2048 * MiB)
+    expect(leak.rssBytes).toBeGreaterThan(0)
+    expect(leak.msToOom).toBeGreaterThan(0)
+    expect(leak.oomBound).toBe('container')
+    // Container headroom / growth, within the slack of RSS moving meanwhile.
+    const expected = ((leak.memoryLimitBytes - leak.rssBytes) / leak.growthBytesPerMin) * 60000
+    expect(leak.msToOom / expected).toBeGreaterThan(0.8)
+    expect(leak.msToOom / expected).toBeLessThan(1.25)
+    expect(Date.parse(leak.projectedOomAt)).toBeGreaterThan(Date.now())
+    expect(typeof leak.reason).toBe('string')
+  })
+
+  test('msToOom falls as the process approaches its container limit', async () => {
+    const dir = tmpCgroup({})
+    const r = await runNode(['--max-semi-space-size=1', LEAKY], {
+      env: {
+        LEAKWATCH_CGROUP_ROOT: dir,
+        FAKE_CGROUP: dir,
+        FAKE_HEADROOM: String(80 * MiB),
+        PRINT_STATS: '1',
+        WINDOW_MS: '24000',
+        MAX_LEAKS: '100',
+        MAX_MS: '55000',
+        LEAK_STRENGTH: '2',
+      },
+      timeoutMs: 80000,
+    })
+    expect(r.code).toBe(0)
+    const firstLeak = r.lines.findIndex((l) => l.type === 'leak')
+    expect(firstLeak).toBeGreaterThan(0)
+    const series = r.lines.slice(firstLeak).filter((l) => l.type === 'stats' && l.msToOom !== null)
+    expect(series.length).toBeGreaterThanOrEqual(30)
+    const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+    const third = Math.floor(series.length / 3)
+    const early = series.slice(0, third)
+    const late = series.slice(-third)
+    const headroom = (xs) => median(xs.map((l) => l.memoryLimitBytes - l.memoryUsageBytes))
+    expect(headroom(late)).toBeLessThan(headroom(early))
+    expect(median(late.map((l) => l.msToOom))).toBeLessThan(0.95 * median(early.map((l) => l.msToOom)))
+  })
+})
+
+describe('snapshots and error handling (scripted native detector)', () => {
+  function fakeNative(states) {
+    return class FakeNative {
+      constructor(opts) {
+        this.opts = opts
+      }
+      addSample() {}
+      evaluate() {
+        const s = states.length > 1 ? states.shift() : states[0]
+        return { state: s.state, event: s.event, growthBytesPerMin: 5 * MiB, recentGrowthBytesPerMin: 5 * MiB, confidence: 0.99, samples: 9, liveHeapBytes: 50 * MiB, msToOom: 60000, projectedOomAt: Date.now() + 60000, oomBound: 'heap', reason: 'scripted' }
+      }
+      memory() {
+        return { rssBytes: 80 * MiB, peakRssBytes: 80 * MiB, samplerCpuMs: 0 }
+      }
+      stop() {}
+    }
+  }
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms))
+
+  test('suspected growth takes rate-limited snapshots; their paths ride on later leak events', async () => {
+    const states = [{ state: 'suspected' }, { state: 'suspected' }, { state: 'leak', event: 'leak' }, { state: 'leak' }]
+    for (let i = 0; i < 12; i++) states.push({ state: 'leak' })
+    states.push({ state: 'leak', event: 'leak' }, { state: 'leak' })
+    const labels = []
+    const takeSnapshot = (label) => {
+      labels.push([label, Date.now()])
+      return Promise.resolve({ path: `/snaps/${label}.heapsnapshot.gz`, bytes: 1 })
+    }
+    const w = watch({ intervalMs: 10, windowMs: 200, snapshots: 2 }, { NativeWatchdog: fakeNative(states), takeSnapshot })
+    const leaks = []
+    const snaps = []
+    w.on('leak', (e) => leaks.push(e))
+    w.on('snapshot', (e) => snaps.push(e))
+    await wait(600)
+    w.stop()
+    expect(labels.map((l) => l[0])).toEqual(['leak-1', 'leak-2'])
+    expect(labels[1][1] - labels[0][1]).toBeGreaterThanOrEqual(95)
+    expect(snaps.map((s) => s.path)).toEqual(['/snaps/leak-1.heapsnapshot.gz', '/snaps/leak-2.heapsnapshot.gz'])
+    expect(leaks.length).toBe(2)
+    expect(leaks[0].snapshots).toEqual(['/snaps/leak-1.heapsnapshot.gz'])
+    expect(leaks[1].snapshots.length).toBe(2)
+    expect(leaks[0].projectedOomAt).toBeInstanceOf(Date)
+    expect(w.stats().snapshots.length).toBe(2)
+  })
+
+  test("a failing snapshot becomes a process warning when nobody listens for 'error'", async () => {
+    const w = watch({ intervalMs: 10, windowMs: 200, snapshots: 1 }, {
+      NativeWatchdog: fakeNative([{ state: 'suspected' }]),
+      takeSnapshot: () => Promise.reject(Object.assign(new Error('disk full'), { code: 'ERR_LEAKWATCH_DISK_FULL' })),
+    })
+    const spy = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    let calls
+    try {
+      for (let i = 0; i < 100 && spy.mock.calls.length === 0; i++) await wait(10)
+      await wait(50)
+    } finally {
+      w.stop()
+      calls = spy.mock.calls.slice()
+      spy.mockRestore()
+    }
+    expect(calls.length).toBe(1)
+    expect(calls[0][0]).toContain('disk full')
+    expect(calls[0][1]).toMatchObject({ code: 'ERR_LEAKWATCH_DISK_FULL' })
+  })
+
+  test("...and an 'error' event when someone does", async () => {
+    const w = watch({ intervalMs: 10, windowMs: 200, snapshots: 1 }, {
+      NativeWatchdog: fakeNative([{ state: 'suspected' }]),
+      takeSnapshot: () => {
+        throw new Error('no capture module')
+      },
+    })
+    const err = await new Promise((resolve) => w.once('error', resolve))
+    w.stop()
+    expect(err.message).toBe('no capture module')
+  })
+
+  test("a 'recovered' event follows the detector's decision", async () => {
+    const w = watch({ intervalMs: 10, windowMs: 200 }, { NativeWatchdog: fakeNative([{ state: 'leak', event: 'leak' }, { state: 'steady', event: 'recovered' }, { state: 'steady' }]) })
+    const got = []
+    w.on('leak', () => got.push('leak'))
+    w.on('recovered', (e) => got.push(['recovered', e.windowMs]))
+    await wait(80)
+    w.stop()
+    expect(got).toEqual(['leak', ['recovered', 200]])
+  })
+})

@@ -1,0 +1,81 @@
+'use strict'
+
+// Runs one corpus scenario with a watchdog and, side by side, memwatch's rule
+// (a 'leak' when the heap used after a full GC grew 5 consecutive times).
+// Prints one JSON line per event on stdout; the parent scores them.
+//   node bench/watchdog-child.js <scenario> <json: {opts, durationMs, stopOnDetect}>
+
+const { PerformanceObserver, constants, performance } = require('perf_hooks')
+const v8 = require('v8')
+const { watch } = require('../lib/watchdog')
+const { leaks, clean, background, TICK_MS } = require('./watchdog-scenarios')
+
+const name = process.argv[2]
+const cfg = JSON.parse(process.argv[3] || '{}')
+const isLeak = Object.prototype.hasOwnProperty.call(leaks, name)
+const fn = isLeak ? leaks[name] : clean[name]
+if (!fn) {
+  console.error(`unknown scenario ${name}`)
+  process.exit(2)
+}
+
+const t0 = performance.now()
+const out = (o) => process.stdout.write(JSON.stringify({ t: Math.round(performance.now() - t0), ...o }) + '\n')
+let leakAt = null
+let memwatchAt = null
+
+const w = watch(cfg.opts)
+w.on('leak', (e) => {
+  if (leakAt === null) leakAt = performance.now() - t0
+  out({ type: 'leak', growthBytesPerMin: e.growthBytesPerMin, confidence: e.confidence, msToOom: e.msToOom, reason: e.reason })
+})
+w.on('recovered', (e) => out({ type: 'recovered', reason: e.reason }))
+w.on('error', (e) => out({ type: 'error', message: e.message }))
+
+// memwatch: compares heap used after each full GC with the previous one.
+let last = null
+let growth = 0
+let majors = 0
+new PerformanceObserver((list) => {
+  if (!list.getEntries().some((e) => e.detail && e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) return
+  majors++
+  const used = v8.getHeapStatistics().used_heap_size
+  growth = last !== null && used > last ? growth + 1 : 0
+  last = used
+  if (growth >= 5) {
+    growth = 0
+    if (memwatchAt === null) memwatchAt = performance.now() - t0
+    out({ type: 'memwatch' })
+  }
+}).observe({ entryTypes: ['gc'] })
+
+const state = { reqPerTick: 15, baseReq: 15 }
+const timer = setInterval(() => {
+  const t = performance.now() - t0
+  const reqs = background(state)
+  fn(state, reqs.length ? reqs : background({ reqPerTick: 1 }), t)
+  const both = leakAt !== null && memwatchAt !== null
+  if (t >= cfg.durationMs || (cfg.stopOnDetect && both && t > Math.max(leakAt, memwatchAt) + 1000)) finish()
+}, TICK_MS)
+
+function finish() {
+  clearInterval(timer)
+  const s = w.stats()
+  out({
+    type: 'done',
+    majors,
+    samplerCpuMs: s.overhead.samplerCpuMs,
+    mainThreadMs: s.overhead.mainThreadMs,
+    liveHeapBytes: s.liveHeapBytes,
+    state: s.assessment && s.assessment.state,
+    reason: s.assessment && s.assessment.reason,
+  })
+  w.stop()
+  process.exit(0)
+}
+
+if (name === 'idle') {
+  // Truly idle: no request timer at all; only the end-of-run timer.
+  clearInterval(timer)
+  setTimeout(finish, cfg.durationMs)
+}

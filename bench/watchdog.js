@@ -1,0 +1,200 @@
+'use strict'
+
+// The watchdog benchmark: runs the corpus (bench/watchdog-scenarios.js), each
+// scenario in its own `node` child with compressed time, two at a time, and
+// scores leakwatch's detector and memwatch's 5-consecutive-GCs rule side by
+// side; then measures the watchdog's CPU share on a busy process at default
+// settings. Writes bench/results/watchdog.json and prints a table.
+//   npm run bench:watchdog [-- --only name,name] [-- --quick]
+
+const { spawn } = require('child_process')
+const fs = require('fs')
+const path = require('path')
+const { leaks, clean } = require('./watchdog-scenarios')
+
+const MiB = 1024 * 1024
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const onlyArg = args.indexOf('--only')
+const only = onlyArg >= 0 ? new Set(args[onlyArg + 1].split(',')) : null
+
+// Compressed time: a 30 s window stands for the 10 min default. The growth
+// floor keeps the same growth-per-window-to-noise ratio (6 MiB/min x 30 s =
+// 3 MiB per window; default 1 MiB/min x 10 min = 10 MiB per window).
+const OPTS = { intervalMs: 500, windowMs: 30_000, warmupMs: 8_000, minGrowthBytesPerMin: 6 * MiB, confidence: 0.95 }
+// Compressed GC cadence to match: a 1 MB semi-space promotes requests that
+// stay in flight for a second, as a 16 MB one does under production traffic,
+// so major GCs come every few seconds instead of every few minutes.
+const NODE_FLAGS = ['--max-semi-space-size=1']
+const LEAK_MAX_MS = 120_000
+const CLEAN_MS = quick ? 45_000 : 90_000
+const CONCURRENCY = 2
+
+function runChild(script, argv, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...NODE_FLAGS, path.join(__dirname, script), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(kill)
+      const lines = out.split('\n').filter(Boolean).map((l) => {
+        try {
+          return JSON.parse(l)
+        } catch {
+          return { type: 'garbage', line: l }
+        }
+      })
+      resolve({ code, lines, stderr: err })
+    })
+  })
+}
+
+async function runScenario(name, kind) {
+  const cfg = { opts: OPTS, durationMs: kind === 'leak' ? LEAK_MAX_MS : CLEAN_MS, stopOnDetect: kind === 'leak' }
+  const started = Date.now()
+  const { code, lines, stderr } = await runChild('watchdog-child.js', [name, JSON.stringify(cfg)], cfg.durationMs + 30_000)
+  const of = (type) => lines.filter((l) => l.type === type)
+  const done = of('done')[0] || {}
+  const ours = of('leak')
+  const mw = of('memwatch')
+  const r = {
+    name,
+    kind,
+    exitCode: code,
+    runMs: Date.now() - started,
+    majorGcs: done.majors,
+    leakwatch: {
+      detected: ours.length > 0,
+      detectMs: ours.length ? ours[0].t : null,
+      leakEvents: ours.length,
+      recoveredEvents: of('recovered').length,
+      falseAlarms: kind === 'clean' ? ours.length : 0,
+      firstReason: ours.length ? ours[0].reason : done.reason,
+      growthBytesPerMin: ours.length ? ours[0].growthBytesPerMin : null,
+    },
+    memwatch: {
+      detected: mw.length > 0,
+      detectMs: mw.length ? mw[0].t : null,
+      leakEvents: mw.length,
+      falseAlarms: kind === 'clean' ? mw.length : 0,
+    },
+  }
+  if (code !== 0) r.stderr = stderr.slice(-2000)
+  return r
+}
+
+async function corpus() {
+  const jobs = [
+    ...Object.keys(leaks).map((n) => [n, 'leak']),
+    ...Object.keys(clean).map((n) => [n, 'clean']),
+  ].filter(([n]) => !only || only.has(n))
+  const results = []
+  let next = 0
+  async function worker() {
+    while (next < jobs.length) {
+      const [n, k] = jobs[next++]
+      const r = await runScenario(n, k)
+      process.stderr.write(`  ${k.padEnd(5)} ${n.padEnd(18)} leakwatch ${fmtDet(r.leakwatch)}  memwatch ${fmtDet(r.memwatch)}\n`)
+      results.push(r)
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  const order = jobs.map(([n]) => n)
+  return results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))
+}
+
+async function overhead() {
+  // Alternating runs, alone on the machine's cores, so drift hits both modes.
+  const pairs = quick ? 2 : 4
+  const runs = []
+  for (let i = 0; i < pairs; i++) {
+    for (const mode of ['without', 'with']) {
+      const { lines } = await runChild('watchdog-busy.js', [mode, '8000'], 30_000)
+      if (lines[0]) runs.push(lines[0])
+    }
+  }
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const w = runs.filter((r) => r.mode === 'with')
+  const wo = runs.filter((r) => r.mode === 'without')
+  const share = w.map((r) => (r.watchdogMainMs + r.watchdogSamplerMs) / r.cpuMs)
+  const opsPerCpuMs = (rs) => median(rs.map((r) => r.ops / r.cpuMs))
+  return {
+    settings: 'defaults (intervalMs 5000, windowMs 600000)',
+    runs,
+    selfCpuSharePct: 100 * median(share),
+    // A/B throughput per CPU-ms: also counts what the GC observer costs inside
+    // Node itself, but on a shared 2-core machine it carries a few % of noise.
+    abThroughputDeltaPct: 100 * (1 - opsPerCpuMs(w) / opsPerCpuMs(wo)),
+  }
+}
+
+function fmtDet(d) {
+  if (!d.detected) return 'no'.padEnd(9)
+  return `${(d.detectMs / 1000).toFixed(1)}s`.padEnd(9)
+}
+
+function table(results) {
+  const rows = [['scenario', 'kind', 'leakwatch', 'detect', 'false', 'memwatch', 'detect', 'false', 'majors']]
+  for (const r of results) {
+    rows.push([
+      r.name,
+      r.kind,
+      r.leakwatch.detected ? 'yes' : 'no',
+      r.leakwatch.detectMs == null ? '-' : `${(r.leakwatch.detectMs / 1000).toFixed(1)}s`,
+      String(r.leakwatch.falseAlarms),
+      r.memwatch.detected ? 'yes' : 'no',
+      r.memwatch.detectMs == null ? '-' : `${(r.memwatch.detectMs / 1000).toFixed(1)}s`,
+      String(r.memwatch.falseAlarms),
+      r.exitCode === 0 ? String(r.majorGcs ?? '-') : `crashed (${r.exitCode})`,
+    ])
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  return rows.map((r) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |').join('\n')
+}
+
+function summarize(results) {
+  const L = results.filter((r) => r.kind === 'leak')
+  const C = results.filter((r) => r.kind === 'clean')
+  const score = (k) => ({
+    crashedScenarios: results.filter((r) => r.exitCode !== 0).map((r) => r.name),
+    leaksDetected: `${L.filter((r) => r[k].detected).length}/${L.length}`,
+    leaksDetectedWithin2Min: L.filter((r) => r[k].detected && r[k].detectMs <= 120_000).length,
+    maxDetectMs: Math.max(0, ...L.filter((r) => r[k].detected).map((r) => r[k].detectMs)),
+    cleanWithFalseAlarms: `${C.filter((r) => r[k].falseAlarms > 0).length}/${C.length}`,
+    falseAlarmEvents: C.reduce((s, r) => s + r[k].falseAlarms, 0),
+  })
+  return { leakwatch: score('leakwatch'), memwatch: score('memwatch') }
+}
+
+async function main() {
+  const t0 = Date.now()
+  process.stderr.write(`corpus: compressed time ${JSON.stringify(OPTS)}\n`)
+  const results = await corpus()
+  const summary = summarize(results)
+  const cpu = only ? null : await overhead()
+  const report = {
+    node: process.version,
+    date: new Date().toISOString(),
+    options: OPTS,
+    nodeFlags: NODE_FLAGS,
+    leakMaxMs: LEAK_MAX_MS,
+    cleanMs: CLEAN_MS,
+    summary,
+    overhead: cpu,
+    scenarios: results,
+    totalMs: Date.now() - t0,
+  }
+  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
+  if (!only) fs.writeFileSync(path.join(__dirname, 'results', 'watchdog.json'), JSON.stringify(report, null, 2) + '\n')
+  console.log(table(results))
+  console.log('summary', JSON.stringify(summary, null, 2))
+  if (cpu) console.log(`overhead at defaults on a busy process: watchdog CPU share ${cpu.selfCpuSharePct.toFixed(3)}% (self-accounted); A/B throughput delta ${cpu.abThroughputDeltaPct.toFixed(2)}%`)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,143 @@
+import { EventEmitter } from 'events'
+
+export interface WatchOptions {
+  /** Sampling period: 'stats' events, RSS/cgroup reads, detector runs. Default 5000. */
+  intervalMs?: number
+  /** Analysis window for the growth trend. Default 600000 (10 min); at least 4 x intervalMs. */
+  windowMs?: number
+  /** Smallest growth of the post-GC live heap worth reporting. Default 1 MiB/min. */
+  minGrowthBytesPerMin?: number
+  /** Mann-Kendall confidence required, in (0.5, 1). Default 0.95. */
+  confidence?: number
+  /** Readings during this time after start are ignored (start-up allocation). Default 120000. */
+  warmupMs?: number
+  /** Take up to N heap snapshots over the watchdog's life when a leak is suspected, at least windowMs/2 apart. Default 0. */
+  snapshots?: number
+  /** cgroup mount to read instead of $LEAKWATCH_CGROUP_ROOT or /sys/fs/cgroup. */
+  cgroupRoot?: string
+}
+
+export interface GcCounts {
+  minor: number
+  major: number
+  incremental: number
+  weakcb: number
+  /** Total GC pause time since start. */
+  pauseMs: number
+  majorPauseMs: number
+  maxPauseMs: number
+}
+
+export interface WatchStats {
+  /** Epoch ms of the sample. */
+  at: number
+  /** Live heap (old generation) measured after the last major GC; null before the first. */
+  liveHeapBytes: number | null
+  heapUsedBytes: number
+  heapTotalBytes: number
+  heapLimitBytes: number
+  externalBytes: number
+  rssBytes: number | null
+  /** Highest RSS the sampling thread saw since the previous sample (even while the loop was blocked). */
+  peakRssBytes: number | null
+  /** Container memory limit, null when there is none. */
+  memoryLimitBytes: number | null
+  /** Container working set (usage minus inactive file cache). */
+  memoryUsageBytes: number | null
+  gc: GcCounts
+}
+
+export type WatchState = 'warmup' | 'insufficient' | 'steady' | 'suspected' | 'leak'
+
+export interface WatchStatsEvent extends WatchStats {
+  state: WatchState
+  growthBytesPerMin: number
+  confidence: number
+  /** Projection at the current trend, whether or not it is a leak; null when not growing. */
+  msToOom: number | null
+}
+
+export interface LeakEvent {
+  /** Theil-Sen slope of the post-GC live heap's lower envelope over the window. */
+  growthBytesPerMin: number
+  /** 1 - p of the Mann-Kendall test for a rising floor. */
+  confidence: number
+  windowMs: number
+  /** Post-GC readings inside the window. */
+  samples: number
+  liveHeapBytes: number
+  heapLimitBytes: number
+  /** Container limit where one exists, else null. */
+  memoryLimitBytes: number | null
+  rssBytes: number | null
+  /** The trend projected onto the smaller of the heap limit and the container limit. */
+  msToOom: number | null
+  projectedOomAt: Date | null
+  /** Which limit the projection reaches first. */
+  oomBound: 'heap' | 'container' | null
+  recentGrowthBytesPerMin: number
+  reason: string
+  /** Paths of snapshots completed so far (option `snapshots`). */
+  snapshots: string[]
+}
+
+export interface RecoveredEvent {
+  growthBytesPerMin: number
+  confidence: number
+  windowMs: number
+  samples: number
+  liveHeapBytes: number
+  reason: string
+}
+
+export interface SnapshotEvent {
+  label: string
+  path: string
+  [key: string]: unknown
+}
+
+export interface WatchdogStats extends Partial<WatchStats> {
+  running: boolean
+  assessment: {
+    state: WatchState
+    growthBytesPerMin: number
+    recentGrowthBytesPerMin: number
+    confidence: number
+    samples: number
+    msToOom: number | null
+    reason: string
+  } | null
+  /** The watchdog's own cost: main-thread time in its callbacks, CPU of its sampling thread. */
+  overhead: { mainThreadMs: number; samplerCpuMs: number }
+  snapshots: string[]
+}
+
+export declare class Watchdog extends EventEmitter {
+  readonly options: Readonly<Required<Omit<WatchOptions, 'cgroupRoot'>> & { cgroupRoot?: string }>
+  readonly running: boolean
+  /** Latest figures (as in the last 'stats' event) and the detector's current view. */
+  stats(): WatchdogStats
+  /** Stops the timer, the GC observer and the sampling thread; idempotent. */
+  stop(): void
+  on(event: 'stats', listener: (s: WatchStatsEvent) => void): this
+  on(event: 'leak', listener: (e: LeakEvent) => void): this
+  on(event: 'recovered', listener: (e: RecoveredEvent) => void): this
+  on(event: 'snapshot', listener: (e: SnapshotEvent) => void): this
+  on(event: 'error', listener: (err: Error) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+  once(event: 'stats', listener: (s: WatchStatsEvent) => void): this
+  once(event: 'leak', listener: (e: LeakEvent) => void): this
+  once(event: 'recovered', listener: (e: RecoveredEvent) => void): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+export interface WatchDeps {
+  /** Injected by the facade: `require('leakwatch').snapshot({ label })`. */
+  takeSnapshot?: (label: string) => Promise<{ path: string }>
+  /** Replaces the native binding (tests). */
+  NativeWatchdog?: new (opts: object) => unknown
+}
+
+export declare const DEFAULTS: Readonly<Required<Omit<WatchOptions, 'cgroupRoot'>>>
+export declare function validateOptions(opts?: WatchOptions): Required<Omit<WatchOptions, 'cgroupRoot'>> & { cgroupRoot?: string }
+export declare function watch(opts?: WatchOptions, deps?: WatchDeps): Watchdog

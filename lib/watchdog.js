@@ -1,0 +1,293 @@
+'use strict'
+
+// The watchdog's JS half: wires perf_hooks GC entries into the native detector
+// (src/watch), polls the native sampling thread on an unref'd timer, and turns
+// the detector's decisions into 'stats' / 'leak' / 'recovered' events.
+// Nothing here keeps the process alive: the timer is unref'd, a GC observer is
+// not a handle, and the one native thread is joined by stop() or env teardown.
+
+const { EventEmitter } = require('events')
+const { PerformanceObserver, constants, performance } = require('perf_hooks')
+const v8 = require('v8')
+const { invalidOption, fromNative } = require('./errors')
+
+const MiB = 1024 * 1024
+const GC_KINDS = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+}
+
+const DEFAULTS = Object.freeze({
+  intervalMs: 5000,
+  windowMs: 10 * 60 * 1000,
+  minGrowthBytesPerMin: 1 * MiB,
+  confidence: 0.95,
+  warmupMs: 2 * 60 * 1000,
+  snapshots: 0,
+  cgroupRoot: undefined,
+})
+
+function number(opts, name, { min, max, integer, exclusiveMin }) {
+  const v = opts[name]
+  if (v === undefined) return DEFAULTS[name]
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidOption(name, `must be a finite number, got ${String(v)}`)
+  if (integer && !Number.isInteger(v)) throw invalidOption(name, `must be an integer, got ${v}`)
+  if (exclusiveMin !== undefined && !(v > exclusiveMin)) throw invalidOption(name, `must be > ${exclusiveMin}, got ${v}`)
+  if (min !== undefined && v < min) throw invalidOption(name, `must be >= ${min}, got ${v}`)
+  if (max !== undefined && v > max) throw invalidOption(name, `must be <= ${max}, got ${v}`)
+  return v
+}
+
+function validateOptions(opts) {
+  if (opts === undefined || opts === null) opts = {}
+  if (typeof opts !== 'object' || Array.isArray(opts)) throw invalidOption('options', 'must be an object')
+  for (const key of Object.keys(opts)) {
+    if (!Object.prototype.hasOwnProperty.call(DEFAULTS, key)) throw invalidOption(key, 'unknown option')
+  }
+  const o = {
+    intervalMs: number(opts, 'intervalMs', { min: 10 }),
+    windowMs: number(opts, 'windowMs', { exclusiveMin: 0 }),
+    minGrowthBytesPerMin: number(opts, 'minGrowthBytesPerMin', { exclusiveMin: 0 }),
+    confidence: number(opts, 'confidence', { exclusiveMin: 0.5, max: 0.9999 }),
+    warmupMs: number(opts, 'warmupMs', { min: 0 }),
+    snapshots: number(opts, 'snapshots', { min: 0, max: 20, integer: true }),
+    cgroupRoot: opts.cgroupRoot,
+  }
+  if (o.windowMs < 4 * o.intervalMs) {
+    throw invalidOption('windowMs', `must be at least 4 x intervalMs (${4 * o.intervalMs}), got ${o.windowMs}`)
+  }
+  if (o.cgroupRoot !== undefined && (typeof o.cgroupRoot !== 'string' || o.cgroupRoot === '')) {
+    throw invalidOption('cgroupRoot', 'must be a non-empty string')
+  }
+  return o
+}
+
+/** Live heap right after a major GC: everything but the young generation,
+ * which is empty then and only refills with short-lived garbage. */
+function oldGenerationUsed() {
+  let used = 0
+  for (const s of v8.getHeapSpaceStatistics()) {
+    if (!s.space_name.startsWith('new_')) used += s.space_used_size
+  }
+  return used
+}
+
+class Watchdog extends EventEmitter {
+  constructor(opts, deps = {}) {
+    super()
+    this.options = Object.freeze(validateOptions(opts))
+    if (this.options.snapshots > 0 && typeof deps.takeSnapshot !== 'function') {
+      throw invalidOption('snapshots', 'needs a snapshot function: use require("leakwatch").watch()')
+    }
+    const Native = deps.NativeWatchdog || require('../binding').NativeWatchdog
+    this._takeSnapshot = deps.takeSnapshot
+    this._startedAt = performance.now()
+    try {
+      this._native = new Native({ ...this.options, startedAtMs: this._startedAt })
+    } catch (err) {
+      throw fromNative(err)
+    }
+    this._gc = { minor: 0, major: 0, incremental: 0, weakcb: 0, pauseMs: 0, majorPauseMs: 0, maxPauseMs: 0 }
+    this._lastMajor = null
+    this._lastStats = null
+    this._lastAssessment = null
+    this._selfNs = 0n
+    this._snap = { left: this.options.snapshots, inFlight: false, lastAt: -Infinity, paths: [] }
+    this._stopped = false
+
+    this._observer = new PerformanceObserver((list) => this._onGc(list))
+    this._observer.observe({ entryTypes: ['gc'] })
+    this._timer = setInterval(() => this._tick(), this.options.intervalMs)
+    this._timer.unref()
+  }
+
+  get running() {
+    return !this._stopped
+  }
+
+  /** Latest figures (as in the last 'stats' event) and the detector's view. */
+  stats() {
+    const base = this._lastStats || this._collect()
+    const a = this._lastAssessment
+    return {
+      ...base,
+      running: !this._stopped,
+      assessment: a && {
+        state: a.state,
+        growthBytesPerMin: a.growthBytesPerMin,
+        recentGrowthBytesPerMin: a.recentGrowthBytesPerMin,
+        confidence: a.confidence,
+        samples: a.samples,
+        msToOom: a.msToOom ?? null,
+        reason: a.reason,
+      },
+      overhead: {
+        mainThreadMs: Number(this._selfNs) / 1e6,
+        samplerCpuMs: this._stopped ? this._samplerCpuMs || 0 : this._native.memory(false).samplerCpuMs,
+      },
+      snapshots: this._snap.paths.slice(),
+    }
+  }
+
+  /** Stops sampling and releases everything; idempotent. */
+  stop() {
+    if (this._stopped) return
+    this._stopped = true
+    clearInterval(this._timer)
+    this._observer.disconnect()
+    try {
+      this._samplerCpuMs = this._native.memory(false).samplerCpuMs
+      this._native.stop()
+    } catch (err) {
+      this._warn(fromNative(err))
+    }
+  }
+
+  _onGc(list) {
+    if (this._stopped) return
+    const t0 = process.hrtime.bigint()
+    let majorEnd = -1
+    for (const e of list.getEntries()) {
+      const kind = GC_KINDS[e.detail ? e.detail.kind : 0]
+      if (kind) this._gc[kind]++
+      this._gc.pauseMs += e.duration
+      if (e.duration > this._gc.maxPauseMs) this._gc.maxPauseMs = e.duration
+      if (kind === 'major') {
+        this._gc.majorPauseMs += e.duration
+        majorEnd = Math.max(majorEnd, e.startTime + e.duration)
+      }
+    }
+    if (majorEnd >= 0) {
+      // Read once per batch: entries arrive asynchronously, and promotions
+      // since the GC can only make this an over-estimate, which the detector's
+      // lower envelope tolerates.
+      const live = oldGenerationUsed()
+      this._lastMajor = { liveHeapBytes: live, atMs: majorEnd }
+      this._native.addSample(majorEnd, live)
+    }
+    this._selfNs += process.hrtime.bigint() - t0
+  }
+
+  _collect(resetPeak = false) {
+    const hs = v8.getHeapStatistics()
+    const mem = this._stopped ? {} : this._native.memory(resetPeak)
+    return {
+      at: Date.now(),
+      liveHeapBytes: this._lastMajor ? this._lastMajor.liveHeapBytes : null,
+      heapUsedBytes: hs.used_heap_size,
+      heapTotalBytes: hs.total_heap_size,
+      heapLimitBytes: hs.heap_size_limit,
+      externalBytes: hs.external_memory,
+      rssBytes: mem.rssBytes ?? null,
+      peakRssBytes: mem.peakRssBytes ?? null,
+      memoryLimitBytes: mem.memoryLimitBytes ?? null,
+      memoryUsageBytes: mem.memoryUsageBytes ?? null,
+      gc: { ...this._gc },
+    }
+  }
+
+  _tick() {
+    if (this._stopped) return
+    const t0 = process.hrtime.bigint()
+    let a
+    let stats
+    try {
+      stats = this._collect(true)
+      a = this._native.evaluate(performance.now(), stats.heapUsedBytes, stats.heapLimitBytes)
+    } catch (err) {
+      this._selfNs += process.hrtime.bigint() - t0
+      this._warn(fromNative(err))
+      return
+    }
+    this._lastStats = stats
+    this._lastAssessment = a
+    if (a.state === 'suspected' || a.state === 'leak') this._maybeSnapshot(a)
+    this._selfNs += process.hrtime.bigint() - t0
+
+    this.emit('stats', {
+      ...stats,
+      state: a.state,
+      growthBytesPerMin: a.growthBytesPerMin,
+      confidence: a.confidence,
+      msToOom: a.msToOom ?? null,
+    })
+    if (a.event === 'leak') this.emit('leak', this._leakEvent(a, stats))
+    else if (a.event === 'recovered') {
+      this.emit('recovered', {
+        growthBytesPerMin: a.growthBytesPerMin,
+        confidence: a.confidence,
+        windowMs: this.options.windowMs,
+        samples: a.samples,
+        liveHeapBytes: a.liveHeapBytes,
+        reason: a.reason,
+      })
+    }
+  }
+
+  _leakEvent(a, stats) {
+    return {
+      growthBytesPerMin: a.growthBytesPerMin,
+      confidence: a.confidence,
+      windowMs: this.options.windowMs,
+      samples: a.samples,
+      liveHeapBytes: a.liveHeapBytes,
+      heapLimitBytes: stats.heapLimitBytes,
+      memoryLimitBytes: stats.memoryLimitBytes,
+      rssBytes: stats.rssBytes,
+      msToOom: a.msToOom ?? null,
+      projectedOomAt: a.projectedOomAt == null ? null : new Date(a.projectedOomAt),
+      oomBound: a.oomBound ?? null,
+      recentGrowthBytesPerMin: a.recentGrowthBytesPerMin,
+      reason: a.reason,
+      snapshots: this._snap.paths.slice(),
+    }
+  }
+
+  // Snapshots stop the event loop for seconds on big heaps, so they are few
+  // (options.snapshots over the watchdog's life), one at a time, and at least
+  // half a window apart: enough for a baseline and later comparisons.
+  _maybeSnapshot() {
+    const s = this._snap
+    const now = performance.now()
+    if (s.left <= 0 || s.inFlight || now - s.lastAt < this.options.windowMs / 2) return
+    s.left--
+    s.inFlight = true
+    s.lastAt = now
+    const label = `leak-${this.options.snapshots - s.left}`
+    let p
+    try {
+      p = Promise.resolve(this._takeSnapshot(label))
+    } catch (err) {
+      p = Promise.reject(err)
+    }
+    p.then(
+      (res) => {
+        s.inFlight = false
+        const path = res && res.path
+        if (path) s.paths.push(path)
+        if (!this._stopped) this.emit('snapshot', { ...res, label })
+      },
+      (err) => {
+        s.inFlight = false
+        this._warn(err)
+      },
+    )
+  }
+
+  // An 'error' emit with no listener throws, which would crash the host
+  // service from a timer: warn instead.
+  _warn(err) {
+    if (this.listenerCount('error') > 0) this.emit('error', err)
+    else process.emitWarning(err && err.message ? err.message : String(err), { type: 'LeakwatchWarning', code: err && err.code })
+  }
+}
+
+/** Starts a watchdog. `deps.takeSnapshot(label) -> Promise<{path}>` is
+ * injected by the facade; `deps.NativeWatchdog` lets tests swap the binding. */
+function watch(opts, deps) {
+  return new Watchdog(opts, deps)
+}
+
+module.exports = { watch, Watchdog, DEFAULTS, validateOptions }

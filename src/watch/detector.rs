@@ -1,0 +1,379 @@
+//! The leak decision. Input: the live heap measured right after each major GC
+//! (the "post-GC floor"). A leak is declared only when all of these hold over the
+//! analysis window:
+//! - the lower envelope (per-bucket minima) rises at a Theil-Sen slope of at
+//!   least `min_growth_bytes_per_min`, with Mann-Kendall confidence at least
+//!   `confidence`: minima make a transient batch invisible, and both statistics
+//!   are rank based so one odd reading cannot carry the decision;
+//! - the recent half still rises (a cache that warmed up and then plateaued
+//!   shows a flat recent half), and not much slower than the whole window;
+//! - the minimum of the last third exceeds the minimum of the first third by a
+//!   good part of what the slope predicts (a heavy sawtooth returns to the same
+//!   floor, a leak does not).
+
+use std::collections::VecDeque;
+
+use super::trend::{mann_kendall, theil_sen};
+use super::WatchError;
+
+const BUCKETS: usize = 12;
+const MIN_POINTS: usize = 5;
+const MIN_RECENT_POINTS: usize = 3;
+/// The envelope must span this share of the window before anything is decided.
+const MIN_COVERAGE: f64 = 0.5;
+const RECENT_MIN_CONFIDENCE: f64 = 0.8;
+/// A filling cache slows down (exponentially); a leak keeps its pace. The
+/// recent half must grow at least this share of the early half's rate.
+const DECELERATION: f64 = 0.6;
+const SUSPECT_MIN_CONFIDENCE: f64 = 0.8;
+/// Bounds memory under a GC storm; the envelope only needs a few per bucket.
+const MAX_SAMPLES: usize = 4096;
+const MS_PER_MIN: f64 = 60_000.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectorConfig {
+    pub window_ms: f64,
+    pub min_growth_bytes_per_min: f64,
+    pub confidence: f64,
+    pub warmup_ms: f64,
+}
+
+impl DetectorConfig {
+    pub fn validate(&self) -> Result<(), WatchError> {
+        let positive = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(WatchError::invalid_option(
+                    name,
+                    "must be a finite number > 0",
+                ))
+            }
+        };
+        positive("windowMs", self.window_ms)?;
+        positive("minGrowthBytesPerMin", self.min_growth_bytes_per_min)?;
+        if !(self.warmup_ms.is_finite() && self.warmup_ms >= 0.0) {
+            return Err(WatchError::invalid_option(
+                "warmupMs",
+                "must be a finite number >= 0",
+            ));
+        }
+        if !(self.confidence > 0.5 && self.confidence < 1.0) {
+            return Err(WatchError::invalid_option(
+                "confidence",
+                "must be a number in (0.5, 1)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Warmup,
+    Insufficient,
+    Steady,
+    Suspected,
+    Leak,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Warmup => "warmup",
+            State::Insufficient => "insufficient",
+            State::Steady => "steady",
+            State::Suspected => "suspected",
+            State::Leak => "leak",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Leak,
+    Recovered,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub state: State,
+    pub growth_bytes_per_min: f64,
+    pub recent_growth_bytes_per_min: f64,
+    /// Envelope points in the recent half; its slope means little below 3.
+    pub recent_points: usize,
+    pub confidence: f64,
+    /// Raw post-GC readings in the window.
+    pub samples: usize,
+    /// Lower-envelope points the statistics ran on.
+    pub points: usize,
+    pub span_ms: f64,
+    pub floor_rise_bytes: f64,
+    /// Latest post-GC reading, 0 before the first one.
+    pub live_heap_bytes: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub event: Option<Event>,
+    pub assessment: Assessment,
+}
+
+#[derive(Debug)]
+pub struct GrowthDetector {
+    cfg: DetectorConfig,
+    started_at_ms: f64,
+    samples: VecDeque<(f64, f64)>,
+    last_live: f64,
+    leaking: bool,
+    last_leak_event_ms: f64,
+}
+
+impl GrowthDetector {
+    pub fn new(cfg: DetectorConfig, started_at_ms: f64) -> Result<Self, WatchError> {
+        cfg.validate()?;
+        Ok(GrowthDetector {
+            cfg,
+            started_at_ms,
+            samples: VecDeque::new(),
+            last_live: 0.0,
+            leaking: false,
+            last_leak_event_ms: f64::NEG_INFINITY,
+        })
+    }
+
+    pub fn config(&self) -> &DetectorConfig {
+        &self.cfg
+    }
+
+    pub fn is_leaking(&self) -> bool {
+        self.leaking
+    }
+
+    /// Records the live heap after a major GC. Readings taken during warm-up
+    /// are not kept: start-up allocation is growth that is not a leak.
+    pub fn push(&mut self, t_ms: f64, live_bytes: f64) {
+        if !t_ms.is_finite() || !live_bytes.is_finite() || live_bytes < 0.0 {
+            return;
+        }
+        self.last_live = live_bytes;
+        if t_ms < self.started_at_ms + self.cfg.warmup_ms {
+            return;
+        }
+        self.samples.push_back((t_ms, live_bytes));
+        let horizon = t_ms - self.cfg.window_ms;
+        while self.samples.front().is_some_and(|s| s.0 < horizon)
+            || self.samples.len() > MAX_SAMPLES
+        {
+            self.samples.pop_front();
+        }
+    }
+
+    pub fn evaluate(&mut self, now_ms: f64) -> Decision {
+        let assessment = self.assess(now_ms);
+        let event = match assessment.state {
+            State::Leak if !self.leaking => {
+                self.leaking = true;
+                self.last_leak_event_ms = now_ms;
+                Some(Event::Leak)
+            }
+            State::Leak if now_ms - self.last_leak_event_ms >= self.cfg.window_ms / 2.0 => {
+                self.last_leak_event_ms = now_ms;
+                Some(Event::Leak)
+            }
+            State::Leak => None,
+            _ if self.leaking && self.trend_is_gone(&assessment) => {
+                self.leaking = false;
+                Some(Event::Recovered)
+            }
+            _ => None,
+        };
+        Decision { event, assessment }
+    }
+
+    fn trend_is_gone(&self, a: &Assessment) -> bool {
+        let min = self.cfg.min_growth_bytes_per_min;
+        match a.state {
+            // No major GC over a whole window: the old generation is not
+            // growing fast enough to trigger one.
+            State::Insufficient => a.samples < 2,
+            State::Steady | State::Suspected => {
+                (a.recent_points >= MIN_RECENT_POINTS && a.recent_growth_bytes_per_min < 0.25 * min)
+                    || a.growth_bytes_per_min < 0.5 * min
+                    || a.confidence < 0.5
+            }
+            State::Warmup | State::Leak => false,
+        }
+    }
+
+    fn assess(&self, now_ms: f64) -> Assessment {
+        let mut a = Assessment {
+            state: State::Insufficient,
+            growth_bytes_per_min: 0.0,
+            recent_growth_bytes_per_min: 0.0,
+            recent_points: 0,
+            confidence: 0.0,
+            samples: 0,
+            points: 0,
+            span_ms: 0.0,
+            floor_rise_bytes: 0.0,
+            live_heap_bytes: self.last_live,
+            reason: String::new(),
+        };
+        if now_ms < self.started_at_ms + self.cfg.warmup_ms {
+            a.state = State::Warmup;
+            a.reason = "warming up: readings before warmupMs are ignored".into();
+            return a;
+        }
+        let window_start = now_ms - self.cfg.window_ms;
+        let points = envelope(&self.samples, window_start, self.cfg.window_ms);
+        a.samples = self
+            .samples
+            .iter()
+            .filter(|s| s.0 >= window_start && s.0 <= now_ms)
+            .count();
+        a.points = points.len();
+        if let (Some(first), Some(last)) = (points.first(), points.last()) {
+            a.span_ms = last.0 - first.0;
+        }
+        if a.points < MIN_POINTS || a.span_ms < MIN_COVERAGE * self.cfg.window_ms {
+            a.reason = format!(
+                "not enough post-GC readings yet: {} envelope points over {:.0} ms \
+                 (need {MIN_POINTS} over {:.0} ms)",
+                a.points,
+                a.span_ms,
+                MIN_COVERAGE * self.cfg.window_ms
+            );
+            return a;
+        }
+        let ys: Vec<f64> = points.iter().map(|p| p.1).collect();
+        let slope = theil_sen(&points).map_or(0.0, |(m, _)| m) * MS_PER_MIN;
+        let conf = mann_kendall(&ys).map_or(0.0, |mk| 1.0 - mk.p_increasing);
+        let t0 = points[0].0;
+        let mid = t0 + a.span_ms / 2.0;
+        let recent: Vec<(f64, f64)> = points.iter().copied().filter(|p| p.0 >= mid).collect();
+        let early: Vec<(f64, f64)> = points.iter().copied().filter(|p| p.0 < mid).collect();
+        let early_slope = theil_sen(&early).map_or(0.0, |(m, _)| m) * MS_PER_MIN;
+        let (recent_slope, recent_conf) = if recent.len() >= MIN_RECENT_POINTS {
+            let ry: Vec<f64> = recent.iter().map(|p| p.1).collect();
+            (
+                theil_sen(&recent).map_or(0.0, |(m, _)| m) * MS_PER_MIN,
+                mann_kendall(&ry).map_or(0.0, |mk| 1.0 - mk.p_increasing),
+            )
+        } else {
+            (0.0, 0.0)
+        };
+        let (rise, rise_dt) = floor_rise(&points, t0, a.span_ms);
+        a.growth_bytes_per_min = slope;
+        a.recent_growth_bytes_per_min = recent_slope;
+        a.recent_points = recent.len();
+        a.confidence = conf;
+        a.floor_rise_bytes = rise;
+
+        let min = self.cfg.min_growth_bytes_per_min;
+        let expected_rise = 0.5 * slope.max(min) * rise_dt / MS_PER_MIN;
+        let why_not = if slope < min {
+            Some(format!(
+                "growth {}/min is below minGrowthBytesPerMin {}/min",
+                human(slope),
+                human(min)
+            ))
+        } else if conf < self.cfg.confidence {
+            Some(format!(
+                "trend not significant: confidence {conf:.3} < {}",
+                self.cfg.confidence
+            ))
+        } else if recent_slope < (0.5 * min).max(DECELERATION * early_slope)
+            || recent_conf < RECENT_MIN_CONFIDENCE
+        {
+            Some(format!(
+                "growth has slowed in the recent half ({}/min, confidence {recent_conf:.2}): \
+                 warm-up or plateau",
+                human(recent_slope)
+            ))
+        } else if rise < expected_rise {
+            Some(format!(
+                "the floor returns low: minimum rose {} where the slope predicts {} (sawtooth)",
+                human(rise),
+                human(2.0 * expected_rise)
+            ))
+        } else {
+            None
+        };
+        match why_not {
+            Some(reason) => {
+                a.state = if slope >= min && conf >= SUSPECT_MIN_CONFIDENCE {
+                    State::Suspected
+                } else {
+                    State::Steady
+                };
+                a.reason = reason;
+            }
+            None => {
+                a.state = State::Leak;
+                a.reason = format!(
+                    "live heap after major GC grew {}/min over {:.0} s (Theil-Sen on {} \
+                     lower-envelope points, Mann-Kendall confidence {conf:.4}); still {}/min \
+                     in the recent half; floor rose {}",
+                    human(slope),
+                    a.span_ms / 1000.0,
+                    a.points,
+                    human(recent_slope),
+                    human(rise)
+                );
+            }
+        }
+        a
+    }
+}
+
+/// Per-bucket minima of the readings in `[start, start + width)`, in time order.
+fn envelope(samples: &VecDeque<(f64, f64)>, start: f64, width: f64) -> Vec<(f64, f64)> {
+    let bucket_ms = width / BUCKETS as f64;
+    let mut mins: [Option<(f64, f64)>; BUCKETS] = [None; BUCKETS];
+    for &(t, y) in samples.iter().filter(|s| s.0 >= start) {
+        let i = (((t - start) / bucket_ms) as usize).min(BUCKETS - 1);
+        if mins[i].is_none_or(|m| y < m.1) {
+            mins[i] = Some((t, y));
+        }
+    }
+    mins.iter().flatten().copied().collect()
+}
+
+/// Minimum of the last third minus minimum of the first third, and the time
+/// between the two thirds' centres.
+fn floor_rise(points: &[(f64, f64)], t0: f64, span: f64) -> (f64, f64) {
+    let third = span / 3.0;
+    let min_in = |lo: f64, hi: f64| {
+        points
+            .iter()
+            .filter(|p| p.0 >= lo && p.0 <= hi)
+            .map(|p| p.1)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let first = min_in(t0, t0 + third);
+    let last = min_in(t0 + 2.0 * third, t0 + span);
+    if first.is_finite() && last.is_finite() {
+        (last - first, 2.0 * third)
+    } else {
+        (0.0, 2.0 * third)
+    }
+}
+
+pub fn human(bytes: f64) -> String {
+    let a = bytes.abs();
+    if a >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2} GiB", bytes / (1024.0 * 1024.0 * 1024.0))
+    } else if a >= 1024.0 * 1024.0 {
+        format!("{:.2} MiB", bytes / (1024.0 * 1024.0))
+    } else if a >= 1024.0 {
+        format!("{:.1} KiB", bytes / 1024.0)
+    } else {
+        format!("{bytes:.0} B")
+    }
+}
+
+#[cfg(test)]
+#[path = "detector_tests.rs"]
+mod tests;

@@ -1,0 +1,12 @@
+//! The growth watchdog core: robust trend statistics on the live heap measured
+//! after major GCs, the leak/recovered decision, time-to-OOM projection, and the
+//! RSS/cgroup sampling thread. No napi types here, so `cargo test` covers it.
+
+pub mod cgroup;
+pub mod detector;
+pub mod error;
+pub mod oom;
+pub mod sampler;
+pub mod trend;
+
+pub use error::{ErrorKind, WatchError};
