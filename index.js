@@ -8,10 +8,24 @@ const metrics = require('./lib/metrics')
 const { LeakwatchError } = require('./lib/errors')
 const { defaultDir } = require('./lib/options')
 
+const RELAYED = ['stats', 'leak', 'recovered']
+
+/**
+ * Starts a watchdog. Its snapshots go through the capture module, /status and
+ * the metrics follow it, and its events are also emitted on `events`.
+ */
+function watch(opts) {
+  const wd = require('./lib/watchdog').watch(opts, { takeSnapshot: (label) => snapshot({ label }) })
+  metrics.attachWatchdog(wd)
+  for (const name of RELAYED) wd.on(name, (payload) => events.emit(name, payload))
+  return wd
+}
+
 module.exports = {
   events,
   snapshot,
   onSignal,
+  watch,
   onSnapshot,
   flushSinks,
   metrics: metrics.prometheusText,

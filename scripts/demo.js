@@ -17,7 +17,9 @@ const say = (s) => console.log(s)
 const mb = (b) => `${(b / 1048576).toFixed(1)} MiB`
 
 function startServer() {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'examples', 'leaky-express', 'server.js')], {
+  // A small young generation promotes request garbage quickly, so major GCs (the
+  // watchdog's samples) come every second or two even on this small heap.
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', path.join(__dirname, '..', 'examples', 'leaky-express', 'server.js')], {
     env: { ...process.env, DEMO_FAST: '1', PORT: '0', LEAKWATCH_DIR: dir },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

@@ -53,7 +53,7 @@ leakwatch.events.on('error', (err) => out('error', { code: err.code, message: er
 if (process.env.LEAKWATCH_TOKEN) app.use('/debug/leakwatch', leakwatch.express({ token: process.env.LEAKWATCH_TOKEN }))
 
 const watchdog = leakwatch.watch(fast
-  ? { intervalMs: 500, windowMs: 12000, warmupMs: 3000, minGrowthBytesPerMin: 256 * 1024, snapshots: 3 }
+  ? { intervalMs: 500, windowMs: 15000, warmupMs: 3000, minGrowthBytesPerMin: 256 * 1024, snapshots: 3 }
   : { snapshots: 3 })
 watchdog.on('leak', (leak) => out('leak', leak))
 watchdog.on('snapshot', (info) => out('watchdog-snapshot', { path: info.path, label: info.label }))
