@@ -1,7 +1,9 @@
 import { EventEmitter } from 'events'
 import type { analyze as analyzeFn } from './lib/analyze'
 
-export type { Report } from './lib/analyze'
+export type { Report, Suspect, SourceLocation, AnalyzeOptions } from './lib/analyze'
+export type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
+import type { Watchdog, WatchOptions } from './lib/watchdog'
 
 export type CaptureMode = 'auto' | 'fork' | 'inline'
 
@@ -160,3 +162,6 @@ export function isBusy(): boolean
 
 /** Analyzes one to three `.heapsnapshot(.gz)` files off the main thread and names leak suspects with their retaining paths. */
 export const analyze: typeof analyzeFn
+
+/** Starts a watchdog that emits 'leak' when the post-GC live heap grows with confidence; its events are also emitted on `events`. */
+export function watch(opts?: WatchOptions): Watchdog

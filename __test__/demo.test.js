@@ -7,7 +7,7 @@ test('the demo detects the leak, takes snapshots and names the leaking array', (
   const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'demo.js')], { encoding: 'utf8', timeout: 150000 })
   expect(r.status).toBe(0)
   expect(r.stdout).toMatch(/'leak' event after \d+ s/)
-  expect(r.stdout.match(/snapshot \d: .*\.heapsnapshot\.gz/g)).toHaveLength(3)
+  expect(r.stdout.match(/^  snapshot \d: \S+\.heapsnapshot\.gz$/gm)).toHaveLength(3)
   expect(r.stdout).toMatch(/leakwatch named the leak: .*(requestLog|reportCache)/)
   expect(r.stdout).toMatch(/defined at: .*leaky-express\/server\.js:\d+/)
 }, 180000)
