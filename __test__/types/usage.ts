@@ -1,0 +1,26 @@
+// Compiled (not run) by __test__/types.test.js: the public API as a
+// TypeScript user writes it must type-check against index.d.ts.
+import * as leakwatch from '../..'
+import type { SnapshotInfo, LeakwatchError, Report, LeakEvent } from '../..'
+
+async function main(): Promise<void> {
+  const info: SnapshotInfo = await leakwatch.snapshot({ dir: '/tmp/x', mode: 'fork', gzipLevel: 2, maxFiles: 3, label: 'a' })
+  const blocked: number = info.loopBlockedMs
+  const handle = leakwatch.onSignal('SIGUSR2', { mode: 'auto' })
+  handle.close()
+  leakwatch.events.on('snapshot', (s) => console.log(s.coalesced, s.path, blocked))
+  leakwatch.events.on('error', (e: LeakwatchError) => console.log(e.code))
+  const off = leakwatch.onSnapshot(async (s) => s.bytes)
+  off()
+  await leakwatch.flushSinks()
+  const text: string = leakwatch.metrics()
+  const router = leakwatch.express({ token: 'x'.repeat(16), snapshot: { mode: 'inline' } })
+  const report: Report = await leakwatch.analyze(['a.heapsnapshot.gz', 'b.heapsnapshot.gz'])
+  console.log(report.suspects[0].path, report.toString(), text, router, leakwatch.status().snapshots.length)
+  const dog = leakwatch.watch({ intervalMs: 1000, windowMs: 60000, minGrowthBytesPerMin: 1 << 20, confidence: 0.95, warmupMs: 1000, snapshots: 2 })
+  dog.on('leak', (e: LeakEvent) => console.log(e.growthBytesPerMin, e.msToOom))
+  dog.stop()
+  // @ts-expect-error: unknown mode
+  await leakwatch.snapshot({ mode: 'sometimes' })
+}
+main()
