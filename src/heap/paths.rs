@@ -83,10 +83,15 @@ pub fn render_path(graph: &HeapGraph, distances: &Distances, node: u32) -> Optio
     }
     let mut parts = Vec::with_capacity(edges.len() + 1);
     for (i, &e) in edges.iter().enumerate() {
-        if i > 0 {
+        let to = graph.edge_target(e);
+        let synthetic = Some(graph.kind(to)) == graph.types.node_synthetic;
+        if i > 0 && synthetic && to != node {
+            // Sub-roots such as "(Global handles)" say more by name than by
+            // their index under "(GC roots)".
+            parts.push(clip(graph.name(to)));
+        } else if i > 0 {
             let mut label = edge_label(graph, e);
             // Closures on the way are what people recognise in their code.
-            let to = graph.edge_target(e);
             if graph.is_closure(to) && to != node {
                 let name = graph.name(to);
                 if !name.is_empty() && name != label {
@@ -97,7 +102,7 @@ pub fn render_path(graph: &HeapGraph, distances: &Distances, node: u32) -> Optio
         } else if edges.len() > 1 {
             // The root's edges lead to synthetic groups whose names say more
             // than the edge index, e.g. "(GC roots)".
-            parts.push(clip(graph.name(graph.edge_target(e))));
+            parts.push(clip(graph.name(to)));
         }
     }
     parts.push(node_label(graph, node));
@@ -265,6 +270,24 @@ mod tests {
         assert_eq!(
             render_path(&g, &d, 8).unwrap(),
             "(GC roots) > [7] > onData > onData"
+        );
+        let g = build(
+            &[
+                ("synthetic", ""),
+                ("synthetic", "(GC roots)"),
+                ("synthetic", "(Global handles)"),
+                ("object", "Foo"),
+            ],
+            &[
+                (0, "element", "1", 1),
+                (1, "element", "13", 2),
+                (2, "internal", "4", 3),
+            ],
+        );
+        let d = Distances::compute(&g);
+        assert_eq!(
+            render_path(&g, &d, 3).unwrap(),
+            "(GC roots) > (Global handles) > [4] > Foo"
         );
     }
 
