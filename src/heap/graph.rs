@@ -73,6 +73,9 @@ impl TypeIds {
     }
 }
 
+const PACKED_TYPE_SHIFT: u32 = 28;
+const PACKED_TARGET_MASK: u32 = (1 << PACKED_TYPE_SHIFT) - 1;
+
 /// The parsed snapshot. Node 0 is the root. Edges of node `n` are
 /// `first_edge[n]..first_edge[n + 1]`; `edge_to` holds node ordinals.
 #[derive(Debug, Default)]
@@ -86,9 +89,12 @@ pub struct HeapGraph {
     /// Saturated at `u32::MAX`: single objects above 4 GiB do not occur in V8.
     pub node_self_size: Vec<u32>,
     pub first_edge: Vec<u32>,
+    /// Empty once the types are packed into `edge_to` (see `pack_edge_types`).
     pub edge_type: Vec<u8>,
     pub edge_name: Vec<u32>,
+    /// Target node ordinal, with the edge type in the top bits when packed.
     pub edge_to: Vec<u32>,
+    pub packed_edge_types: bool,
     pub strings: StringTable,
     /// Sorted by node ordinal.
     pub locations: Vec<(u32, RawLocation)>,
@@ -112,11 +118,40 @@ impl HeapGraph {
     }
 
     pub fn edge_target(&self, edge: usize) -> u32 {
-        self.edge_to.get(edge).copied().unwrap_or(0)
+        let to = self.edge_to.get(edge).copied().unwrap_or(0);
+        if self.packed_edge_types {
+            to & PACKED_TARGET_MASK
+        } else {
+            to
+        }
     }
 
     pub fn edge_kind(&self, edge: usize) -> u8 {
+        if self.packed_edge_types {
+            return self
+                .edge_to
+                .get(edge)
+                .map_or(u8::MAX, |&to| (to >> PACKED_TYPE_SHIFT) as u8);
+        }
         self.edge_type.get(edge).copied().unwrap_or(u8::MAX)
+    }
+
+    /// Moves each edge's type into the top 4 bits of its target, freeing a
+    /// byte per edge (10 MB on a 10M-edge snapshot), when the types and node
+    /// ordinals fit, as they do for every V8 snapshot so far. Call after
+    /// `validate`.
+    pub fn pack_edge_types(&mut self) {
+        let fits = self.edge_types.len() <= 1 << (32 - PACKED_TYPE_SHIFT)
+            && self.node_count() <= PACKED_TARGET_MASK as usize
+            && self.edge_type.len() == self.edge_to.len();
+        if self.packed_edge_types || !fits {
+            return;
+        }
+        for (to, &t) in self.edge_to.iter_mut().zip(&self.edge_type) {
+            *to |= u32::from(t) << PACKED_TYPE_SHIFT;
+        }
+        self.edge_type = Vec::new();
+        self.packed_edge_types = true;
     }
 
     /// The node whose edge slice contains `edge`.
@@ -289,7 +324,9 @@ impl HeapGraph {
         if self.node_name.len() != n || self.node_id.len() != n || self.node_self_size.len() != n {
             return Err(HeapError::invalid("node columns have different lengths"));
         }
-        if self.edge_type.len() != self.edge_count() || self.edge_name.len() != self.edge_count() {
+        if (!self.packed_edge_types && self.edge_type.len() != self.edge_count())
+            || self.edge_name.len() != self.edge_count()
+        {
             return Err(HeapError::invalid("edge columns have different lengths"));
         }
         let strings = self.strings.len();

@@ -329,6 +329,7 @@ impl<'a, R: BufRead> SnapshotReader<'a, R> {
         graph.node_types = meta.node_types;
         graph.edge_types = meta.edge_types;
         graph.validate()?;
+        graph.pack_edge_types();
         graph.ephemerons = super::ephemerons::EphemeronNames::scan(&graph.strings);
         graph.shrink_to_fit();
         Ok(graph)
