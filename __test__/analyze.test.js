@@ -68,6 +68,14 @@ describe('analyze()', () => {
     expect(single.summary.topClasses.length).toBeGreaterThan(0)
   })
 
+  test('one snapshot lists big groups of alike objects when asked', async () => {
+    const report = await analyze(leak[2], { singleSuspects: true })
+    expect(report.summary.mode).toBe('single')
+    expect(report.suspects[0].path).toMatch(/headersArray > \[\d+\] > Object\{userAgentUsed\}$/)
+    expect(report.suspects[0].countDelta).toBe(30000)
+    await expect(analyze(leak[2], { singleSuspects: 'yes' })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
+  })
+
   test('thresholds are options', async () => {
     const report = await analyze(leak, { minRetainedDelta: 1 << 30 })
     expect(report.suspects).toEqual([])

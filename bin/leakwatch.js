@@ -18,6 +18,7 @@ options:
   --min-retained <bytes> report only places that grew by at least this much (default 262144)
   --max-suspects <n>     at most n suspects (default 10)
   --top-classes <n>      list n classes in the summary (default 15)
+  --suspects             with one snapshot, list the biggest groups of alike objects
 `
 
 function escapeHtml(s) {
@@ -56,6 +57,7 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--json') args.json = true
+    else if (a === '--suspects') args.opts.singleSuspects = true
     else if (a === '--html') args.html = argv[++i]
     else if (numeric[a]) {
       const v = Number(argv[++i])

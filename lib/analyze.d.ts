@@ -64,6 +64,8 @@ export interface AnalyzeOptions {
   maxSuspects?: number
   /** How many classes the summary lists (default 15). */
   topClasses?: number
+  /** With one snapshot, report the biggest groups of alike objects (1000+) as suspects (default false). */
+  singleSuspects?: boolean
 }
 
 /**

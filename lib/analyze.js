@@ -49,6 +49,10 @@ function nativeOptions(opts) {
   if (maxSuspects !== undefined) out.maxSuspects = maxSuspects
   const topClasses = checkCount(opts, 'topClasses')
   if (topClasses !== undefined) out.topClasses = topClasses
+  if (opts.singleSuspects !== undefined) {
+    if (typeof opts.singleSuspects !== 'boolean') throw invalidOption('singleSuspects', 'must be a boolean')
+    out.singleSuspects = opts.singleSuspects
+  }
   return out
 }
 
@@ -58,7 +62,9 @@ function nativeOptions(opts) {
  * program: leak suspects (places in the heap that grow from one to the next), with
  * object-id survivors when the snapshots come from one process.
  * @param {string | string[]} files
- * @param {{ minRetainedDelta?: number, maxSuspects?: number, topClasses?: number }} [opts]
+ * With one file and `singleSuspects: true`, the biggest groups of alike objects
+ * (same retaining path) are reported as suspects too.
+ * @param {{ minRetainedDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean }} [opts]
  * @returns {Promise<Report>}
  */
 async function analyze(files, opts) {

@@ -20,6 +20,10 @@ pub struct DiffOptions {
     /// A group must grow by at least this many retained bytes overall.
     pub min_retained_delta: u64,
     pub max_suspects: usize,
+    /// A group must hold at least this many objects in the last snapshot
+    /// (0 for diffs, where a single growing container counts; larger for
+    /// single-snapshot suspects, which are big collections of alike objects).
+    pub min_group_count: u64,
 }
 
 impl Default for DiffOptions {
@@ -27,6 +31,7 @@ impl Default for DiffOptions {
         DiffOptions {
             min_retained_delta: 256 << 10,
             max_suspects: 10,
+            min_group_count: 0,
         }
     }
 }
@@ -110,6 +115,25 @@ fn delta(v: &[u64]) -> i64 {
     last - first
 }
 
+/// Single-snapshot suspects: the biggest groups of alike objects (same
+/// retaining path), as if they had grown from nothing. Only groups of at
+/// least `opts.min_group_count` objects qualify, so that one big object
+/// near the root (`global`) does not hide everything below it.
+pub fn largest_groups(
+    analysis: &SnapshotAnalysis,
+    groups: &HashMap<u64, GroupStat>,
+    opts: &DiffOptions,
+) -> (Vec<Suspect>, u64) {
+    let (mut suspects, below) = growth_suspects(&[HashMap::new()], analysis, groups, None, opts);
+    // The "from nothing" baseline is not a snapshot: keep only the real one.
+    for s in &mut suspects {
+        s.counts.drain(..s.counts.len().saturating_sub(1));
+        s.retained_sizes
+            .drain(..s.retained_sizes.len().saturating_sub(1));
+    }
+    (suspects, below)
+}
+
 /// Groups whose retained size grows at every step by at least the threshold
 /// in total. A group inside another growing group of growing count (e.g. the
 /// strings of leaked objects) is left out, and so is a container whose growth
@@ -135,7 +159,7 @@ pub fn growth_suspects(
                 .collect()
         };
         let retained = series(|s| s.retained_size);
-        if !strictly_increasing(&retained) {
+        if !strictly_increasing(&retained) || stat.count < opts.min_group_count {
             continue;
         }
         if delta(&retained) < opts.min_retained_delta as i64 {
@@ -286,7 +310,7 @@ mod tests {
         let c = SnapshotAnalysis::new(snapshot(30, 0), true);
         let opts = DiffOptions {
             min_retained_delta: 100,
-            max_suspects: 10,
+            ..DiffOptions::default()
         };
         let groups = c.group_stats();
         let (s, _) = growth_suspects(
@@ -309,7 +333,7 @@ mod tests {
         // Below the threshold, nothing is reported.
         let strict = DiffOptions {
             min_retained_delta: 1000,
-            max_suspects: 10,
+            ..DiffOptions::default()
         };
         let (s, below) = growth_suspects(
             &[a.group_stats(), b.group_stats()],

@@ -73,6 +73,23 @@ fn global_array_of_user_agent_objects() {
     assert!(top.survivors.unwrap_or(0) >= 4_500, "{top:?}");
     assert_eq!(report.suspects.len(), 1, "{:#?}", report.suspects);
 
+    // One snapshot, asked for suspects: the big array of alike objects.
+    let single = analyze_files(
+        &files[2..],
+        &AnalyzeOptions {
+            single_suspects: true,
+            ..AnalyzeOptions::default()
+        },
+    )
+    .unwrap();
+    eprintln!("{}", to_text(&single));
+    assert!(
+        single.suspects[0].path.contains("headersArray"),
+        "{:#?}",
+        single.suspects
+    );
+    assert_eq!(single.suspects[0].counts, vec![15_000]);
+
     // Two snapshots, one of them gzip-compressed, find the same leak.
     let gz = dir.join("s1.heapsnapshot.gz");
     let raw = std::fs::read(&files[0]).unwrap();

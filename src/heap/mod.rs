@@ -52,6 +52,10 @@ pub struct AnalyzeOptions {
     pub diff: DiffOptions,
     /// How many classes the summary lists.
     pub top_classes: usize,
+    /// With one snapshot, also report the biggest groups of alike objects
+    /// (same retaining path, at least `single_min_count` of them) as suspects.
+    pub single_suspects: bool,
+    pub single_min_count: u64,
 }
 
 impl Default for AnalyzeOptions {
@@ -60,6 +64,8 @@ impl Default for AnalyzeOptions {
             limits: ParseLimits::default(),
             diff: DiffOptions::default(),
             top_classes: 15,
+            single_suspects: false,
+            single_min_count: 1000,
         }
     }
 }
@@ -90,7 +96,10 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
     let mut previous_ids: Option<diff::IdSample> = None;
     let mut last = None;
     for (i, path) in paths.iter().enumerate() {
-        let analysis = SnapshotAnalysis::new(parse_file(path, &opts.limits)?, paths.len() > 1);
+        let analysis = SnapshotAnalysis::new(
+            parse_file(path, &opts.limits)?,
+            paths.len() > 1 || opts.single_suspects,
+        );
         snapshots.push(summarize(path, &analysis));
         if let Some(sample) = previous_ids.take() {
             ids_consistent &= sample.matches(&analysis);
@@ -121,10 +130,17 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
         below_threshold: 0,
     };
     if paths.len() == 1 {
-        return Ok(Report {
-            suspects: Vec::new(),
-            summary,
-        });
+        let mut suspects = Vec::new();
+        if opts.single_suspects {
+            let single = DiffOptions {
+                min_group_count: opts.single_min_count,
+                ..opts.diff.clone()
+            };
+            let (found, below) = diff::largest_groups(&last, &last.group_stats(), &single);
+            suspects = found;
+            summary.below_threshold = below;
+        }
+        return Ok(Report { suspects, summary });
     }
     let survivor_flags = match (paths.len(), earlier_ids.as_slice()) {
         (3, [first, second]) if ids_consistent => Some(diff::survivors(first, second, &last)),

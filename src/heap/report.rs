@@ -91,6 +91,33 @@ fn signed(n: i64) -> String {
     }
 }
 
+fn describe_growth(sus: &Suspect, single: bool) -> String {
+    if single {
+        return format!(
+            "{} objects, {} retained, {} shallow",
+            sus.count_delta,
+            human_bytes(sus.retained_size_delta),
+            human_bytes(sus.shallow_size_delta)
+        );
+    }
+    if sus.count_delta == 0 {
+        // A container that grows in place (an array or dictionary gaining
+        // entries that are not objects of their own).
+        let n = sus.counts.last().copied().unwrap_or(0);
+        return format!(
+            "{n} object{} grew by +{} retained",
+            if n == 1 { "" } else { "s" },
+            human_bytes(sus.retained_size_delta)
+        );
+    }
+    format!(
+        "{} objects, +{} retained, +{} shallow",
+        signed(sus.count_delta),
+        human_bytes(sus.retained_size_delta),
+        human_bytes(sus.shallow_size_delta)
+    )
+}
+
 /// The report for people, e.g. on a terminal.
 pub fn to_text(report: &Report) -> String {
     let mut out = String::new();
@@ -107,54 +134,51 @@ pub fn to_text(report: &Report) -> String {
             human_bytes(snap.total_size as i64)
         );
     }
-    if s.mode != "single" {
+    if s.mode == "single" && !report.suspects.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nLargest groups of alike objects (one snapshot: big, not necessarily growing):"
+        );
+    } else if s.mode != "single" {
         if report.suspects.is_empty() {
             let _ = writeln!(out, "\nNo leak suspects: nothing grew above the threshold.");
         } else {
             let _ = writeln!(out, "\nLeak suspects, worst first:");
         }
-        for (i, sus) in report.suspects.iter().enumerate() {
-            let growth = if sus.count_delta == 0 {
-                // A container that grows in place (an array or dictionary
-                // gaining entries that are not objects of their own).
-                let n = sus.counts.last().copied().unwrap_or(0);
-                format!(
-                    "{n} object{} grew by +{} retained",
-                    if n == 1 { "" } else { "s" },
-                    human_bytes(sus.retained_size_delta)
-                )
-            } else {
-                format!(
-                    "{} objects, +{} retained, +{} shallow",
-                    signed(sus.count_delta),
-                    human_bytes(sus.retained_size_delta),
-                    human_bytes(sus.shallow_size_delta)
-                )
-            };
-            let _ = writeln!(out, "\n{}. {}: {growth}", i + 1, sus.constructor);
+    }
+    let single = s.mode == "single";
+    for (i, sus) in report.suspects.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n{}. {}: {}",
+            i + 1,
+            sus.constructor,
+            describe_growth(sus, single)
+        );
+        if !single {
             let counts: Vec<String> = sus.counts.iter().map(u64::to_string).collect();
             let _ = writeln!(out, "   count per snapshot: {}", counts.join(" -> "));
-            if let Some(n) = sus.survivors {
-                let _ = writeln!(out, "   created between snapshots 1 and 2, alive in 3: {n}");
-            }
-            let _ = writeln!(out, "   retained by: {}", sus.path);
-            if let Some(loc) = &sus.location {
-                let _ = match &loc.script_name {
-                    Some(name) => writeln!(
-                        out,
-                        "   defined at: {name}:{}:{}",
-                        loc.line + 1,
-                        loc.column + 1
-                    ),
-                    None => writeln!(
-                        out,
-                        "   defined at: script {} line {} column {}",
-                        loc.script_id,
-                        loc.line + 1,
-                        loc.column + 1
-                    ),
-                };
-            }
+        }
+        if let Some(n) = sus.survivors {
+            let _ = writeln!(out, "   created between snapshots 1 and 2, alive in 3: {n}");
+        }
+        let _ = writeln!(out, "   retained by: {}", sus.path);
+        if let Some(loc) = &sus.location {
+            let _ = match &loc.script_name {
+                Some(name) => writeln!(
+                    out,
+                    "   defined at: {name}:{}:{}",
+                    loc.line + 1,
+                    loc.column + 1
+                ),
+                None => writeln!(
+                    out,
+                    "   defined at: script {} line {} column {}",
+                    loc.script_id,
+                    loc.line + 1,
+                    loc.column + 1
+                ),
+            };
         }
     }
     if !s.survivors.is_empty() {
