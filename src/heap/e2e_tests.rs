@@ -172,7 +172,6 @@ fn closure_kept_alive_by_an_unrefd_interval() {
     ) else {
         return;
     };
-    eprintln!("{}", dir.display());
     let report = analyze(&files);
     let top = &report.suspects[0];
     assert_eq!(top.constructor, "Object");
@@ -186,9 +185,7 @@ fn closure_kept_alive_by_an_unrefd_interval() {
     assert!(top.path.ends_with("] > Object"), "{}", top.path);
     assert_eq!(top.location.as_ref().map(|l| l.line), Some(2), "{top:?}");
     assert_eq!(report.suspects.len(), 1, "{:#?}", report.suspects);
-    if std::env::var("LEAKWATCH_KEEP").is_err() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
