@@ -6,7 +6,7 @@ const { fromNative, invalidOption } = require('./errors')
 let binding = null
 function native() {
   // Loaded on first use so that requiring this module costs nothing.
-  if (!binding) binding = require('../binding.js')
+  if (!binding) binding = require('./native')
   return binding
 }
 
