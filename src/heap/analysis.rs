@@ -35,24 +35,29 @@ pub struct GroupStat {
 }
 
 impl SnapshotAnalysis {
-    /// Analyses a graph; `with_signatures` adds the path signatures that
-    /// diffs need.
-    pub fn new(graph: HeapGraph, with_signatures: bool) -> Self {
+    /// Analyses a graph; `with_paths` adds the BFS tree (retaining paths)
+    /// and the path signatures that diffs and suspects need. Without it,
+    /// `distances` stays empty: class statistics do not need it, and skipping
+    /// it keeps a single-snapshot summary's peak memory lower.
+    pub fn new(graph: HeapGraph, with_paths: bool) -> Self {
         // Dominators first: their temporary arrays are the peak of memory
         // use, and nothing else is alive yet besides the graph.
         let dominators = DominatorTree::compute(&graph);
+        super::release_freed_memory();
         let classes = ClassIndex::build(&graph);
         // Before the BFS, so that the dominator tree's temporary children
         // lists are gone before the BFS arrays exist.
         let class_stats = aggregate::by_class(&graph, &dominators, &classes, |_| true);
-        let mut distances = Distances::compute(&graph);
-        let signatures = if with_signatures {
-            paths::path_signatures(&graph, &distances, &classes)
-        } else {
-            Vec::new()
-        };
-        // The BFS order only serves the signatures.
-        distances.order = Vec::new();
+        super::release_freed_memory();
+        let mut distances = Distances::default();
+        let mut signatures = Vec::new();
+        if with_paths {
+            distances = Distances::compute(&graph);
+            signatures = paths::path_signatures(&graph, &distances, &classes);
+            // The BFS order only serves the signatures.
+            distances.order = Vec::new();
+            super::release_freed_memory();
+        }
         SnapshotAnalysis {
             graph,
             distances,

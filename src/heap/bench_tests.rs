@@ -71,7 +71,7 @@ fn debug_dump_path() {
     };
     let a = SnapshotAnalysis::new(
         parse_file(Path::new(&file), &ParseLimits::default()).unwrap(),
-        false,
+        true,
     );
     let g = &a.graph;
     let node = (0..g.node_count() as u32)

@@ -239,7 +239,7 @@ fn weakmap_values_are_dominated_by_their_keys() {
     };
     let a = SnapshotAnalysis::new(
         parse_file(&files[2], &ParseLimits::default()).unwrap(),
-        false,
+        true,
     );
     let g = &a.graph;
     let values: Vec<u32> = (0..g.node_count() as u32)

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::ephemerons::EphemeronNames;
 use super::error::HeapError;
 pub use super::retainers::Retainers;
+pub use super::sizes::SelfSizes;
 pub use super::strings::StringTable;
 
 /// A closure's position as stored in the snapshot's `locations` array.
@@ -86,8 +87,7 @@ pub struct HeapGraph {
     pub node_type: Vec<u8>,
     pub node_name: Vec<u32>,
     pub node_id: Vec<u32>,
-    /// Saturated at `u32::MAX`: single objects above 4 GiB do not occur in V8.
-    pub node_self_size: Vec<u32>,
+    pub node_self_size: SelfSizes,
     pub first_edge: Vec<u32>,
     /// Empty once the types are packed into `edge_to` (see `pack_edge_types`).
     pub edge_type: Vec<u8>,
@@ -176,8 +176,8 @@ impl HeapGraph {
         }
         let name = self.edge_name.get(edge).copied().unwrap_or(u32::MAX);
         self.ephemerons
-            .table_id(name)
-            .is_some_and(|table| table == self.id(source))
+            .table_node(name)
+            .is_some_and(|table| table == source)
     }
 
     /// Whether the edge's `name_or_index` is a number rather than a string index.
@@ -209,12 +209,18 @@ impl HeapGraph {
         )
     }
 
+    /// Frees the id column (4 bytes per node) when no diff will match
+    /// objects by id; [`HeapGraph::id`] returns 0 afterwards.
+    pub fn drop_ids(&mut self) {
+        self.node_id = Vec::new();
+    }
+
     pub fn id(&self, node: u32) -> u32 {
         self.node_id.get(node as usize).copied().unwrap_or(0)
     }
 
     pub fn self_size(&self, node: u32) -> u64 {
-        u64::from(self.node_self_size.get(node as usize).copied().unwrap_or(0))
+        self.node_self_size.get(node)
     }
 
     pub fn is_closure(&self, node: u32) -> bool {
@@ -303,7 +309,7 @@ impl HeapGraph {
 
     /// Sum of all self sizes.
     pub fn total_size(&self) -> u64 {
-        self.node_self_size.iter().map(|&s| u64::from(s)).sum()
+        self.node_self_size.total()
     }
 
     /// Checks every cross-reference once, so later passes can trust indices.

@@ -68,7 +68,7 @@ pub(crate) fn build(nodes: &[(&str, &str)], edges: &[(u32, &str, &str, u32)]) ->
     for i in 1..g.first_edge.len() {
         g.first_edge[i] += g.first_edge[i - 1];
     }
-    g.ephemerons = EphemeronNames::scan(&g.strings);
+    g.ephemerons = EphemeronNames::scan(&g.strings, &g.node_id);
     g.validate().unwrap();
     g
 }

@@ -34,6 +34,7 @@ pub mod parser;
 pub mod paths;
 pub mod report;
 pub mod retainers;
+mod sizes;
 pub mod strings;
 
 use std::path::PathBuf;
@@ -96,10 +97,11 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
     let mut previous_ids: Option<diff::IdSample> = None;
     let mut last = None;
     for (i, path) in paths.iter().enumerate() {
-        let analysis = SnapshotAnalysis::new(
-            parse_file(path, &opts.limits)?,
-            paths.len() > 1 || opts.single_suspects,
-        );
+        let mut graph = parse_file(path, &opts.limits)?;
+        if paths.len() == 1 {
+            graph.drop_ids();
+        }
+        let analysis = SnapshotAnalysis::new(graph, paths.len() > 1 || opts.single_suspects);
         snapshots.push(summarize(path, &analysis));
         if let Some(sample) = previous_ids.take() {
             ids_consistent &= sample.matches(&analysis);
@@ -172,3 +174,15 @@ mod bench_tests;
 mod e2e_tests;
 #[cfg(test)]
 mod pipeline_tests;
+
+/// Hands memory freed by the analysis back to the OS. glibc keeps freed heap
+/// chunks (and raises its mmap threshold after a big free, so the next big
+/// vectors land in the heap too); without this, RSS stays at the high-water
+/// mark of earlier phases and the next phase's peak stacks on top of it.
+pub(crate) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
