@@ -4,14 +4,19 @@
 // leakwatch CLI: analyse heap snapshots offline.
 //   leakwatch analyze a.heapsnapshot.gz [b c] [--json] [--html out.html]
 //                     [--min-retained BYTES] [--max-suspects N] [--top-classes N]
+//   leakwatch diff a b [c] [same options]
+//   leakwatch report saved.json [--json] [--html out.html]
 const fs = require('fs')
-const { analyze } = require('../lib/analyze')
+const { analyze, reportFromJSON } = require('../lib/analyze')
 const { toHtml } = require('../lib/report-html')
 
 const USAGE = `usage: leakwatch analyze <snapshot> [snapshot2 [snapshot3]] [options]
+       leakwatch diff <snapshot1> <snapshot2> [snapshot3] [options]
+       leakwatch report <report.json> [--json] [--html <file>]
 
-One snapshot: the largest classes by retained size.
-Two or three snapshots of one program (oldest first): leak suspects.
+analyze, one snapshot: the largest classes by retained size.
+analyze or diff, two or three snapshots of one program (oldest first): leak suspects.
+report: renders a report saved with --json again, as text or HTML.
 
 options:
   --json                 print the report as JSON
@@ -42,9 +47,29 @@ function parseArgs(argv) {
   return args
 }
 
+const COMMANDS = new Set(['analyze', 'diff', 'report'])
+
+/** The report of `command`: analysed now, or loaded from a saved --json file. */
+async function load(command, args) {
+  if (command === 'report') {
+    if (args.files.length !== 1) throw usageError('report takes one saved JSON report')
+    return reportFromJSON(fs.readFileSync(args.files[0], 'utf8'))
+  }
+  if (command === 'diff' && (args.files.length < 2 || args.files.length > 3)) {
+    throw usageError('diff takes two or three snapshots, oldest first')
+  }
+  return analyze(args.files, args.opts)
+}
+
+function usageError(message) {
+  const err = new Error(message)
+  err.usage = true
+  return err
+}
+
 async function main(argv) {
   const [command, ...rest] = argv
-  if (command !== 'analyze') {
+  if (!COMMANDS.has(command)) {
     process.stderr.write(USAGE)
     return command === '-h' || command === '--help' ? 0 : 2
   }
@@ -60,11 +85,15 @@ async function main(argv) {
     return 0
   }
   try {
-    const report = await analyze(args.files, args.opts)
+    const report = await load(command, args)
     if (args.html) fs.writeFileSync(args.html, toHtml(report, report.toString()), { mode: 0o600 })
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : report.toString())
     return 0
   } catch (err) {
+    if (err.usage) {
+      process.stderr.write(`leakwatch: ${err.message}\n${USAGE}`)
+      return 2
+    }
     process.stderr.write(`leakwatch: ${err.code ? `${err.code}: ` : ''}${err.message}\n`)
     return 1
   }

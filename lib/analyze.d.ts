@@ -74,3 +74,10 @@ export interface AnalyzeOptions {
  * _SNAPSHOT_TRUNCATED, _SNAPSHOT_INVALID, _SNAPSHOT_TOO_LARGE, _GZIP, _IO, _INVALID_OPTION.
  */
 export declare function analyze(files: string | string[], opts?: AnalyzeOptions): Promise<Report>
+
+/**
+ * A `Report` from its JSON form (what `leakwatch analyze --json` prints), with the
+ * same `toString()` text as the original. Throws a `LeakwatchError` with code
+ * ERR_LEAKWATCH_INVALID_OPTION when `data` is not a report.
+ */
+export declare function reportFromJSON(data: string | object): Report

@@ -82,4 +82,21 @@ async function analyze(files, opts) {
   return new Report(JSON.parse(out.json), out.text)
 }
 
-module.exports = { analyze, Report }
+/**
+ * A Report from its JSON form (what `leakwatch analyze --json` prints), with
+ * the same text as the original, rendered natively.
+ * @param {string | object} data
+ * @returns {Report}
+ */
+function reportFromJSON(data) {
+  const json = typeof data === 'string' ? data : JSON.stringify(data)
+  let text
+  try {
+    text = native().renderReportText(json)
+  } catch (err) {
+    throw fromNative(err)
+  }
+  return new Report(JSON.parse(json), text)
+}
+
+module.exports = { analyze, reportFromJSON, Report }

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ephemerons::EphemeronNames;
 use super::error::HeapError;
@@ -22,7 +22,7 @@ pub struct RawLocation {
 }
 
 /// Where a closure was defined.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceLocation {
     pub script_id: u32,

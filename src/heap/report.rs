@@ -3,13 +3,13 @@
 
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::aggregate::ClassStat;
 use super::graph::SourceLocation;
 
 /// One place in the heap that grows from snapshot to snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Suspect {
     /// Class of the growing objects (constructor or function name, or `(array)` etc.).
@@ -33,7 +33,7 @@ pub struct Suspect {
 }
 
 /// Size facts about one input snapshot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SnapshotSummary {
     pub file: String,
@@ -43,7 +43,7 @@ pub struct SnapshotSummary {
 }
 
 /// What was analysed and how.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// `single`, `growth` (2-3 snapshots matched by retaining path) or
@@ -59,7 +59,7 @@ pub struct Summary {
 }
 
 /// The analysis result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub suspects: Vec<Suspect>,

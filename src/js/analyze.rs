@@ -94,3 +94,16 @@ pub fn analyze_snapshots(
         opts,
     })
 }
+
+/// Renders a report saved as JSON (`leakwatch analyze --json`) as the text
+/// `analyze` prints, so `leakwatch report` needs no second text renderer.
+#[napi]
+pub fn render_report_text(json: String) -> napi::Result<String> {
+    let report: heap::Report = serde_json::from_str(&json).map_err(|e| {
+        map_error(heap::HeapError::new(
+            heap::HeapErrorKind::InvalidOption,
+            format!("not a leakwatch report: {e}"),
+        ))
+    })?;
+    Ok(heap::to_text(&report))
+}
