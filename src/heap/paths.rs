@@ -3,6 +3,8 @@
 //! hashed as a signature that matches "the same place in the heap" across
 //! snapshots whose object ids do not correspond (forked snapshots).
 
+use std::collections::HashMap;
+
 use super::aggregate::ClassIndex;
 use super::distances::Distances;
 use super::graph::{HeapGraph, SourceLocation};
@@ -156,7 +158,11 @@ fn mix(a: u64, b: u64) -> u64 {
 /// (`_idleNext > Timeout > _idleNext > Timeout`) collapse to one group.
 /// Unreachable nodes get 0. Hashes depend on text only, so they compare across
 /// snapshots.
-pub fn path_signatures(graph: &HeapGraph, distances: &Distances, classes: &ClassIndex) -> Vec<u64> {
+pub fn path_signatures(
+    graph: &HeapGraph,
+    distances: &Distances,
+    classes: &ClassIndex,
+) -> PathSignatures {
     let n = graph.node_count();
     let class_hash: Vec<u64> = classes
         .names
@@ -193,10 +199,12 @@ pub fn path_signatures(graph: &HeapGraph, distances: &Distances, classes: &Class
                 .unwrap_or(0),
         )
     };
-    let mut sig = vec![0u64; n];
-    if let Some(root) = sig.first_mut() {
-        *root = 1;
-    }
+    let mut sig = PathSignatures {
+        group_of: vec![NO_GROUP; n],
+        keys: Vec::new(),
+    };
+    let mut interned: HashMap<u64, u32> = HashMap::new();
+    sig.assign(0, 1, &mut interned);
     // A node's step is recomputed from its parent edge when its child needs
     // it, rather than stored: one hash costs less than 8 bytes per node.
     for &node in distances.order.iter().skip(1) {
@@ -208,17 +216,62 @@ pub fn path_signatures(graph: &HeapGraph, distances: &Distances, classes: &Class
         let parent_step = distances
             .parent_edge(parent)
             .map_or(0, |pe| step_of(pe, parent));
-        let parent_sig = sig.get(parent as usize).copied().unwrap_or(0);
+        let parent_sig = sig.signature(parent);
         let value = if s == parent_step {
             parent_sig
         } else {
             mix(parent_sig, s)
         };
-        if let Some(slot) = sig.get_mut(node as usize) {
-            *slot = value;
+        sig.assign(node, value, &mut interned);
+    }
+    sig.keys.shrink_to_fit();
+    sig
+}
+
+/// No group: unreachable nodes.
+pub const NO_GROUP: u32 = u32::MAX;
+
+/// Path signatures, interned: a dense group id per node (4 bytes instead of
+/// a `u64` signature each) and each group's signature. The dense ids are
+/// what per-group statistics index by, so those need no map of their own.
+#[derive(Debug, Default)]
+pub struct PathSignatures {
+    pub group_of: Vec<u32>,
+    /// Signature of each group; signatures compare across snapshots.
+    pub keys: Vec<u64>,
+}
+
+impl PathSignatures {
+    fn assign(&mut self, node: u32, value: u64, interned: &mut HashMap<u64, u32>) {
+        // 0 means "unreachable", as it did before interning.
+        if value == 0 {
+            return;
+        }
+        let keys = &mut self.keys;
+        let id = *interned.entry(value).or_insert_with(|| {
+            keys.push(value);
+            keys.len() as u32 - 1
+        });
+        if let Some(slot) = self.group_of.get_mut(node as usize) {
+            *slot = id;
         }
     }
-    sig
+
+    /// The node's group, or [`NO_GROUP`].
+    pub fn group(&self, node: u32) -> u32 {
+        self.group_of
+            .get(node as usize)
+            .copied()
+            .unwrap_or(NO_GROUP)
+    }
+
+    /// The node's path signature, 0 for unreachable nodes.
+    pub fn signature(&self, node: u32) -> u64 {
+        self.keys
+            .get(self.group(node) as usize)
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 #[cfg(test)]
@@ -296,10 +349,12 @@ mod tests {
         let g = sample();
         let d = Distances::compute(&g);
         let classes = ClassIndex::build(&g);
-        let sig = path_signatures(&g, &d, &classes);
-        assert_eq!(sig[5], sig[6], "array elements share a signature");
-        assert_ne!(sig[5], sig[4]);
-        assert_eq!(sig[10], sig[11], "a linked list is one group");
-        assert_ne!(sig[8], sig[9]);
+        let p = path_signatures(&g, &d, &classes);
+        let sig = |v| p.signature(v);
+        assert_eq!(sig(5), sig(6), "array elements share a signature");
+        assert_eq!(p.group(5), p.group(6));
+        assert_ne!(sig(5), sig(4));
+        assert_eq!(sig(10), sig(11), "a linked list is one group");
+        assert_ne!(sig(8), sig(9));
     }
 }
