@@ -78,13 +78,21 @@ impl IdSample {
     }
 }
 
-/// Nodes of `last` whose id is in `second` but not in `first` (both sorted).
-pub fn survivors(first: &[u32], second: &[u32], last: &SnapshotAnalysis) -> Vec<bool> {
+/// Ids of `second`'s objects that `first` (sorted) does not have, sorted:
+/// usually a small fraction of the heap, so it replaces both full id lists.
+pub fn new_ids(first: &[u32], second: &SnapshotAnalysis) -> Vec<u32> {
+    let mut ids: Vec<u32> = (1..second.graph.node_count() as u32)
+        .map(|v| second.graph.id(v))
+        .filter(|&id| !contains(first, id))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Reachable nodes of `last` whose id is in `new_in_second` (sorted).
+pub fn survivors(new_in_second: &[u32], last: &SnapshotAnalysis) -> Vec<bool> {
     (0..last.graph.node_count() as u32)
-        .map(|v| {
-            let id = last.graph.id(v);
-            v != 0 && last.is_reachable(v) && contains(second, id) && !contains(first, id)
-        })
+        .map(|v| v != 0 && last.is_reachable(v) && contains(new_in_second, last.graph.id(v)))
         .collect()
 }
 
@@ -354,7 +362,7 @@ mod tests {
         let a = SnapshotAnalysis::new(snapshot(1, 0), true);
         let b = SnapshotAnalysis::new(snapshot(2, 0), true);
         let c = SnapshotAnalysis::new(snapshot(3, 0), true);
-        let flags = survivors(&a.sorted_ids(), &b.sorted_ids(), &c);
+        let flags = survivors(&new_ids(&a.sorted_ids(), &b), &c);
         let alive: Vec<usize> = flags
             .iter()
             .enumerate()

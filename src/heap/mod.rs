@@ -92,7 +92,9 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
     }
     let mut snapshots = Vec::new();
     let mut earlier_groups = Vec::new();
-    let mut earlier_ids: Vec<Vec<u32>> = Vec::new();
+    // Sorted ids of snapshot 1, then the ids new in snapshot 2: survivors
+    // (three snapshots) need no more, and full id lists cost 4 bytes a node.
+    let mut ids: Option<Vec<u32>> = None;
     let mut ids_consistent = true;
     let mut previous_ids: Option<diff::IdSample> = None;
     let mut last = None;
@@ -113,7 +115,12 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
         // Only small digests of earlier snapshots stay in memory.
         previous_ids = Some(diff::IdSample::of(&analysis));
         earlier_groups.push(analysis.group_stats());
-        earlier_ids.push(analysis.sorted_ids());
+        if paths.len() == 3 {
+            ids = Some(match ids.take() {
+                None => analysis.sorted_ids(),
+                Some(first) => diff::new_ids(&first, &analysis),
+            });
+        }
     }
     let Some(last) = last else {
         return Err(HeapError::invalid("no snapshot analysed"));
@@ -144,11 +151,10 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
         }
         return Ok(Report { suspects, summary });
     }
-    let survivor_flags = match (paths.len(), earlier_ids.as_slice()) {
-        (3, [first, second]) if ids_consistent => Some(diff::survivors(first, second, &last)),
+    let survivor_flags = match (paths.len(), ids.take()) {
+        (3, Some(new_in_second)) if ids_consistent => Some(diff::survivors(&new_in_second, &last)),
         _ => None,
     };
-    drop(earlier_ids);
     if let Some(flags) = &survivor_flags {
         summary.mode = "three-snapshot".into();
         summary.survivors = diff::survivors_by_class(&last, flags);
