@@ -101,6 +101,7 @@ impl SnapshotAnalysis {
         for (s, r) in stats.iter_mut().zip(retained) {
             s.retained_size = r;
         }
+        super::release_freed_memory();
         // The root's group has no members of its own unless a path hashes
         // like the root; groups are keyed by members, as before interning.
         groups

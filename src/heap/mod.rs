@@ -114,6 +114,13 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
         }
         // Only small digests of earlier snapshots stay in memory.
         previous_ids = Some(diff::IdSample::of(&analysis));
+        // Group statistics need neither the BFS tree nor the classes; freeing
+        // them first keeps them from stacking on the dominator tree's
+        // temporary children lists.
+        let mut analysis = analysis;
+        analysis.distances = distances::Distances::default();
+        analysis.classes = aggregate::ClassIndex::default();
+        release_freed_memory();
         earlier_groups.push(analysis.group_stats());
         if paths.len() == 3 {
             ids = Some(match ids.take() {
@@ -121,6 +128,8 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
                 Some(first) => diff::new_ids(&first, &analysis),
             });
         }
+        drop(analysis);
+        release_freed_memory();
     }
     let Some(last) = last else {
         return Err(HeapError::invalid("no snapshot analysed"));
