@@ -10,64 +10,8 @@
 //! and shortcut edges only count from the root (where V8 uses them to mark the
 //! user's global objects).
 
-use std::collections::HashMap;
-
 use super::graph::HeapGraph;
-
-/// Marks a retained size kept in [`RetainedSizes::big`].
-const BIG: u32 = u32::MAX;
-
-/// Retained sizes in 4 bytes per node: all but a handful of nodes (the root,
-/// a few containers) retain less than 4 GiB, and those few go to a map. Half
-/// the size of a `Vec<u64>`, which lowers every later phase's peak.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct RetainedSizes {
-    small: Vec<u32>,
-    big: HashMap<u32, u64>,
-}
-
-impl RetainedSizes {
-    pub fn get(&self, node: u32) -> u64 {
-        match self.small.get(node as usize).copied() {
-            Some(BIG) => self.big.get(&node).copied().unwrap_or(u64::from(BIG)),
-            Some(v) => u64::from(v),
-            None => 0,
-        }
-    }
-
-    fn set(&mut self, node: u32, value: u64) {
-        let Some(slot) = self.small.get_mut(node as usize) else {
-            return;
-        };
-        match u32::try_from(value) {
-            Ok(v) if v != BIG => {
-                *slot = v;
-                self.big.remove(&node);
-            }
-            _ => {
-                *slot = BIG;
-                self.big.insert(node, value);
-            }
-        }
-    }
-
-    fn add(&mut self, node: u32, value: u64) {
-        self.set(node, self.get(node).saturating_add(value));
-    }
-
-    pub fn len(&self) -> usize {
-        self.small.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.small.is_empty()
-    }
-
-    /// All sizes in node order (tests and debugging).
-    pub fn to_vec(&self) -> Vec<u64> {
-        (0..self.small.len() as u32).map(|v| self.get(v)).collect()
-    }
-}
+pub use super::sizes::RetainedSizes;
 
 /// The dominator tree over node ordinals, with retained sizes.
 #[derive(Debug, Default)]
@@ -345,11 +289,7 @@ impl DominatorTree {
                 *slot = get(&vertex, get(&idom_pre, w));
             }
         }
-        let mut retained = RetainedSizes {
-            small: Vec::with_capacity(n),
-            big: HashMap::new(),
-        };
-        retained.small.resize(n, 0);
+        let mut retained = RetainedSizes::zeroed(n);
         for v in 0..n as u32 {
             retained.set(v, graph.self_size(v));
         }

@@ -194,24 +194,3 @@ fn deep_chains_do_not_recurse() {
     assert_eq!(d.idom(n - 1), n - 2);
     assert_eq!(d.retained(0), 10 * u64::from(n));
 }
-
-#[test]
-fn retained_sizes_above_4_gib_are_kept_exactly() {
-    let mut r = RetainedSizes {
-        small: vec![0; 3],
-        big: HashMap::new(),
-    };
-    r.set(1, 7);
-    r.add(1, u64::from(u32::MAX));
-    assert_eq!(r.get(1), 7 + u64::from(u32::MAX));
-    r.add(0, u64::from(u32::MAX));
-    assert_eq!(
-        r.get(0),
-        u64::from(u32::MAX),
-        "exactly the marker value goes to the map too"
-    );
-    r.set(1, 5);
-    assert_eq!(r.get(1), 5);
-    assert_eq!(r.big.len(), 1);
-    assert_eq!(r.get(9), 0);
-}

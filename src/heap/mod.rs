@@ -34,7 +34,7 @@ pub mod parser;
 pub mod paths;
 pub mod report;
 pub mod retainers;
-mod sizes;
+pub mod sizes;
 pub mod strings;
 
 use std::path::PathBuf;
