@@ -8,9 +8,17 @@ const { analyze } = require('../lib/analyze')
 
 const CLI = path.join(__dirname, '..', 'bin', 'leakwatch.js')
 
+const made = []
 function tempDir(tag) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `lw-${tag}-`))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lw-analyze-${tag}-`))
+  made.push(dir)
+  return dir
 }
+
+// Snapshots are megabytes each: never leave them behind.
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
+})
 
 /** Three snapshots of one process, with `work()` run before each. */
 function threeSnapshots(tag, body) {
@@ -68,6 +76,14 @@ describe('analyze()', () => {
     expect(single.summary.topClasses.length).toBeGreaterThan(0)
   })
 
+  test('one snapshot lists big groups of alike objects when asked', async () => {
+    const report = await analyze(leak[2], { singleSuspects: true })
+    expect(report.summary.mode).toBe('single')
+    expect(report.suspects[0].path).toMatch(/headersArray > \[\d+\] > Object\{userAgentUsed\}$/)
+    expect(report.suspects[0].countDelta).toBe(30000)
+    await expect(analyze(leak[2], { singleSuspects: 'yes' })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
+  })
+
   test('thresholds are options', async () => {
     const report = await analyze(leak, { minRetainedDelta: 1 << 30 })
     expect(report.suspects).toEqual([])
@@ -118,5 +134,35 @@ describe('leakwatch analyze (CLI)', () => {
     const usage = spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' })
     expect(usage.status).toBe(2)
     expect(usage.stderr).toContain('usage: leakwatch analyze')
+  })
+
+  test('diff is analyze with two or three snapshots', () => {
+    const diff = spawnSync(process.execPath, [CLI, 'diff', leak[0], leak[2], '--json'], { encoding: 'utf8' })
+    expect(diff.status).toBe(0)
+    const report = JSON.parse(diff.stdout)
+    expect(report.summary.mode).toBe('growth')
+    expect(report.suspects[0].path).toContain('headersArray')
+    const one = spawnSync(process.execPath, [CLI, 'diff', leak[0]], { encoding: 'utf8' })
+    expect(one.status).toBe(2)
+    expect(one.stderr).toContain('two or three snapshots')
+  })
+
+  test('report renders a saved --json report as the same text, JSON and HTML', () => {
+    const dir = tempDir('report')
+    const saved = path.join(dir, 'saved.json')
+    const json = spawnSync(process.execPath, [CLI, 'analyze', ...leak, '--json'], { encoding: 'utf8' })
+    fs.writeFileSync(saved, json.stdout)
+    const text = spawnSync(process.execPath, [CLI, 'analyze', ...leak], { encoding: 'utf8' }).stdout
+    const again = spawnSync(process.execPath, [CLI, 'report', saved], { encoding: 'utf8' })
+    expect(again.status).toBe(0)
+    expect(again.stdout).toBe(text)
+    const html = path.join(dir, 'again.html')
+    const asJson = spawnSync(process.execPath, [CLI, 'report', saved, '--json', '--html', html], { encoding: 'utf8' })
+    expect(JSON.parse(asJson.stdout)).toEqual(JSON.parse(json.stdout))
+    expect(fs.readFileSync(html, 'utf8')).toContain('id="growth-chart"')
+    fs.writeFileSync(path.join(dir, 'bad.json'), '{"suspects": 3}')
+    const bad = spawnSync(process.execPath, [CLI, 'report', path.join(dir, 'bad.json')], { encoding: 'utf8' })
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toContain('ERR_LEAKWATCH_INVALID_OPTION')
   })
 })

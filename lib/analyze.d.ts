@@ -64,6 +64,8 @@ export interface AnalyzeOptions {
   maxSuspects?: number
   /** How many classes the summary lists (default 15). */
   topClasses?: number
+  /** With one snapshot, report the biggest groups of alike objects (1000+) as suspects (default false). */
+  singleSuspects?: boolean
 }
 
 /**
@@ -72,3 +74,10 @@ export interface AnalyzeOptions {
  * _SNAPSHOT_TRUNCATED, _SNAPSHOT_INVALID, _SNAPSHOT_TOO_LARGE, _GZIP, _IO, _INVALID_OPTION.
  */
 export declare function analyze(files: string | string[], opts?: AnalyzeOptions): Promise<Report>
+
+/**
+ * A `Report` from its JSON form (what `leakwatch analyze --json` prints), with the
+ * same `toString()` text as the original. Throws a `LeakwatchError` with code
+ * ERR_LEAKWATCH_INVALID_OPTION when `data` is not a report.
+ */
+export declare function reportFromJSON(data: string | object): Report

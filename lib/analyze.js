@@ -6,7 +6,7 @@ const { fromNative, invalidOption } = require('./errors')
 let binding = null
 function native() {
   // Loaded on first use so that requiring this module costs nothing.
-  if (!binding) binding = require('../binding.js')
+  if (!binding) binding = require('./native')
   return binding
 }
 
@@ -49,6 +49,10 @@ function nativeOptions(opts) {
   if (maxSuspects !== undefined) out.maxSuspects = maxSuspects
   const topClasses = checkCount(opts, 'topClasses')
   if (topClasses !== undefined) out.topClasses = topClasses
+  if (opts.singleSuspects !== undefined) {
+    if (typeof opts.singleSuspects !== 'boolean') throw invalidOption('singleSuspects', 'must be a boolean')
+    out.singleSuspects = opts.singleSuspects
+  }
   return out
 }
 
@@ -58,7 +62,9 @@ function nativeOptions(opts) {
  * program: leak suspects (places in the heap that grow from one to the next), with
  * object-id survivors when the snapshots come from one process.
  * @param {string | string[]} files
- * @param {{ minRetainedDelta?: number, maxSuspects?: number, topClasses?: number }} [opts]
+ * With one file and `singleSuspects: true`, the biggest groups of alike objects
+ * (same retaining path) are reported as suspects too.
+ * @param {{ minRetainedDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean }} [opts]
  * @returns {Promise<Report>}
  */
 async function analyze(files, opts) {
@@ -76,4 +82,21 @@ async function analyze(files, opts) {
   return new Report(JSON.parse(out.json), out.text)
 }
 
-module.exports = { analyze, Report }
+/**
+ * A Report from its JSON form (what `leakwatch analyze --json` prints), with
+ * the same text as the original, rendered natively.
+ * @param {string | object} data
+ * @returns {Report}
+ */
+function reportFromJSON(data) {
+  const json = typeof data === 'string' ? data : JSON.stringify(data)
+  let text
+  try {
+    text = native().renderReportText(json)
+  } catch (err) {
+    throw fromNative(err)
+  }
+  return new Report(JSON.parse(json), text)
+}
+
+module.exports = { analyze, reportFromJSON, Report }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::dominators::DominatorTree;
 use super::graph::HeapGraph;
@@ -69,7 +69,7 @@ impl ClassIndex {
 }
 
 /// Summary statistics of one class.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClassStat {
     pub name: String,

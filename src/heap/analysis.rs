@@ -7,7 +7,7 @@ use super::aggregate::{self, ClassIndex, ClassStat};
 use super::distances::Distances;
 use super::dominators::DominatorTree;
 use super::graph::HeapGraph;
-use super::paths;
+use super::paths::{self, PathSignatures};
 
 /// One analysed snapshot.
 #[derive(Debug)]
@@ -18,9 +18,9 @@ pub struct SnapshotAnalysis {
     pub classes: ClassIndex,
     /// Statistics of every class, biggest retained size first.
     pub class_stats: Vec<ClassStat>,
-    /// Path signature per node (0 for unreachable nodes); empty unless
-    /// requested, since a single-snapshot analysis does not need them.
-    pub signatures: Vec<u64>,
+    /// Path signature group per node; empty unless requested, since a
+    /// single-snapshot summary does not need them.
+    pub signatures: PathSignatures,
 }
 
 /// Count and sizes of the objects that share one path signature.
@@ -35,24 +35,29 @@ pub struct GroupStat {
 }
 
 impl SnapshotAnalysis {
-    /// Analyses a graph; `with_signatures` adds the path signatures that
-    /// diffs need.
-    pub fn new(graph: HeapGraph, with_signatures: bool) -> Self {
+    /// Analyses a graph; `with_paths` adds the BFS tree (retaining paths)
+    /// and the path signatures that diffs and suspects need. Without it,
+    /// `distances` stays empty: class statistics do not need it, and skipping
+    /// it keeps a single-snapshot summary's peak memory lower.
+    pub fn new(graph: HeapGraph, with_paths: bool) -> Self {
         // Dominators first: their temporary arrays are the peak of memory
         // use, and nothing else is alive yet besides the graph.
         let dominators = DominatorTree::compute(&graph);
+        super::release_freed_memory();
         let classes = ClassIndex::build(&graph);
         // Before the BFS, so that the dominator tree's temporary children
         // lists are gone before the BFS arrays exist.
         let class_stats = aggregate::by_class(&graph, &dominators, &classes, |_| true);
-        let mut distances = Distances::compute(&graph);
-        let signatures = if with_signatures {
-            paths::path_signatures(&graph, &distances, &classes)
-        } else {
-            Vec::new()
-        };
-        // The BFS order only serves the signatures.
-        distances.order = Vec::new();
+        super::release_freed_memory();
+        let mut distances = Distances::default();
+        let mut signatures = PathSignatures::default();
+        if with_paths {
+            distances = Distances::compute(&graph);
+            signatures = paths::path_signatures(&graph, &distances, &classes);
+            // The BFS order only serves the signatures.
+            distances.order = Vec::new();
+            super::release_freed_memory();
+        }
         SnapshotAnalysis {
             graph,
             distances,
@@ -64,7 +69,7 @@ impl SnapshotAnalysis {
     }
 
     pub fn signature(&self, node: u32) -> u64 {
-        self.signatures.get(node as usize).copied().unwrap_or(0)
+        self.signatures.signature(node)
     }
 
     pub fn is_reachable(&self, node: u32) -> bool {
@@ -73,33 +78,17 @@ impl SnapshotAnalysis {
 
     /// Statistics per path signature over reachable nodes (root excluded).
     pub fn group_stats(&self) -> HashMap<u64, GroupStat> {
-        let mut dense: HashMap<u64, u32> = HashMap::new();
-        let mut keys: Vec<u64> = Vec::new();
-        let n = self.graph.node_count() as u32;
-        let mut key_of = vec![u32::MAX; n as usize];
-        for v in 1..n {
-            let s = self.signature(v);
-            if s == 0 {
-                continue;
-            }
-            let id = *dense.entry(s).or_insert_with(|| {
-                keys.push(s);
-                keys.len() as u32 - 1
-            });
-            if let Some(slot) = key_of.get_mut(v as usize) {
-                *slot = id;
-            }
-        }
-        drop(dense);
-        let mut stats = vec![GroupStat::default(); keys.len()];
-        let mut best = vec![0u64; keys.len()];
-        for v in 1..n {
-            let k = key_of.get(v as usize).copied().unwrap_or(u32::MAX) as usize;
-            if let Some(s) = stats.get_mut(k) {
+        let groups = &self.signatures;
+        let k = groups.keys.len();
+        let mut stats = vec![GroupStat::default(); k];
+        let mut best = vec![0u64; k];
+        for v in 1..self.graph.node_count() as u32 {
+            let g = groups.group(v) as usize;
+            if let Some(s) = stats.get_mut(g) {
                 s.count += 1;
                 s.shallow_size += self.graph.self_size(v);
                 let r = self.dominators.retained(v);
-                if let Some(b) = best.get_mut(k) {
+                if let Some(b) = best.get_mut(g) {
                     if r > *b || s.count == 1 {
                         *b = r;
                         s.sample = v;
@@ -107,16 +96,21 @@ impl SnapshotAnalysis {
                 }
             }
         }
-        let retained = aggregate::top_level_retained(
-            &self.dominators,
-            |v| key_of.get(v as usize).copied().unwrap_or(u32::MAX),
-            keys.len(),
-            |v| v != 0,
-        );
+        let retained =
+            aggregate::top_level_retained(&self.dominators, |v| groups.group(v), k, |v| v != 0);
         for (s, r) in stats.iter_mut().zip(retained) {
             s.retained_size = r;
         }
-        keys.into_iter().zip(stats).collect()
+        super::release_freed_memory();
+        // The root's group has no members of its own unless a path hashes
+        // like the root; groups are keyed by members, as before interning.
+        groups
+            .keys
+            .iter()
+            .zip(stats)
+            .filter(|(_, s)| s.count > 0)
+            .map(|(&key, s)| (key, s))
+            .collect()
     }
 
     /// Node ids, sorted, for matching objects across in-process snapshots.

@@ -1,4 +1,5 @@
-//! Timing of the analyzer on a real snapshot, run by hand:
+//! Timing of the analyzer on a real snapshot, run by hand, and checks of
+//! `analyze_files` itself. Benchmark:
 //! `LEAKWATCH_BENCH_SNAPSHOT=big.heapsnapshot cargo test --release --lib bench_ -- --ignored --nocapture`
 //! (examples cannot link the napi glue outside Node, so this lives in tests).
 
@@ -70,7 +71,7 @@ fn debug_dump_path() {
     };
     let a = SnapshotAnalysis::new(
         parse_file(Path::new(&file), &ParseLimits::default()).unwrap(),
-        false,
+        true,
     );
     let g = &a.graph;
     let node = (0..g.node_count() as u32)
@@ -107,4 +108,18 @@ fn debug_dump_path() {
             g.name(to)
         );
     }
+}
+
+#[test]
+fn analyze_files_rejects_bad_file_lists_with_stable_codes() {
+    let none: Vec<PathBuf> = Vec::new();
+    let err = analyze_files(&none, &AnalyzeOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "ERR_LEAKWATCH_INVALID_OPTION");
+    let four = vec![PathBuf::from("a"); 4];
+    let err = analyze_files(&four, &AnalyzeOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "ERR_LEAKWATCH_INVALID_OPTION");
+    let missing = vec![PathBuf::from("/nonexistent/leakwatch/s1.heapsnapshot")];
+    let err = analyze_files(&missing, &AnalyzeOptions::default()).unwrap_err();
+    assert_eq!(err.code(), "ERR_LEAKWATCH_IO");
+    assert!(err.message.contains("s1.heapsnapshot"), "{err}");
 }

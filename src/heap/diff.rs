@@ -20,6 +20,10 @@ pub struct DiffOptions {
     /// A group must grow by at least this many retained bytes overall.
     pub min_retained_delta: u64,
     pub max_suspects: usize,
+    /// A group must hold at least this many objects in the last snapshot
+    /// (0 for diffs, where a single growing container counts; larger for
+    /// single-snapshot suspects, which are big collections of alike objects).
+    pub min_group_count: u64,
 }
 
 impl Default for DiffOptions {
@@ -27,6 +31,7 @@ impl Default for DiffOptions {
         DiffOptions {
             min_retained_delta: 256 << 10,
             max_suspects: 10,
+            min_group_count: 0,
         }
     }
 }
@@ -73,13 +78,21 @@ impl IdSample {
     }
 }
 
-/// Nodes of `last` whose id is in `second` but not in `first` (both sorted).
-pub fn survivors(first: &[u32], second: &[u32], last: &SnapshotAnalysis) -> Vec<bool> {
+/// Ids of `second`'s objects that `first` (sorted) does not have, sorted:
+/// usually a small fraction of the heap, so it replaces both full id lists.
+pub fn new_ids(first: &[u32], second: &SnapshotAnalysis) -> Vec<u32> {
+    let mut ids: Vec<u32> = (1..second.graph.node_count() as u32)
+        .map(|v| second.graph.id(v))
+        .filter(|&id| !contains(first, id))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Reachable nodes of `last` whose id is in `new_in_second` (sorted).
+pub fn survivors(new_in_second: &[u32], last: &SnapshotAnalysis) -> Vec<bool> {
     (0..last.graph.node_count() as u32)
-        .map(|v| {
-            let id = last.graph.id(v);
-            v != 0 && last.is_reachable(v) && contains(second, id) && !contains(first, id)
-        })
+        .map(|v| v != 0 && last.is_reachable(v) && contains(new_in_second, last.graph.id(v)))
         .collect()
 }
 
@@ -110,6 +123,25 @@ fn delta(v: &[u64]) -> i64 {
     last - first
 }
 
+/// Single-snapshot suspects: the biggest groups of alike objects (same
+/// retaining path), as if they had grown from nothing. Only groups of at
+/// least `opts.min_group_count` objects qualify, so that one big object
+/// near the root (`global`) does not hide everything below it.
+pub fn largest_groups(
+    analysis: &SnapshotAnalysis,
+    groups: &HashMap<u64, GroupStat>,
+    opts: &DiffOptions,
+) -> (Vec<Suspect>, u64) {
+    let (mut suspects, below) = growth_suspects(&[HashMap::new()], analysis, groups, None, opts);
+    // The "from nothing" baseline is not a snapshot: keep only the real one.
+    for s in &mut suspects {
+        s.counts.drain(..s.counts.len().saturating_sub(1));
+        s.retained_sizes
+            .drain(..s.retained_sizes.len().saturating_sub(1));
+    }
+    (suspects, below)
+}
+
 /// Groups whose retained size grows at every step by at least the threshold
 /// in total. A group inside another growing group of growing count (e.g. the
 /// strings of leaked objects) is left out, and so is a container whose growth
@@ -135,7 +167,7 @@ pub fn growth_suspects(
                 .collect()
         };
         let retained = series(|s| s.retained_size);
-        if !strictly_increasing(&retained) {
+        if !strictly_increasing(&retained) || stat.count < opts.min_group_count {
             continue;
         }
         if delta(&retained) < opts.min_retained_delta as i64 {
@@ -286,7 +318,7 @@ mod tests {
         let c = SnapshotAnalysis::new(snapshot(30, 0), true);
         let opts = DiffOptions {
             min_retained_delta: 100,
-            max_suspects: 10,
+            ..DiffOptions::default()
         };
         let groups = c.group_stats();
         let (s, _) = growth_suspects(
@@ -309,7 +341,7 @@ mod tests {
         // Below the threshold, nothing is reported.
         let strict = DiffOptions {
             min_retained_delta: 1000,
-            max_suspects: 10,
+            ..DiffOptions::default()
         };
         let (s, below) = growth_suspects(
             &[a.group_stats(), b.group_stats()],
@@ -330,7 +362,7 @@ mod tests {
         let a = SnapshotAnalysis::new(snapshot(1, 0), true);
         let b = SnapshotAnalysis::new(snapshot(2, 0), true);
         let c = SnapshotAnalysis::new(snapshot(3, 0), true);
-        let flags = survivors(&a.sorted_ids(), &b.sorted_ids(), &c);
+        let flags = survivors(&new_ids(&a.sorted_ids(), &b), &c);
         let alive: Vec<usize> = flags
             .iter()
             .enumerate()

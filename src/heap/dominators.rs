@@ -11,6 +11,7 @@
 //! user's global objects).
 
 use super::graph::HeapGraph;
+pub use super::sizes::RetainedSizes;
 
 /// The dominator tree over node ordinals, with retained sizes.
 #[derive(Debug, Default)]
@@ -19,7 +20,7 @@ pub struct DominatorTree {
     /// cannot reach through essential edges hang off the root, like DevTools.
     pub idom: Vec<u32>,
     /// Self size plus the self sizes of every node it dominates.
-    pub retained: Vec<u64>,
+    pub retained: RetainedSizes,
 }
 
 /// Whether an edge retains its target for dominator purposes.
@@ -217,6 +218,8 @@ impl DominatorTree {
             min_lower,
         } = PredLists::build(graph, &pre, reached);
         drop(pre);
+        // Otherwise `pre`'s pages stay resident while `ancestor` takes fresh ones.
+        super::release_freed_memory();
 
         // The DFS parents serve as LT's ancestor forest. Reserved up front:
         // growing by doubling would leave freed blocks of several megabytes
@@ -248,6 +251,7 @@ impl DominatorTree {
         }
         drop(sources);
         drop(ancestor);
+        super::release_freed_memory();
 
         // Path compression destroyed the DFS parents; a third, identical
         // DFS brings them back together with the preorder-to-node map.
@@ -285,7 +289,10 @@ impl DominatorTree {
                 *slot = get(&vertex, get(&idom_pre, w));
             }
         }
-        let mut retained: Vec<u64> = (0..n as u32).map(|v| graph.self_size(v)).collect();
+        let mut retained = RetainedSizes::zeroed(n);
+        for v in 0..n as u32 {
+            retained.set(v, graph.self_size(v));
+        }
         let mut unreached_size = 0u64;
         for (v, d) in idom.iter_mut().enumerate() {
             if *d == u32::MAX {
@@ -298,14 +305,9 @@ impl DominatorTree {
         for w in (2..=reached as u32).rev() {
             let node = get(&vertex, w);
             let dom = get(&vertex, get(&idom_pre, w));
-            let size = retained.get(node as usize).copied().unwrap_or(0);
-            if let Some(slot) = retained.get_mut(dom as usize) {
-                *slot += size;
-            }
+            retained.add(dom, retained.get(node));
         }
-        if let Some(root) = retained.first_mut() {
-            *root += unreached_size;
-        }
+        retained.add(0, unreached_size);
         DominatorTree { idom, retained }
     }
 
@@ -314,7 +316,7 @@ impl DominatorTree {
     }
 
     pub fn retained(&self, node: u32) -> u64 {
-        self.retained.get(node as usize).copied().unwrap_or(0)
+        self.retained.get(node)
     }
 
     /// The dominator tree as children lists (CSR): `(first, children)`.

@@ -36,7 +36,7 @@ fn diamond() {
     );
     let d = DominatorTree::compute(&g);
     assert_eq!(d.idom, vec![0, 0, 1, 1, 1]);
-    assert_eq!(d.retained, vec![50, 40, 10, 10, 10]);
+    assert_eq!(d.retained.to_vec(), vec![50, 40, 10, 10, 10]);
 }
 
 #[test]

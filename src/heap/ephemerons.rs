@@ -8,11 +8,13 @@ use std::collections::HashMap;
 
 use super::strings::StringTable;
 
-/// Which strings name ephemeron edges, and the table id each one names.
+/// Which strings name ephemeron edges, and the table node each one names.
 #[derive(Debug, Default)]
 pub struct EphemeronNames {
     /// One bit per string: a cheap negative answer for the common case.
     flagged: Vec<u64>,
+    /// Node ordinal of the table (not its id, so the dominator pass works
+    /// after a single-snapshot analysis has dropped the id column).
     table_of: HashMap<u32, u32>,
 }
 
@@ -36,8 +38,8 @@ fn parse_table_id(name: &str) -> Option<u32> {
 }
 
 impl EphemeronNames {
-    /// Scans the string table once.
-    pub fn scan(strings: &StringTable) -> Self {
+    /// Scans the string table once, then the ids once to find the tables.
+    pub fn scan(strings: &StringTable, node_id: &[u32]) -> Self {
         let mut names = EphemeronNames::default();
         for i in 0..strings.len() as u32 {
             let s = strings.get(i);
@@ -55,11 +57,25 @@ impl EphemeronNames {
                 names.table_of.insert(i, table);
             }
         }
+        if names.table_of.is_empty() {
+            return names;
+        }
+        let mut ordinal_of: HashMap<u32, u32> =
+            names.table_of.values().map(|&id| (id, u32::MAX)).collect();
+        for (ordinal, id) in node_id.iter().enumerate() {
+            if let Some(slot) = ordinal_of.get_mut(id) {
+                *slot = ordinal as u32;
+            }
+        }
+        for table in names.table_of.values_mut() {
+            *table = ordinal_of.get(table).copied().unwrap_or(u32::MAX);
+        }
         names
     }
 
-    /// The table id named by string `name`, if it names an ephemeron edge.
-    pub fn table_id(&self, name: u32) -> Option<u32> {
+    /// The table node named by string `name`, if it names an ephemeron edge
+    /// (`u32::MAX` when no node has the table's id).
+    pub fn table_node(&self, name: u32) -> Option<u32> {
         let word = self.flagged.get(name as usize / 64)?;
         if word & (1 << (name % 64)) == 0 {
             return None;

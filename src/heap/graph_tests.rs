@@ -68,7 +68,7 @@ pub(crate) fn build(nodes: &[(&str, &str)], edges: &[(u32, &str, &str, u32)]) ->
     for i in 1..g.first_edge.len() {
         g.first_edge[i] += g.first_edge[i - 1];
     }
-    g.ephemerons = EphemeronNames::scan(&g.strings);
+    g.ephemerons = EphemeronNames::scan(&g.strings, &g.node_id);
     g.validate().unwrap();
     g
 }
@@ -134,4 +134,28 @@ fn validation_rejects_dangling_edges() {
         g.validate().unwrap_err().kind,
         super::super::HeapErrorKind::Invalid
     );
+}
+
+#[test]
+fn packed_edge_types_read_back_the_same() {
+    let mut g = build(
+        &[("synthetic", ""), ("object", "A"), ("object", "B")],
+        &[
+            (0, "element", "1", 1),
+            (0, "shortcut", "s", 2),
+            (1, "weak", "w", 2),
+            (2, "property", "a", 1),
+        ],
+    );
+    let before: Vec<(u32, u8)> = (0..g.edge_count())
+        .map(|e| (g.edge_target(e), g.edge_kind(e)))
+        .collect();
+    g.pack_edge_types();
+    assert!(g.packed_edge_types && g.edge_type.is_empty());
+    let after: Vec<(u32, u8)> = (0..g.edge_count())
+        .map(|e| (g.edge_target(e), g.edge_kind(e)))
+        .collect();
+    assert_eq!(before, after);
+    assert!(g.is_weak(2) && g.is_shortcut(1));
+    g.validate().unwrap();
 }

@@ -102,7 +102,7 @@ impl<'a, R: BufRead> SnapshotReader<'a, R> {
                 }
                 Role::Name => g.node_name.push(to_u32(v, "node name")?),
                 Role::Id => g.node_id.push(to_u32(v, "node id")?),
-                Role::SelfSize => g.node_self_size.push(v.min(u64::from(u32::MAX)) as u32),
+                Role::SelfSize => g.node_self_size.push(v),
                 Role::EdgeCount => {
                     edge_total = edge_total.saturating_add(v);
                     g.first_edge.push(to_u32(edge_total, "total edge count")?);
@@ -329,7 +329,8 @@ impl<'a, R: BufRead> SnapshotReader<'a, R> {
         graph.node_types = meta.node_types;
         graph.edge_types = meta.edge_types;
         graph.validate()?;
-        graph.ephemerons = super::ephemerons::EphemeronNames::scan(&graph.strings);
+        graph.pack_edge_types();
+        graph.ephemerons = super::ephemerons::EphemeronNames::scan(&graph.strings, &graph.node_id);
         graph.shrink_to_fit();
         Ok(graph)
     }

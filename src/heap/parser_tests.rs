@@ -30,6 +30,7 @@ fn parse(text: &[u8]) -> Result<HeapGraph, HeapError> {
 #[test]
 fn parses_a_tiny_snapshot() {
     let g = parse(tiny_snapshot().as_bytes()).unwrap();
+    assert!(g.packed_edge_types);
     assert_eq!(g.node_count(), 3);
     assert_eq!(g.edge_count(), 3);
     assert_eq!(g.name(1), "(GC roots)");

@@ -3,6 +3,8 @@
 //! hashed as a signature that matches "the same place in the heap" across
 //! snapshots whose object ids do not correspond (forked snapshots).
 
+use std::collections::HashMap;
+
 use super::aggregate::ClassIndex;
 use super::distances::Distances;
 use super::graph::{HeapGraph, SourceLocation};
@@ -83,10 +85,15 @@ pub fn render_path(graph: &HeapGraph, distances: &Distances, node: u32) -> Optio
     }
     let mut parts = Vec::with_capacity(edges.len() + 1);
     for (i, &e) in edges.iter().enumerate() {
-        if i > 0 {
+        let to = graph.edge_target(e);
+        let synthetic = Some(graph.kind(to)) == graph.types.node_synthetic;
+        if i > 0 && synthetic && to != node {
+            // Sub-roots such as "(Global handles)" say more by name than by
+            // their index under "(GC roots)".
+            parts.push(clip(graph.name(to)));
+        } else if i > 0 {
             let mut label = edge_label(graph, e);
             // Closures on the way are what people recognise in their code.
-            let to = graph.edge_target(e);
             if graph.is_closure(to) && to != node {
                 let name = graph.name(to);
                 if !name.is_empty() && name != label {
@@ -97,7 +104,7 @@ pub fn render_path(graph: &HeapGraph, distances: &Distances, node: u32) -> Optio
         } else if edges.len() > 1 {
             // The root's edges lead to synthetic groups whose names say more
             // than the edge index, e.g. "(GC roots)".
-            parts.push(clip(graph.name(graph.edge_target(e))));
+            parts.push(clip(graph.name(to)));
         }
     }
     parts.push(node_label(graph, node));
@@ -151,7 +158,11 @@ fn mix(a: u64, b: u64) -> u64 {
 /// (`_idleNext > Timeout > _idleNext > Timeout`) collapse to one group.
 /// Unreachable nodes get 0. Hashes depend on text only, so they compare across
 /// snapshots.
-pub fn path_signatures(graph: &HeapGraph, distances: &Distances, classes: &ClassIndex) -> Vec<u64> {
+pub fn path_signatures(
+    graph: &HeapGraph,
+    distances: &Distances,
+    classes: &ClassIndex,
+) -> PathSignatures {
     let n = graph.node_count();
     let class_hash: Vec<u64> = classes
         .names
@@ -188,10 +199,12 @@ pub fn path_signatures(graph: &HeapGraph, distances: &Distances, classes: &Class
                 .unwrap_or(0),
         )
     };
-    let mut sig = vec![0u64; n];
-    if let Some(root) = sig.first_mut() {
-        *root = 1;
-    }
+    let mut sig = PathSignatures {
+        group_of: vec![NO_GROUP; n],
+        keys: Vec::new(),
+    };
+    let mut interned: HashMap<u64, u32> = HashMap::new();
+    sig.assign(0, 1, &mut interned);
     // A node's step is recomputed from its parent edge when its child needs
     // it, rather than stored: one hash costs less than 8 bytes per node.
     for &node in distances.order.iter().skip(1) {
@@ -203,17 +216,62 @@ pub fn path_signatures(graph: &HeapGraph, distances: &Distances, classes: &Class
         let parent_step = distances
             .parent_edge(parent)
             .map_or(0, |pe| step_of(pe, parent));
-        let parent_sig = sig.get(parent as usize).copied().unwrap_or(0);
+        let parent_sig = sig.signature(parent);
         let value = if s == parent_step {
             parent_sig
         } else {
             mix(parent_sig, s)
         };
-        if let Some(slot) = sig.get_mut(node as usize) {
-            *slot = value;
+        sig.assign(node, value, &mut interned);
+    }
+    sig.keys.shrink_to_fit();
+    sig
+}
+
+/// No group: unreachable nodes.
+pub const NO_GROUP: u32 = u32::MAX;
+
+/// Path signatures, interned: a dense group id per node (4 bytes instead of
+/// a `u64` signature each) and each group's signature. The dense ids are
+/// what per-group statistics index by, so those need no map of their own.
+#[derive(Debug, Default)]
+pub struct PathSignatures {
+    pub group_of: Vec<u32>,
+    /// Signature of each group; signatures compare across snapshots.
+    pub keys: Vec<u64>,
+}
+
+impl PathSignatures {
+    fn assign(&mut self, node: u32, value: u64, interned: &mut HashMap<u64, u32>) {
+        // 0 means "unreachable", as it did before interning.
+        if value == 0 {
+            return;
+        }
+        let keys = &mut self.keys;
+        let id = *interned.entry(value).or_insert_with(|| {
+            keys.push(value);
+            keys.len() as u32 - 1
+        });
+        if let Some(slot) = self.group_of.get_mut(node as usize) {
+            *slot = id;
         }
     }
-    sig
+
+    /// The node's group, or [`NO_GROUP`].
+    pub fn group(&self, node: u32) -> u32 {
+        self.group_of
+            .get(node as usize)
+            .copied()
+            .unwrap_or(NO_GROUP)
+    }
+
+    /// The node's path signature, 0 for unreachable nodes.
+    pub fn signature(&self, node: u32) -> u64 {
+        self.keys
+            .get(self.group(node) as usize)
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 #[cfg(test)]
@@ -266,6 +324,24 @@ mod tests {
             render_path(&g, &d, 8).unwrap(),
             "(GC roots) > [7] > onData > onData"
         );
+        let g = build(
+            &[
+                ("synthetic", ""),
+                ("synthetic", "(GC roots)"),
+                ("synthetic", "(Global handles)"),
+                ("object", "Foo"),
+            ],
+            &[
+                (0, "element", "1", 1),
+                (1, "element", "13", 2),
+                (2, "internal", "4", 3),
+            ],
+        );
+        let d = Distances::compute(&g);
+        assert_eq!(
+            render_path(&g, &d, 3).unwrap(),
+            "(GC roots) > (Global handles) > [4] > Foo"
+        );
     }
 
     #[test]
@@ -273,10 +349,12 @@ mod tests {
         let g = sample();
         let d = Distances::compute(&g);
         let classes = ClassIndex::build(&g);
-        let sig = path_signatures(&g, &d, &classes);
-        assert_eq!(sig[5], sig[6], "array elements share a signature");
-        assert_ne!(sig[5], sig[4]);
-        assert_eq!(sig[10], sig[11], "a linked list is one group");
-        assert_ne!(sig[8], sig[9]);
+        let p = path_signatures(&g, &d, &classes);
+        let sig = |v| p.signature(v);
+        assert_eq!(sig(5), sig(6), "array elements share a signature");
+        assert_eq!(p.group(5), p.group(6));
+        assert_ne!(sig(5), sig(4));
+        assert_eq!(sig(10), sig(11), "a linked list is one group");
+        assert_ne!(sig(8), sig(9));
     }
 }

@@ -79,7 +79,7 @@ proptest! {
         }
         let groups = a.group_stats();
         let flags = vec![true; n as usize];
-        let opts = DiffOptions { min_retained_delta: 0, max_suspects: 10 };
+        let opts = DiffOptions { min_retained_delta: 0, ..DiffOptions::default() };
         let (suspects, _) =
             diff::growth_suspects(&[std::collections::HashMap::new()], &a, &groups, Some(&flags), &opts);
         prop_assert!(suspects.len() <= 10);

@@ -3,13 +3,13 @@
 
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::aggregate::ClassStat;
 use super::graph::SourceLocation;
 
 /// One place in the heap that grows from snapshot to snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Suspect {
     /// Class of the growing objects (constructor or function name, or `(array)` etc.).
@@ -33,7 +33,7 @@ pub struct Suspect {
 }
 
 /// Size facts about one input snapshot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SnapshotSummary {
     pub file: String,
@@ -43,7 +43,7 @@ pub struct SnapshotSummary {
 }
 
 /// What was analysed and how.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// `single`, `growth` (2-3 snapshots matched by retaining path) or
@@ -59,7 +59,7 @@ pub struct Summary {
 }
 
 /// The analysis result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub suspects: Vec<Suspect>,
@@ -91,6 +91,33 @@ fn signed(n: i64) -> String {
     }
 }
 
+fn describe_growth(sus: &Suspect, single: bool) -> String {
+    if single {
+        return format!(
+            "{} objects, {} retained, {} shallow",
+            sus.count_delta,
+            human_bytes(sus.retained_size_delta),
+            human_bytes(sus.shallow_size_delta)
+        );
+    }
+    if sus.count_delta == 0 {
+        // A container that grows in place (an array or dictionary gaining
+        // entries that are not objects of their own).
+        let n = sus.counts.last().copied().unwrap_or(0);
+        return format!(
+            "{n} object{} grew by +{} retained",
+            if n == 1 { "" } else { "s" },
+            human_bytes(sus.retained_size_delta)
+        );
+    }
+    format!(
+        "{} objects, +{} retained, +{} shallow",
+        signed(sus.count_delta),
+        human_bytes(sus.retained_size_delta),
+        human_bytes(sus.shallow_size_delta)
+    )
+}
+
 /// The report for people, e.g. on a terminal.
 pub fn to_text(report: &Report) -> String {
     let mut out = String::new();
@@ -107,54 +134,51 @@ pub fn to_text(report: &Report) -> String {
             human_bytes(snap.total_size as i64)
         );
     }
-    if s.mode != "single" {
+    if s.mode == "single" && !report.suspects.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nLargest groups of alike objects (one snapshot: big, not necessarily growing):"
+        );
+    } else if s.mode != "single" {
         if report.suspects.is_empty() {
             let _ = writeln!(out, "\nNo leak suspects: nothing grew above the threshold.");
         } else {
             let _ = writeln!(out, "\nLeak suspects, worst first:");
         }
-        for (i, sus) in report.suspects.iter().enumerate() {
-            let growth = if sus.count_delta == 0 {
-                // A container that grows in place (an array or dictionary
-                // gaining entries that are not objects of their own).
-                let n = sus.counts.last().copied().unwrap_or(0);
-                format!(
-                    "{n} object{} grew by +{} retained",
-                    if n == 1 { "" } else { "s" },
-                    human_bytes(sus.retained_size_delta)
-                )
-            } else {
-                format!(
-                    "{} objects, +{} retained, +{} shallow",
-                    signed(sus.count_delta),
-                    human_bytes(sus.retained_size_delta),
-                    human_bytes(sus.shallow_size_delta)
-                )
-            };
-            let _ = writeln!(out, "\n{}. {}: {growth}", i + 1, sus.constructor);
+    }
+    let single = s.mode == "single";
+    for (i, sus) in report.suspects.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n{}. {}: {}",
+            i + 1,
+            sus.constructor,
+            describe_growth(sus, single)
+        );
+        if !single {
             let counts: Vec<String> = sus.counts.iter().map(u64::to_string).collect();
             let _ = writeln!(out, "   count per snapshot: {}", counts.join(" -> "));
-            if let Some(n) = sus.survivors {
-                let _ = writeln!(out, "   created between snapshots 1 and 2, alive in 3: {n}");
-            }
-            let _ = writeln!(out, "   retained by: {}", sus.path);
-            if let Some(loc) = &sus.location {
-                let _ = match &loc.script_name {
-                    Some(name) => writeln!(
-                        out,
-                        "   defined at: {name}:{}:{}",
-                        loc.line + 1,
-                        loc.column + 1
-                    ),
-                    None => writeln!(
-                        out,
-                        "   defined at: script {} line {} column {}",
-                        loc.script_id,
-                        loc.line + 1,
-                        loc.column + 1
-                    ),
-                };
-            }
+        }
+        if let Some(n) = sus.survivors {
+            let _ = writeln!(out, "   created between snapshots 1 and 2, alive in 3: {n}");
+        }
+        let _ = writeln!(out, "   retained by: {}", sus.path);
+        if let Some(loc) = &sus.location {
+            let _ = match &loc.script_name {
+                Some(name) => writeln!(
+                    out,
+                    "   defined at: {name}:{}:{}",
+                    loc.line + 1,
+                    loc.column + 1
+                ),
+                None => writeln!(
+                    out,
+                    "   defined at: script {} line {} column {}",
+                    loc.script_id,
+                    loc.line + 1,
+                    loc.column + 1
+                ),
+            };
         }
     }
     if !s.survivors.is_empty() {

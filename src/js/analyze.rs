@@ -21,6 +21,9 @@ pub struct AnalyzeSnapshotsOptions {
     pub max_suspects: Option<u32>,
     /// How many classes the summary lists (default 15).
     pub top_classes: Option<u32>,
+    /// With one snapshot, also report the biggest groups of alike objects
+    /// (same retaining path, 1000 or more) as suspects (default false).
+    pub single_suspects: Option<bool>,
 }
 
 /// The analysis result as JSON (`Report` shape) and as readable text.
@@ -82,9 +85,25 @@ pub fn analyze_snapshots(
         if let Some(v) = o.top_classes {
             opts.top_classes = v as usize;
         }
+        if let Some(v) = o.single_suspects {
+            opts.single_suspects = v;
+        }
     }
     AsyncTask::new(AnalyzeTask {
         files: files.into_iter().map(PathBuf::from).collect(),
         opts,
     })
+}
+
+/// Renders a report saved as JSON (`leakwatch analyze --json`) as the text
+/// `analyze` prints, so `leakwatch report` needs no second text renderer.
+#[napi]
+pub fn render_report_text(json: String) -> napi::Result<String> {
+    let report: heap::Report = serde_json::from_str(&json).map_err(|e| {
+        map_error(heap::HeapError::new(
+            heap::HeapErrorKind::InvalidOption,
+            format!("not a leakwatch report: {e}"),
+        ))
+    })?;
+    Ok(heap::to_text(&report))
 }

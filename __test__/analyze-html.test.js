@@ -1,0 +1,143 @@
+'use strict'
+// The CLI's --html report, rendered by headless Chromium: the page must be
+// self-contained and its chart and the suspect's retaining path must survive
+// real rendering. Needs the Debian package `chromium` (/usr/bin/chromium); the
+// rendering tests skip, saying so, only when that binary is absent.
+const { spawnSync } = require('child_process')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const { toHtml } = require('../lib/report-html')
+
+const CLI = path.join(__dirname, '..', 'bin', 'leakwatch.js')
+const CHROMIUM = '/usr/bin/chromium'
+const HAVE_CHROMIUM = fs.existsSync(CHROMIUM)
+
+const made = []
+function tempDir(tag) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lw-html-${tag}-`))
+  made.push(dir)
+  return dir
+}
+
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+if (!HAVE_CHROMIUM) {
+  console.warn(`analyze-html: ${CHROMIUM} is absent, skipping the rendering tests (apt-get install -y chromium)`)
+}
+
+/** Three snapshots of one process that leaks `Conn` objects into a Map. */
+function leakySnapshots() {
+  const dir = tempDir('snap')
+  const script = `'use strict'
+class Conn { constructor(i) { this.i = i; this.buf = new Array(20).fill(i) } }
+global.conns = new Map()
+function work() { for (let i = 0; i < 5000; i++) conns.set(conns.size, new Conn(i)) }
+const v8 = require('v8')
+for (let n = 1; n <= 3; n++) {
+  work()
+  v8.writeHeapSnapshot(require('path').join(process.argv[2], 's' + n + '.heapsnapshot'))
+}
+`
+  fs.writeFileSync(path.join(dir, 'script.js'), script)
+  const r = spawnSync(process.execPath, [path.join(dir, 'script.js'), dir], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`snapshot script failed: ${r.stderr}`)
+  return [1, 2, 3].map((n) => path.join(dir, `s${n}.heapsnapshot`))
+}
+
+function chromium(args) {
+  const profile = tempDir('profile')
+  const r = spawnSync(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${profile}`,
+      '--window-size=1200,900',
+      ...args,
+    ],
+    { encoding: 'utf8', timeout: 90000, maxBuffer: 64 * 1024 * 1024 },
+  )
+  if (r.error) throw r.error
+  return r
+}
+
+describe('HTML report', () => {
+  let html
+  let dir
+
+  beforeAll(() => {
+    const files = leakySnapshots()
+    dir = tempDir('out')
+    html = path.join(dir, 'report.html')
+    const r = spawnSync(process.execPath, [CLI, 'analyze', ...files, '--html', html], { encoding: 'utf8' })
+    expect(r.status).toBe(0)
+  })
+
+  test('is self-contained: no scripts and no external resources', () => {
+    const page = fs.readFileSync(html, 'utf8')
+    expect(page).toContain('<svg')
+    expect(page).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i)
+    expect(page).not.toMatch(/\s(src|href)=/i)
+    expect(fs.statSync(html).mode & 0o777).toBe(0o600)
+  })
+
+  const rendered = HAVE_CHROMIUM ? test : test.skip
+
+  rendered('renders the growth chart bars and the suspect retaining path', () => {
+    const r = chromium(['--dump-dom', `file://${html}`])
+    expect(r.status).toBe(0)
+    const dom = r.stdout
+    expect(dom).toMatch(/<svg[^>]*class="chart"/)
+    const row = dom.match(/<g class="row" data-constructor="Conn">[\s\S]*?<\/g>/)
+    expect(row).not.toBeNull()
+    const width = Number(row[0].match(/class="bar bar-retained"[^>]*width="(\d+)"/)[1])
+    expect(width).toBeGreaterThan(100)
+    expect(row[0]).toContain('class="bar bar-count"')
+    // The suspect card names the class and its path from `global` to the Map.
+    expect(dom).toMatch(/<h3>1\. Conn<\/h3>/)
+    expect(dom).toMatch(/<ol class="path"><li>global<\/li><li>conns<\/li>/)
+    expect((dom.match(/class="bar bar-snapshot"/g) || []).length).toBe(3)
+  })
+
+  rendered('screenshots to a non-blank PNG', () => {
+    const png = path.join(dir, 'report.png')
+    const r = chromium([`--screenshot=${png}`, `file://${html}`])
+    expect(r.status).toBe(0)
+    const buf = fs.readFileSync(png)
+    expect(buf.subarray(1, 4).toString()).toBe('PNG')
+    // Width and height from the IHDR chunk.
+    expect(buf.readUInt32BE(16)).toBe(1200)
+    expect(buf.readUInt32BE(20)).toBe(900)
+    // A blank page compresses to a few kilobytes; text and bars do not.
+    expect(buf.length).toBeGreaterThan(20000)
+  })
+})
+
+describe('toHtml()', () => {
+  const summary = {
+    mode: 'single',
+    snapshots: [{ file: 'a.heapsnapshot', nodeCount: 3, edgeCount: 2, totalSize: 100 }],
+    topClasses: [
+      { name: '<script>alert(1)</script>', count: 2, shallowSize: 10, retainedSize: 90 },
+      { name: 'Session', count: 1, shallowSize: 5, retainedSize: 30 },
+    ],
+    survivors: [],
+    belowThreshold: 0,
+  }
+
+  test('charts the largest classes of a single snapshot and escapes names', () => {
+    const page = toHtml({ suspects: [], summary })
+    expect(page).toContain('id="classes-chart"')
+    expect((page.match(/class="bar bar-retained"/g) || []).length).toBe(2)
+    expect(page).not.toContain('<script>')
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+  })
+})
