@@ -95,7 +95,9 @@ mod tests {
     fn permission_errors_are_dir_not_writable() {
         let e = CaptureError::from_io("open", &io::Error::from_raw_os_error(libc::EACCES));
         assert_eq!(e.kind, ErrorKind::DirNotWritable);
-        assert!(e.to_string().starts_with("ERR_LEAKWATCH_DIR_NOT_WRITABLE: open:"));
+        assert!(e
+            .to_string()
+            .starts_with("ERR_LEAKWATCH_DIR_NOT_WRITABLE: open:"));
     }
 
     #[test]

@@ -2,9 +2,15 @@
 //! off the main thread, a temporary file that is fsynced and renamed, fork-mode
 //! child supervision, retention and headroom guards.
 
+pub mod condvar_patch;
 pub mod error;
+pub mod forker;
+pub mod headroom;
 pub mod naming;
 pub mod pipe;
+pub mod procstat;
+pub mod retention;
+pub mod supervisor;
 pub mod writer;
 
 pub use error::{CaptureError, ErrorKind};

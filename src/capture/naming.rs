@@ -65,11 +65,7 @@ pub fn snapshot_file_name(
     seq: u64,
     label: Option<&str>,
 ) -> String {
-    let mut name = format!(
-        "{}-{pid}-{}-{seq}",
-        sanitize(hostname, 64),
-        utc_stamp(time)
-    );
+    let mut name = format!("{}-{pid}-{}-{seq}", sanitize(hostname, 64), utc_stamp(time));
     if let Some(label) = label.filter(|l| !l.is_empty()) {
         name.push('-');
         name.push_str(&sanitize(label, 64));
@@ -150,7 +146,10 @@ mod tests {
         assert_eq!(n, "web_1.prod-4242-19700101T000000.000Z-7.heapsnapshot.gz");
         assert!(is_snapshot_file_name(&n));
         let l = snapshot_file_name("h", 1, at(0, 0), 1, Some("after load/test"));
-        assert_eq!(l, "h-1-19700101T000000.000Z-1-after_load_test.heapsnapshot.gz");
+        assert_eq!(
+            l,
+            "h-1-19700101T000000.000Z-1-after_load_test.heapsnapshot.gz"
+        );
         assert!(is_snapshot_file_name(&l));
     }
 

@@ -11,16 +11,18 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-const CHUNK_BYTES: usize = 1 << 20;
+// Small buffers on purpose: inline mode runs while V8 holds the whole snapshot
+// graph in memory, so every megabyte here adds to the process's peak RSS.
+const CHUNK_BYTES: usize = 256 << 10;
 /// Chunks in flight between the reader and the compressor: the memory bound.
-const CHANNEL_CHUNKS: usize = 8;
+const CHANNEL_CHUNKS: usize = 4;
 const SNAPSHOT_HEAD: &[u8] = b"{\"snapshot\":";
 
 #[derive(Debug, Clone)]
@@ -66,6 +68,7 @@ impl RawSummary {
 
 pub struct SnapshotWriter {
     write_end: Option<OwnedFd>,
+    read_fd: RawFd,
     write_path: String,
     temp_path: PathBuf,
     final_path: PathBuf,
@@ -115,12 +118,15 @@ impl SnapshotWriter {
         };
         let write_path = pipe.write_path();
         let SnapshotPipe { reader, writer } = pipe;
+        let read_fd = reader.as_raw_fd();
         let progress = Arc::new(AtomicU64::new(0));
         let (chunks_tx, chunks_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS);
         let (spare_tx, spare_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS + 1);
         let level = Compression::new(config.gzip_level.min(9));
 
-        let compressor = spawn("leakwatch-gzip", move || compress(file, level, chunks_rx, spare_tx));
+        let compressor = spawn("leakwatch-gzip", move || {
+            compress(file, level, chunks_rx, spare_tx)
+        });
         let compressor = match compressor {
             Ok(h) => h,
             Err(e) => {
@@ -134,6 +140,7 @@ impl SnapshotWriter {
         });
         let mut w = SnapshotWriter {
             write_end: Some(writer),
+            read_fd,
             write_path,
             temp_path,
             final_path,
@@ -163,6 +170,15 @@ impl SnapshotWriter {
     /// do this right after `fork()`, so that end-of-file arrives when the child exits.
     pub fn close_write_end(&mut self) {
         self.write_end = None;
+    }
+
+    /// In a forked child: closes the child's copy of the pipe's read end. The
+    /// parent's reader must be the only one, or a child whose parent stopped
+    /// reading (a full disk) would block on a full pipe instead of getting EPIPE.
+    pub fn close_inherited_read_end(&self) {
+        // SAFETY: in the child the reader thread does not exist, so nothing else
+        // uses this descriptor; the parent's copy is unaffected.
+        unsafe { libc::close(self.read_fd) };
     }
 
     /// Waits for both stages. `outcome` is the producer's verdict (V8's write in
@@ -249,7 +265,9 @@ fn drain(
 ) -> RawSummary {
     let mut summary = RawSummary::default();
     loop {
-        let mut buf = spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES));
+        let mut buf = spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES));
         buf.resize(CHUNK_BYTES, 0);
         let n = match pipe.read(&mut buf) {
             Ok(0) => break,
@@ -267,13 +285,54 @@ fn drain(
     summary
 }
 
+/// Stops at the process's file size limit (RLIMIT_FSIZE) with EFBIG, before
+/// the kernel would send SIGXFSZ, whose default action kills the whole service.
+struct SizeCappedFile {
+    file: File,
+    written: u64,
+    cap: u64,
+}
+
+impl SizeCappedFile {
+    fn new(file: File) -> Self {
+        // SAFETY: rlimit is plain data and getrlimit only writes into it.
+        let mut lim: libc::rlimit = unsafe { std::mem::zeroed() };
+        let cap = if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim) } == 0
+            && lim.rlim_cur != libc::RLIM_INFINITY
+        {
+            lim.rlim_cur
+        } else {
+            u64::MAX
+        };
+        SizeCappedFile { file, written: 0, cap }
+    }
+}
+
+impl Write for SizeCappedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let room = self.cap.saturating_sub(self.written);
+        if room == 0 && !buf.is_empty() {
+            return Err(io::Error::from_raw_os_error(libc::EFBIG));
+        }
+        let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.file.write(&buf[..take])?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
 fn compress(
     file: File,
     level: Compression,
     chunks: Receiver<Vec<u8>>,
     spare: Sender<Vec<u8>>,
 ) -> Result<u64, CaptureError> {
-    let mut gz = GzEncoder::new(BufWriter::with_capacity(CHUNK_BYTES, file), level);
+    let capped = SizeCappedFile::new(file);
+    let mut gz = GzEncoder::new(BufWriter::with_capacity(CHUNK_BYTES, capped), level);
     for chunk in chunks.iter() {
         gz.write_all(&chunk)
             .map_err(|e| CaptureError::from_io("write snapshot", &e))?;
@@ -282,7 +341,8 @@ fn compress(
     let file = gz
         .finish()
         .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
-        .map_err(|e| CaptureError::from_io("write snapshot", &e))?;
+        .map_err(|e| CaptureError::from_io("write snapshot", &e))?
+        .file;
     file.sync_all()
         .map_err(|e| CaptureError::from_io("fsync snapshot", &e))?;
     let len = file
@@ -308,7 +368,7 @@ mod tests {
             dir: dir.to_path_buf(),
             final_name: "snap.heapsnapshot.gz".into(),
             temp_name: ".snap.tmp".into(),
-            gzip_level: 1,
+            gzip_level: 2,
         }
     }
 
@@ -347,7 +407,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(&out.path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         assert_eq!(entries(&dir), vec!["snap.heapsnapshot.gz".to_string()]);
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -387,11 +450,26 @@ mod tests {
     }
 
     #[test]
+    fn the_file_size_limit_is_reported_as_disk_full() {
+        let dir = temp_dir("cap");
+        fs::create_dir_all(&dir).unwrap();
+        let file = File::create(dir.join("f")).unwrap();
+        let mut capped = SizeCappedFile { file, written: 0, cap: 10 };
+        assert_eq!(capped.write(b"0123456789abc").unwrap(), 10);
+        let err = capped.write(b"x").unwrap_err();
+        assert_eq!(CaptureError::from_io("w", &err).kind, ErrorKind::DiskFull);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_file_in_place_of_the_dir_is_an_error() {
         let dir = temp_dir("notdir");
         fs::write(&dir, b"x").unwrap();
         let err = SnapshotWriter::start(config(&dir)).err().unwrap();
-        assert!(matches!(err.kind, ErrorKind::DirNotWritable | ErrorKind::Io), "{err}");
+        assert!(
+            matches!(err.kind, ErrorKind::DirNotWritable | ErrorKind::Io),
+            "{err}"
+        );
         fs::remove_file(&dir).unwrap();
     }
 }

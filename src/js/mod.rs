@@ -1,4 +1,5 @@
 //! Thin `#[napi]` glue: converts types, maps errors, forwards to the cores.
 
 mod analyze;
+mod capture;
 mod error;

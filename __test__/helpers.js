@@ -1,0 +1,125 @@
+'use strict'
+const { spawn } = require('child_process')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const zlib = require('zlib')
+
+const NODE = process.env.LEAKWATCH_TEST_NODE || process.execPath
+
+function tempDir(tag) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `lw-${tag}-`))
+}
+
+/** A spawned node process whose stdout JSON lines can be awaited. */
+class Host {
+  constructor(script, env = {}, { node = NODE, args = [] } = {}) {
+    this.events = []
+    this.waiters = []
+    this.stderr = ''
+    this.proc = spawn(node, [...args, script], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })))
+    let buf = ''
+    this.proc.stdout.on('data', (d) => {
+      buf += d
+      let i
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i)
+        buf = buf.slice(i + 1)
+        let ev
+        try { ev = JSON.parse(line) } catch { continue }
+        this.events.push(ev)
+        this.waiters = this.waiters.filter((w) => !w(ev))
+      }
+    })
+    this.proc.stderr.on('data', (d) => { this.stderr += d })
+  }
+
+  get pid() { return this.proc.pid }
+
+  /** Resolves with the next event (or an already seen one after `from`) matching `pred`. */
+  waitFor(pred, timeoutMs = 60000, from = 0) {
+    const seen = this.events.slice(from).find(pred)
+    if (seen) return Promise.resolve(seen)
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting; events: ${JSON.stringify(this.events)}; stderr: ${this.stderr}`)), timeoutMs)
+      this.waiters.push((ev) => {
+        if (!pred(ev)) return false
+        clearTimeout(t)
+        resolve(ev)
+        return true
+      })
+    })
+  }
+
+  send(cmd) { this.proc.stdin.write(JSON.stringify(cmd) + '\n') }
+
+  signal(sig = 'SIGUSR2') { process.kill(this.proc.pid, sig) }
+
+  async stop() {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.send({ op: 'exit' })
+      const t = setTimeout(() => this.proc.kill('SIGKILL'), 10000)
+      await this.exited
+      clearTimeout(t)
+    }
+    return this.exited
+  }
+}
+
+/** Gunzips and parses a snapshot file, checking the node array's shape. */
+function readSnapshot(file) {
+  const json = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'))
+  const meta = json.snapshot.meta
+  const fields = meta.node_fields.length
+  if (json.nodes.length !== json.snapshot.node_count * fields) {
+    throw new Error(`${file}: nodes.length ${json.nodes.length} != node_count ${json.snapshot.node_count} * ${fields}`)
+  }
+  if (json.edges.length !== json.snapshot.edge_count * meta.edge_fields.length) {
+    throw new Error(`${file}: edges.length does not match edge_count`)
+  }
+  return json
+}
+
+function childrenOf(pid) {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number))
+  } catch {
+    return []
+  }
+}
+
+/** Zombie children of `pid` (state Z). */
+function zombiesOf(pid) {
+  return childrenOf(pid).filter((c) => {
+    try {
+      return /\) Z /.test(fs.readFileSync(`/proc/${c}/stat`, 'utf8'))
+    } catch {
+      return false
+    }
+  })
+}
+
+/** The targets of a process's pipe and file descriptors (sockets excluded). */
+function pipeAndFileFds(pid) {
+  const out = []
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`)
+      if (!target.startsWith('socket:') && !target.startsWith('anon_inode:')) out.push(target)
+    } catch {}
+  }
+  return out.sort()
+}
+
+function listDir(dir) {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []
+}
+
+const SNAPSHOT_NAME = /^[A-Za-z0-9._]+-\d+-\d{8}T\d{6}\.\d{3}Z-\d+(-[A-Za-z0-9._]+)?\.heapsnapshot\.gz$/
+
+module.exports = { NODE, Host, tempDir, readSnapshot, childrenOf, zombiesOf, pipeAndFileFds, listDir, SNAPSHOT_NAME }

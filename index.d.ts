@@ -1,0 +1,105 @@
+import { EventEmitter } from 'events'
+
+export type CaptureMode = 'auto' | 'fork' | 'inline'
+
+export interface SnapshotOptions {
+  /** Directory for snapshots; default `$LEAKWATCH_DIR`, else `<os.tmpdir()>/leakwatch`. Created 0700. */
+  dir?: string
+  /** `'auto'` (default): fork where this Node version is proven, else inline. */
+  mode?: CaptureMode
+  /** gzip level 0-9, default 2. */
+  gzipLevel?: number
+  /** Kill a forked child still running after this many ms (default 300000). */
+  timeoutMs?: number
+  /** Up to 64 characters, added to the file name. */
+  label?: string
+  /** Keep only the newest N snapshot files in `dir`. */
+  maxFiles?: number
+  /** Keep only the newest snapshot files that fit in N bytes (the newest is always kept). */
+  maxBytes?: number
+  /** Refuse when disk or memory headroom is short (default true). */
+  checkHeadroom?: boolean
+  /** A forked child asleep without progress this long is deadlocked (default 1500). */
+  hangMs?: number
+  /** Fork attempts before failing ('fork') or falling back to inline ('auto'); default 3. */
+  forkAttempts?: number
+  /** Root of the cgroup filesystem for the container memory limit (default /sys/fs/cgroup). */
+  cgroupRoot?: string
+}
+
+export interface SnapshotInfo {
+  /** The published `.heapsnapshot.gz` file. */
+  path: string
+  /** Compressed size on disk. */
+  bytes: number
+  /** Size of the snapshot JSON before compression. */
+  rawBytes: number
+  /** How the snapshot was actually taken. */
+  mode: 'fork' | 'inline'
+  /** From the call to the published file. */
+  durationMs: number
+  /** How long the call blocked the event loop. */
+  loopBlockedMs: number
+  /** Fork attempts used (+1 when it fell back to inline). */
+  attempts: number
+  /** Present when 'auto' fell back to inline: the last fork error. */
+  fallbackReason?: string
+  label?: string
+  /** Snapshot files deleted by retention afterwards. */
+  deleted: string[]
+}
+
+export interface SignalSnapshotInfo extends SnapshotInfo {
+  signal: string
+  /** How many signals that arrived while busy this snapshot answers (0 for a direct one). */
+  coalesced: number
+}
+
+export interface SignalHandle {
+  readonly signal: string
+  /** Removes leakwatch's listener only; the user's own listeners stay. */
+  close(): void
+}
+
+export type LeakwatchErrorCode =
+  | 'ERR_LEAKWATCH_INVALID_OPTION'
+  | 'ERR_LEAKWATCH_BUSY'
+  | 'ERR_LEAKWATCH_DIR_NOT_WRITABLE'
+  | 'ERR_LEAKWATCH_DISK_FULL'
+  | 'ERR_LEAKWATCH_NO_DISK_HEADROOM'
+  | 'ERR_LEAKWATCH_NO_MEMORY_HEADROOM'
+  | 'ERR_LEAKWATCH_SNAPSHOT_FAILED'
+  | 'ERR_LEAKWATCH_TRUNCATED'
+  | 'ERR_LEAKWATCH_CHILD_HUNG'
+  | 'ERR_LEAKWATCH_CHILD_FAILED'
+  | 'ERR_LEAKWATCH_TIMEOUT'
+  | 'ERR_LEAKWATCH_FORK_FAILED'
+  | 'ERR_LEAKWATCH_FORK_UNSUPPORTED'
+  | 'ERR_LEAKWATCH_IO'
+  | 'ERR_LEAKWATCH_INTERNAL'
+
+export class LeakwatchError extends Error {
+  name: 'LeakwatchError'
+  code: LeakwatchErrorCode
+}
+
+export interface LeakwatchEvents extends EventEmitter {
+  on(event: 'snapshot', listener: (info: SignalSnapshotInfo) => void): this
+  on(event: 'error', listener: (err: LeakwatchError) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+/** 'snapshot' and 'error' events of signal-triggered snapshots. */
+export const events: LeakwatchEvents
+
+/** Takes one heap snapshot; rejects with ERR_LEAKWATCH_BUSY while another is in flight. */
+export function snapshot(opts?: SnapshotOptions): Promise<SnapshotInfo>
+
+/** Takes a snapshot on each `signal` (default SIGUSR2); bursts are coalesced. */
+export function onSignal(signal?: NodeJS.Signals, opts?: SnapshotOptions): SignalHandle
+
+/** Whether 'auto' picks fork mode here (platform, architecture, Node version, main thread). */
+export function forkProven(): boolean
+
+/** The directory used when `dir` is not given. */
+export function defaultDir(): string

@@ -1,0 +1,164 @@
+'use strict'
+
+const v8 = require('v8')
+const { isMainThread } = require('worker_threads')
+const { performance } = require('perf_hooks')
+const native = require('./native')
+const { LeakwatchError, fromNative } = require('./errors')
+const { captureOptions } = require('./options')
+
+// Fork mode is the default only where `npm run stress:fork` delivered every
+// snapshot under allocation load (bench/results/stress-fork.json).
+const FORK_PROVEN = {
+  platform: 'linux',
+  arches: new Set(['x64']),
+  majors: new Set([20, 22, 24]),
+}
+// How long the parent may wait for its other threads to fall asleep before
+// forking: part of the event-loop block, so kept small.
+const QUIET_BUDGET_MS = 10
+// Retrying makes sense only for failures a new child may not repeat.
+const RETRYABLE = new Set(['ERR_LEAKWATCH_CHILD_HUNG', 'ERR_LEAKWATCH_FORK_FAILED'])
+
+let inFlight = false
+
+function forkProven() {
+  const major = Number(process.versions.node.split('.')[0])
+  return process.platform === FORK_PROVEN.platform &&
+    FORK_PROVEN.arches.has(process.arch) &&
+    FORK_PROVEN.majors.has(major) &&
+    isMainThread
+}
+
+function resolveMode(mode) {
+  if (mode === 'auto') return forkProven() ? 'fork' : 'inline'
+  if (mode === 'fork' && (process.platform !== 'linux' || !isMainThread)) {
+    throw new LeakwatchError('ERR_LEAKWATCH_FORK_UNSUPPORTED',
+      'fork mode needs Linux and the main thread; use mode "inline" or "auto"')
+  }
+  return mode
+}
+
+function begin(o, forked) {
+  const hs = v8.getHeapStatistics()
+  try {
+    return native.beginCapture({
+      dir: o.dir,
+      label: o.label,
+      gzipLevel: o.gzipLevel,
+      heapUsed: hs.used_heap_size,
+      heapTotal: hs.total_heap_size,
+      forked,
+      checkHeadroom: o.checkHeadroom,
+      cgroupRoot: o.cgroupRoot,
+      maxFiles: o.maxFiles,
+      maxBytes: o.maxBytes,
+    })
+  } catch (err) {
+    throw fromNative(err)
+  }
+}
+
+async function finish(job, failure, o) {
+  try {
+    return await job.finish(failure, { timeoutMs: o.timeoutMs, hangMs: o.hangMs })
+  } catch (err) {
+    throw fromNative(err)
+  }
+}
+
+// Runs in the forked child only: it has one thread and must never return to
+// the event loop, so it ends with _exit whatever happens.
+function writeInChild(writePath) {
+  let code = 0
+  try {
+    v8.writeHeapSnapshot(writePath)
+  } catch {
+    code = 1
+  }
+  native.childExit(code)
+}
+
+async function captureInline(o) {
+  const t0 = performance.now()
+  const job = begin(o, false)
+  let failure = null
+  try {
+    v8.writeHeapSnapshot(job.writePath)
+  } catch (err) {
+    failure = String(err && err.message)
+  }
+  const loopBlockedMs = performance.now() - t0
+  return { ...(await finish(job, failure, o)), mode: 'inline', loopBlockedMs }
+}
+
+async function captureForked(o) {
+  const t0 = performance.now()
+  const job = begin(o, true)
+  let pid
+  try {
+    // Joins V8's concurrent sweeper so no GC job is in flight at fork time.
+    v8.getHeapCodeStatistics()
+    pid = job.fork(QUIET_BUDGET_MS)
+  } catch (err) {
+    await finish(job, 'fork failed', o).catch(() => {})
+    throw fromNative(err)
+  }
+  if (pid === 0) writeInChild(job.writePath)
+  const loopBlockedMs = performance.now() - t0
+  return { ...(await finish(job, null, o)), mode: 'fork', loopBlockedMs }
+}
+
+async function captureWithRetries(o) {
+  const mode = resolveMode(o.mode)
+  if (mode === 'inline') return { ...(await captureInline(o)), attempts: 1 }
+  let lastError
+  for (let attempt = 1; attempt <= o.forkAttempts; attempt++) {
+    try {
+      return { ...(await captureForked(o)), attempts: attempt }
+    } catch (err) {
+      lastError = err
+      if (!RETRYABLE.has(err.code)) throw err
+    }
+  }
+  if (o.mode === 'fork') throw lastError
+  const info = await captureInline(o)
+  return { ...info, attempts: o.forkAttempts + 1, fallbackReason: `${lastError.code}: ${lastError.message}` }
+}
+
+/** Takes one snapshot; rejects with ERR_LEAKWATCH_BUSY while another is in flight. */
+async function snapshot(opts) {
+  const o = captureOptions(opts)
+  return takeValidated(o)
+}
+
+async function takeValidated(o) {
+  if (inFlight) {
+    throw new LeakwatchError('ERR_LEAKWATCH_BUSY', 'a snapshot is already being taken')
+  }
+  inFlight = true
+  const t0 = performance.now()
+  try {
+    const info = await captureWithRetries(o)
+    return {
+      path: info.path,
+      bytes: info.bytes,
+      rawBytes: info.rawBytes,
+      mode: info.mode,
+      durationMs: performance.now() - t0,
+      loopBlockedMs: info.loopBlockedMs,
+      attempts: info.attempts,
+      ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
+      ...(o.label ? { label: o.label } : {}),
+      deleted: info.deleted,
+    }
+  } finally {
+    inFlight = false
+  }
+}
+
+function isBusy() {
+  return inFlight
+}
+
+module.exports = { snapshot, takeValidated, isBusy, forkProven, resolveMode }
