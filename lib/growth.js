@@ -257,7 +257,7 @@ async function run(fn, opts, explainLeaks) {
   if (typeof fn !== 'function') throw invalidOption('fn', 'expected a function (sync or async)')
   const o = growthOptions(opts)
   const t0 = performance.now()
-  const deadline = Date.now() + o.timeoutMs
+  const deadline = performance.now() + o.timeoutMs
   const restore = quietConsole()
   try {
     const result = await measure(fn, o, deadline)
