@@ -26,8 +26,14 @@ function runChild(name) {
   return new Promise((resolve) => {
     execFile(process.execPath, [CHILD, name], { timeout: 120000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const line = stdout.split('\n').find((l) => l.startsWith('{'))
-      if (err || !line) resolve({ name, error: String((err && err.message) || 'no result') + stderr.slice(0, 500) })
-      else resolve(JSON.parse(line))
+      let parsed = null
+      try {
+        parsed = line ? JSON.parse(line) : null
+      } catch {
+        parsed = null
+      }
+      if (err || !parsed) resolve({ name, error: String((err && err.message) || 'no result') + stderr.slice(0, 500) })
+      else resolve(parsed)
     })
   })
 }

@@ -25,6 +25,29 @@ function where(loc) {
   return `${file}:${loc.line + 1}:${loc.column + 1}`
 }
 
+// Longest path printed; a linked list (timer lists, `next` chains) can make
+// the shortest retaining path thousands of edges long.
+const MAX_PATH_STEPS = 16
+
+/** Collapses runs of one edge name and elides the middle of very long paths. */
+function compactPath(p) {
+  if (typeof p !== 'string') return ''
+  const steps = []
+  for (const step of p.split(' > ')) {
+    const last = steps[steps.length - 1]
+    if (last && last.name === step) last.n++
+    else steps.push({ name: step, n: 1 })
+  }
+  let parts = steps.map((s) => (s.n > 2 ? `${s.name} (x${s.n})` : Array(s.n).fill(s.name).join(' > ')))
+  parts = parts.join(' > ').split(' > ')
+  if (parts.length > MAX_PATH_STEPS) {
+    const head = parts.slice(0, 5)
+    const tail = parts.slice(parts.length - (MAX_PATH_STEPS - 6))
+    parts = [...head, `... ${parts.length - head.length - tail.length} more ...`, ...tail]
+  }
+  return parts.join(' > ')
+}
+
 function signed(n) {
   return n > 0 ? `+${n}` : String(n)
 }
@@ -44,7 +67,7 @@ function suspectLines(r) {
     r.suspects.slice(0, 3).forEach((s, i) => {
       lines.push(`  ${i + 1}. ${s.constructor}: ${signed(s.countDelta)} objects, ${bytes(s.retainedSizeDelta)} retained` +
         (s.survivors != null ? `, ${s.survivors} survivors` : ''))
-      lines.push(`     retained by: ${s.path}`)
+      lines.push(`     retained by: ${compactPath(s.path)}`)
       if (s.location) lines.push(`     defined at:  ${where(s.location)}`)
     })
   } else if (r.explainError) {
@@ -70,4 +93,4 @@ function formatNoLeak(r) {
   return `${why}. Measured: ${measurement(r)}.`
 }
 
-module.exports = { formatLeak, formatNoLeak, bytes }
+module.exports = { formatLeak, formatNoLeak, bytes, compactPath }
