@@ -30,6 +30,8 @@ export interface GrowthResult {
   leaking: boolean
   /** Theil-Sen slope of post-GC bytes over calls. */
   bytesPerIteration: number
+  /** Median growth of one round, per call: a leak must grow most rounds, not a few steps. */
+  medianRoundBytesPerIteration: number
   /** Achieved confidence that the heap grows (1 - p). */
   confidence: number
   /** Calls per round. */

@@ -209,6 +209,7 @@ async function measure(fn, o, deadline) {
   return {
     leaking: t.leaking,
     bytesPerIteration: t.slope,
+    medianRoundBytesPerIteration: t.medianStep,
     confidence: t.confidence,
     iterations,
     rounds: samples.length - 1,
