@@ -33,7 +33,7 @@ test('snapshot() does not leak', async () => {
   await expect(async () => {
     const info = await snapshot({ dir, mode: 'inline', gzipLevel: 1 })
     fs.rmSync(info.path, { force: true })
-  }).not.toLeak({ iterations: 1, rounds: 8, warmup: 16, budgetBytesPerIteration: 2048 })
+  }).not.toLeak({ iterations: 1, rounds: 8, warmup: 16, budgetBytesPerIteration: 2048, timeoutMs: 110000 })
 })
 
 test('analyze() does not leak', async () => {

@@ -15,11 +15,16 @@ function collector() {
   if (typeof globalThis.gc === 'function') {
     gcFn = globalThis.gc
   } else {
-    // The flag only affects contexts created after it is set, so a fresh
-    // context hands out the gc function. It stays set: resetting it could take
-    // `gc` away from a process that was started with --expose-gc.
+    // The flag only affects contexts created while it is set, so a fresh
+    // context hands out the gc function. It is off again afterwards: this
+    // context has no `gc`, so the flag was off, and Jest would otherwise give
+    // `gc` to the sandboxes of the test files that follow.
     v8.setFlagsFromString('--expose-gc')
-    gcFn = vm.runInNewContext('gc')
+    try {
+      gcFn = vm.runInNewContext('gc')
+    } finally {
+      v8.setFlagsFromString('--no-expose-gc')
+    }
   }
   return gcFn
 }
