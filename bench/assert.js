@@ -5,8 +5,8 @@
 // never be flagged, leaks always, and the failure message must name the
 // leaking structure. Writes bench/results/assert.json.
 //
-//   node bench/assert.js [--clean-runs 20] [--leak-runs 3] [--jobs 1] [--only substring]
-const { execFile } = require('child_process')
+//   node bench/assert.js [--clean-runs 20] [--leak-runs 3] [--jobs 1] [--only substring] [--node path]
+const { execFile, execFileSync } = require('child_process')
 const fs = require('fs')
 const path = require('path')
 const { cases } = require('./fixtures/assert-corpus')
@@ -22,9 +22,9 @@ function arg(name, fallback) {
   return i >= 0 ? process.argv[i + 1] : fallback
 }
 
-function runChild(name) {
+function runChild(name, node) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CHILD, name], { timeout: 120000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(node, [CHILD, name], { timeout: 120000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const line = stdout.split('\n').find((l) => l.startsWith('{'))
       let parsed = null
       try {
@@ -101,10 +101,12 @@ async function main() {
   const leakRuns = Number(arg('leak-runs', 3))
   const jobs = Number(arg('jobs', 1))
   const only = arg('only', '')
+  // Another Node binary (the .node addon is Node-API, so it loads on 22 and 24 too).
+  const node = arg('node', process.execPath)
   const selected = cases.filter((c) => c.name.includes(only))
   const tasks = []
   for (const c of selected) {
-    for (let i = 0; i < (c.leaks ? leakRuns : cleanRuns); i++) tasks.push(() => runChild(c.name))
+    for (let i = 0; i < (c.leaks ? leakRuns : cleanRuns); i++) tasks.push(() => runChild(c.name, node))
   }
   const t0 = Date.now()
   const results = await pool(tasks, jobs)
@@ -145,7 +147,11 @@ async function main() {
   const dir = path.join(__dirname, 'results')
   fs.mkdirSync(dir, { recursive: true })
   // Partial runs (one case, no clean or no leak runs) do not replace the record.
-  if (!only && cleanRuns > 0 && leakRuns > 0) fs.writeFileSync(path.join(dir, 'assert.json'), `${JSON.stringify(out, null, 2)}\n`)
+  // Other Node versions get their own record (assert-node22.json, ...).
+  const childVersion = execFileSync(node, ['--version']).toString().trim()
+  out.childNode = childVersion
+  const file = node === process.execPath ? 'assert.json' : `assert-node${childVersion.slice(1).split('.')[0]}.json`
+  if (!only && cleanRuns > 0 && leakRuns > 0) fs.writeFileSync(path.join(dir, file), `${JSON.stringify(out, null, 2)}\n`)
   const failed = summary.falsePositives > 0 || summary.leaksDetected < summary.leakRuns ||
     summary.maxCleanAssertionMs > TIME_LIMIT_MS || summary.errors > 0
   process.exitCode = failed ? 1 : 0
