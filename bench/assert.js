@@ -56,6 +56,9 @@ function summarize(c, runs) {
   const flagged = ok.filter((r) => r.leaking)
   const named = c.leaks ? flagged.filter((r) => r.message && r.message.includes(c.names)).length : null
   const measure = ok.map((r) => r.measureMs)
+  // The run with the steepest slope, with its samples: the one that came
+  // closest to a false positive (or to a miss, for a leak).
+  const steepest = ok.reduce((a, r) => (a && a.bytesPerIteration >= r.bytesPerIteration ? a : r), null)
   return {
     name: c.name,
     leaks: c.leaks,
@@ -72,6 +75,14 @@ function summarize(c, runs) {
     totalMsMax: ok.length ? Math.max(...ok.map((r) => r.totalMs)) : null,
     topSuspect: c.leaks && flagged[0] && flagged[0].suspects[0] ? flagged[0].suspects[0] : null,
     firstError: runs.find((r) => r.error)?.error,
+    steepestRun: steepest && {
+      bytesPerIteration: steepest.bytesPerIteration,
+      medianRoundBytesPerIteration: steepest.medianRoundBytesPerIteration,
+      confidence: steepest.confidence,
+      leaking: steepest.leaking,
+      iterations: steepest.iterations,
+      samples: steepest.samples,
+    },
   }
 }
 
