@@ -21,8 +21,8 @@ const DEFAULTS = {
   rounds: 10,
   // From bench/assert.js (bench/results/assert.json): over 560 runs of 14
   // clean functions (two full runs) every slope but one was under 4.5 B per
-  // call (one lazy-cache run reached 44, a staircase that the persistence and
-  // plateau rules rejected); the smallest leak of the corpus, a small object
+  // call (one lazy-cache run reached 44 and was still not flagged: the
+  // persistence or plateau rule held); the smallest leak of the corpus, a small object
   // pushed on an array, is 49 B per call. 32 B is 7x above the first and
   // still 1.5x below the second.
   budgetBytesPerIteration: 32,
