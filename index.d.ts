@@ -4,6 +4,8 @@ import type { analyze as analyzeFn } from './lib/analyze'
 export type { Report, Suspect, SourceLocation, AnalyzeOptions } from './lib/analyze'
 export type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
 import type { Watchdog, WatchOptions } from './lib/watchdog'
+export type { GrowthOptions, GrowthResult } from './lib/growth'
+import type { GrowthOptions, GrowthResult } from './lib/growth'
 
 export type CaptureMode = 'auto' | 'fork' | 'inline'
 
@@ -165,3 +167,9 @@ export const analyze: typeof analyzeFn
 
 /** Starts a watchdog that emits 'leak' when the post-GC live heap grows with confidence; its events are also emitted on `events`. */
 export function watch(opts?: WatchOptions): Watchdog
+
+/** Runs `fn` in rounds with forced full GCs between them and measures the post-GC heap's growth per call. */
+export function measureGrowth(fn: () => unknown, opts?: GrowthOptions): Promise<GrowthResult>
+
+/** Rejects with ERR_LEAKWATCH_LEAK_DETECTED, naming the top suspects and their retaining paths, when `fn` grows the heap. */
+export function assertNoLeak(fn: () => unknown, opts?: GrowthOptions): Promise<GrowthResult>

@@ -33,6 +33,8 @@ module.exports = {
   status: metrics.status,
   express: (opts) => require('./lib/express').router(opts),
   analyze: (files, opts) => require('./lib/analyze').analyze(files, opts),
+  measureGrowth: (fn, opts) => require('./lib/growth').measureGrowth(fn, opts),
+  assertNoLeak: (fn, opts) => require('./lib/growth').assertNoLeak(fn, opts),
   isBusy,
   forkProven,
   defaultDir,

@@ -20,6 +20,9 @@ async function main(): Promise<void> {
   const dog = leakwatch.watch({ intervalMs: 1000, windowMs: 60000, minGrowthBytesPerMin: 1 << 20, confidence: 0.95, warmupMs: 1000, snapshots: 2 })
   dog.on('leak', (e: LeakEvent) => console.log(e.growthBytesPerMin, e.msToOom))
   dog.stop()
+  const g = await leakwatch.measureGrowth(() => [1, 2, 3].map(String), { rounds: 10, iterations: 100 })
+  console.log(g.leaking, g.bytesPerIteration)
+  await leakwatch.assertNoLeak(async () => undefined, { budgetBytesPerIteration: 64 })
   // @ts-expect-error: unknown mode
   await leakwatch.snapshot({ mode: 'sometimes' })
 }

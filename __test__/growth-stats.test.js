@@ -1,0 +1,43 @@
+'use strict'
+// The trend statistics behind measureGrowth, against hand-computed values.
+const { theilSen, mannKendall, medianStep, trend, median } = require('../lib/growth-stats')
+
+const xs = (n) => Array.from({ length: n }, (_, i) => i)
+
+describe('growth statistics', () => {
+  test('Theil-Sen ignores a minority of outliers', () => {
+    const x = xs(11)
+    const y = x.map((v) => 2 * v + 1)
+    y[3] = 1000
+    y[8] = -500
+    expect(theilSen(x, y)).toBe(2)
+    expect(theilSen([1, 1], [0, 5])).toBeNaN()
+    expect(median([3, 1, 2, 4])).toBe(2.5)
+  })
+
+  test('Mann-Kendall matches the textbook values, with ties', () => {
+    // S = 10, Var = 5*4*15/18, z = (10-1)/sqrt(Var) = 2.2045, one-sided p = 0.01375
+    const mk = mannKendall([1, 2, 3, 4, 5])
+    expect(mk.s).toBe(10)
+    expect(mk.variance).toBeCloseTo(16.6667, 3)
+    expect(mk.z).toBeCloseTo(2.2045, 3)
+    expect(mk.p).toBeCloseTo(0.01375, 4)
+    // One tie group of 2: Var = (5*4*15 - 2*1*9)/18
+    expect(mannKendall([1, 2, 2, 3, 4]).variance).toBeCloseTo((300 - 18) / 18, 6)
+    expect(mannKendall([5, 5, 5, 5]).p).toBe(1)
+    expect(mannKendall([5, 4, 3, 2, 1]).p).toBeGreaterThan(0.98)
+  })
+
+  test('a staircase is significant but not persistent; a leak is both', () => {
+    const x = xs(11).map((i) => i * 2)
+    const stairs = [0, 0, 3000, 3000, 3000, 3000, 6500, 6500, 6500, 6500, 9800]
+    const t = trend(x, stairs, { confidence: 0.99, budget: 128 })
+    expect(t.significant).toBe(true)
+    expect(t.slope).toBeGreaterThan(128)
+    expect(medianStep(x, stairs)).toBeLessThan(128 / 4)
+    expect(t.leaking).toBe(false)
+    const leak = x.map((v, i) => 1000 + 300 * v + (i % 3) * 50)
+    expect(trend(x, leak, { confidence: 0.99, budget: 128 }).leaking).toBe(true)
+    expect(trend(x, leak, { confidence: 0.99, budget: 400 }).leaking).toBe(false)
+  })
+})

@@ -1,0 +1,30 @@
+// Types of leakwatch/jest: the `toLeak` matcher.
+import type { GrowthOptions, GrowthResult } from './lib/growth'
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace jest {
+    interface Matchers<R, T = {}> {
+      /**
+       * Calls the received function (sync or async) in rounds with forced GCs
+       * and passes if the post-GC heap grows significantly faster than
+       * `budgetBytesPerIteration`. Use as `await expect(fn).not.toLeak()`;
+       * a failure names the growing structure and its retaining path.
+       */
+      toLeak(opts?: GrowthOptions): Promise<R>
+    }
+  }
+}
+
+export interface MatcherResult {
+  pass: boolean
+  message(): string
+}
+
+/** For `expect.extend(matchers)` when not registered through require. */
+export declare const matchers: {
+  toLeak(this: unknown, received: unknown, opts?: GrowthOptions): Promise<MatcherResult>
+}
+
+export { measureGrowth, assertNoLeak } from './lib/growth'
+export type { GrowthOptions, GrowthResult }

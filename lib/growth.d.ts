@@ -1,0 +1,70 @@
+// Types of lib/growth.js (for the main engineer to merge into index.d.ts).
+import type { Suspect } from './analyze'
+
+export interface GrowthOptions {
+  /** Calls per round. Default: chosen so that a round takes about 100 ms (at most 1000). */
+  iterations?: number
+  /** Measured rounds, each followed by forced full GCs and a heap sample. Default 10. */
+  rounds?: number
+  /** Growth per call tolerated even when significant. Default 32 bytes. */
+  budgetBytesPerIteration?: number
+  /** Required confidence (1 - p of a one-sided Mann-Kendall test) that the heap grows. Default 0.99. */
+  confidence?: number
+  /** Calls before measuring (JIT warm-up, lazy caches). Default: two rounds' worth. */
+  warmup?: number
+  /** Upper bound on the measurement, checked between calls. Default 30000. */
+  timeoutMs?: number
+}
+
+export interface GrowthSample {
+  /** Measured calls so far (cumulative, warm-up excluded). */
+  iterations: number
+  /** heapUsed + external after forced GCs. */
+  bytes: number
+  /** Used JS heap without compiled code. */
+  heapUsed: number
+  external: number
+}
+
+export interface GrowthResult {
+  leaking: boolean
+  /** Theil-Sen slope of post-GC bytes over calls. */
+  bytesPerIteration: number
+  /** Median growth of one round, per call: a leak must grow most rounds, not a few steps. */
+  medianRoundBytesPerIteration: number
+  /** Achieved confidence that the heap grows (1 - p). */
+  confidence: number
+  /** Calls per round. */
+  iterations: number
+  rounds: number
+  totalIterations: number
+  warmupIterations: number
+  /** Bytes between the first and the last sample. */
+  growthBytes: number
+  /** The budget applied: the option, raised to 256 B per round when rounds are very short. */
+  budgetBytesPerIteration: number
+  requiredConfidence: number
+  samples: GrowthSample[]
+  /** On a leak: the growing structures, from a three-snapshot analysis. Otherwise empty. */
+  suspects: Suspect[]
+  /** Calls run between snapshots for the analysis (on a leak). */
+  explainCalls?: number
+  /** Why the analysis failed, if it did; the verdict stands. */
+  explainError?: string
+  /** The analyzer's text report (on a leak). */
+  report?: string
+  perCallMs: number
+  measureMs: number
+  durationMs: number
+}
+
+/** Measures whether calling `fn` grows the heap. Options are validated (ERR_LEAKWATCH_INVALID_OPTION). */
+export declare function measureGrowth(fn: () => unknown, opts?: GrowthOptions): Promise<GrowthResult>
+
+/**
+ * Resolves with the measurement if `fn` does not leak; otherwise rejects with a
+ * LeakwatchError, code ERR_LEAKWATCH_LEAK_DETECTED, whose message gives bytes per
+ * iteration, total growth and the top suspects with their retaining paths, and
+ * whose `result` is the GrowthResult.
+ */
+export declare function assertNoLeak(fn: () => unknown, opts?: GrowthOptions): Promise<GrowthResult>
