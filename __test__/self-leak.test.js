@@ -50,3 +50,11 @@ for (let n = 1; n <= 3; n++) {
   expect(report.suspects.length).toBeGreaterThan(0)
   await expect(() => analyze(files)).not.toLeak({ iterations: 3, rounds: 8, warmup: 30 })
 })
+
+test('a watchdog start and stop does not leak', async () => {
+  const { watch } = require('..')
+  await expect(() => {
+    const dog = watch()
+    dog.stop()
+  }).not.toLeak({ iterations: 20, rounds: 10 })
+})
