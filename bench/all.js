@@ -1,0 +1,18 @@
+'use strict'
+// npm run bench: every benchmark in turn, each writing its own JSON under
+// bench/results/. Run on a quiet machine: they report medians and ratios,
+// but a busy second core still skews the timings.
+const { spawnSync } = require('child_process')
+const path = require('path')
+
+const BENCHES = ['capture.js', 'stress-fork.js', 'analyze.js', 'watchdog.js', 'assert.js']
+let failed = 0
+for (const file of BENCHES) {
+  console.log(`\n=== bench/${file}`)
+  const r = spawnSync(process.execPath, [path.join(__dirname, file)], { stdio: 'inherit' })
+  if (r.status !== 0) {
+    failed++
+    console.log(`bench/${file} exited with ${r.status}`)
+  }
+}
+process.exit(failed ? 1 : 0)
