@@ -26,6 +26,11 @@ const RECENT_MIN_CONFIDENCE: f64 = 0.8;
 /// recent half must grow at least this share of the early half's rate.
 const DECELERATION: f64 = 0.6;
 const SUSPECT_MIN_CONFIDENCE: f64 = 0.8;
+/// Few major GCs (a big heap grows its GC trigger): the window stretches back
+/// to hold this many readings, up to `MAX_STRETCH` windows, so such a process
+/// is judged later rather than never. Only while readings keep coming.
+const STRETCH_POINTS: usize = 7;
+const MAX_STRETCH: f64 = 4.0;
 /// Bounds memory under a GC storm; the envelope only needs a few per bucket.
 const MAX_SAMPLES: usize = 4096;
 const MS_PER_MIN: f64 = 60_000.0;
@@ -108,6 +113,8 @@ pub struct Assessment {
     /// Lower-envelope points the statistics ran on.
     pub points: usize,
     pub span_ms: f64,
+    /// The window analysed: `window_ms`, or longer when major GCs are sparse.
+    pub window_ms: f64,
     pub floor_rise_bytes: f64,
     /// Latest post-GC reading, 0 before the first one.
     pub live_heap_bytes: f64,
@@ -162,7 +169,7 @@ impl GrowthDetector {
             return;
         }
         self.samples.push_back((t_ms, live_bytes));
-        let horizon = t_ms - self.cfg.window_ms;
+        let horizon = t_ms - MAX_STRETCH * self.cfg.window_ms;
         while self.samples.front().is_some_and(|s| s.0 < horizon)
             || self.samples.len() > MAX_SAMPLES
         {
@@ -207,6 +214,23 @@ impl GrowthDetector {
         }
     }
 
+    fn effective_window(&self, now_ms: f64) -> f64 {
+        let w = self.cfg.window_ms;
+        let recent = self.samples.iter().filter(|s| s.0 >= now_ms - w).count();
+        if recent == 0 || recent >= STRETCH_POINTS {
+            return w;
+        }
+        let oldest_needed = self
+            .samples
+            .iter()
+            .rev()
+            .nth(STRETCH_POINTS - 1)
+            .or(self.samples.front())
+            .map_or(now_ms, |s| s.0);
+        // A hair past the reading so it falls inside the first bucket.
+        (now_ms - oldest_needed + 1.0).clamp(w, MAX_STRETCH * w)
+    }
+
     fn assess(&self, now_ms: f64) -> Assessment {
         let mut a = Assessment {
             state: State::Insufficient,
@@ -217,6 +241,7 @@ impl GrowthDetector {
             samples: 0,
             points: 0,
             span_ms: 0.0,
+            window_ms: self.cfg.window_ms,
             floor_rise_bytes: 0.0,
             live_heap_bytes: self.last_live,
             reason: String::new(),
@@ -226,8 +251,10 @@ impl GrowthDetector {
             a.reason = "warming up: readings before warmupMs are ignored".into();
             return a;
         }
-        let window_start = now_ms - self.cfg.window_ms;
-        let points = envelope(&self.samples, window_start, self.cfg.window_ms);
+        let window = self.effective_window(now_ms);
+        a.window_ms = window;
+        let window_start = now_ms - window;
+        let points = envelope(&self.samples, window_start, window);
         a.samples = self
             .samples
             .iter()
@@ -237,13 +264,13 @@ impl GrowthDetector {
         if let (Some(first), Some(last)) = (points.first(), points.last()) {
             a.span_ms = last.0 - first.0;
         }
-        if a.points < MIN_POINTS || a.span_ms < MIN_COVERAGE * self.cfg.window_ms {
+        if a.points < MIN_POINTS || a.span_ms < MIN_COVERAGE * window {
             a.reason = format!(
                 "not enough post-GC readings yet: {} envelope points over {:.0} ms \
                  (need {MIN_POINTS} over {:.0} ms)",
                 a.points,
                 a.span_ms,
-                MIN_COVERAGE * self.cfg.window_ms
+                MIN_COVERAGE * window
             );
             return a;
         }

@@ -332,3 +332,42 @@ fn a_thin_recent_half_does_not_flip_a_leak_to_recovered() {
         "{events:?}"
     );
 }
+
+#[test]
+fn sparse_major_gcs_stretch_the_window_and_a_leak_is_still_found() {
+    // One major GC every 2.5 minutes: 4 per 10-minute window.
+    let mut rng = Rng(31);
+    let ev = run(cfg(), 150_000.0, 40.0, |t| {
+        Some(200.0 * MIB + 4.0 * MIB * t / MIN + MIB * rng.next())
+    });
+    let at = first_leak(&ev).expect("leak detected");
+    assert!(at <= 25.0, "detected at {at} min");
+}
+
+#[test]
+fn sparse_major_gcs_on_a_flat_heap_never_fire() {
+    let mut rng = Rng(37);
+    let ev = run(cfg(), 150_000.0, 120.0, |_| {
+        Some(200.0 * MIB + 4.0 * MIB * rng.next())
+    });
+    assert!(ev.is_empty(), "{ev:?}");
+}
+
+#[test]
+fn the_stretched_window_is_reported_and_capped() {
+    let readings = |every_min: f64| {
+        let mut d = GrowthDetector::new(cfg(), 0.0).unwrap();
+        for i in 0..8 {
+            let t = 3.0 * MIN + i as f64 * every_min * MIN;
+            d.push(t, 100.0 * MIB + i as f64 * 10.0 * MIB);
+        }
+        let now = 3.0 * MIN + 7.0 * every_min * MIN + 1000.0;
+        d.evaluate(now).assessment
+    };
+    // Back to the 7th newest reading, 24 minutes ago.
+    let a = readings(4.0);
+    assert_eq!(a.window_ms, 24.0 * MIN + 1001.0);
+    assert!(a.points >= 5, "{a:?}");
+    // 48 minutes would be needed: capped at 4 windows.
+    assert_eq!(readings(8.0).window_ms, 4.0 * cfg().window_ms);
+}
