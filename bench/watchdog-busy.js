@@ -41,6 +41,7 @@ function done() {
       watchdogSamplerMs: s ? s.overhead.samplerCpuMs : 0,
       majors: s ? s.gc.major : null,
       minors: s ? s.gc.minor : null,
+      incremental: s ? s.gc.incremental : null,
     }) + '\n',
   )
 }

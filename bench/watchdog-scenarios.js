@@ -103,8 +103,10 @@ const clean = {
     for (let i = 0; i < 20; i++) {
       const req = reqs[i % reqs.length]
       const k = `k${req.id}-${i}`
-      s.lru.set(k, summary(req))
-      if (s.lru.size > 20_000) s.lru.delete(s.lru.keys().next().value)
+      s.lru.set(k, { ...summary(req), body: new Array(100).fill(i) })
+      // Full after ~10 s: a cap that takes minutes to reach at a steady
+      // insert rate is linear growth for minutes, which is what a leak is.
+      if (s.lru.size > 4_000) s.lru.delete(s.lru.keys().next().value)
     }
   },
   'big-garbage': (s, reqs) => {

@@ -5,7 +5,7 @@
 // scores leakwatch's detector and memwatch's 5-consecutive-GCs rule side by
 // side; then measures the watchdog's CPU share on a busy process at default
 // settings. Writes bench/results/watchdog.json and prints a table.
-//   npm run bench:watchdog [-- --only name,name] [-- --quick]
+//   npm run bench:watchdog [-- --repeat N] [--only name,name] [--quick]
 
 const { spawn } = require('child_process')
 const fs = require('fs')
@@ -17,6 +17,8 @@ const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const onlyArg = args.indexOf('--only')
 const only = onlyArg >= 0 ? new Set(args[onlyArg + 1].split(',')) : null
+const repeatArg = args.indexOf('--repeat')
+const REPEAT = repeatArg >= 0 ? Math.max(1, Number(args[repeatArg + 1]) || 1) : 1
 
 // Compressed time: a 30 s window stands for the 10 min default. The growth
 // floor keeps the same growth-per-window-to-noise ratio (6 MiB/min x 30 s =
@@ -30,9 +32,9 @@ const LEAK_MAX_MS = 120_000
 const CLEAN_MS = quick ? 45_000 : 90_000
 const CONCURRENCY = 2
 
-function runChild(script, argv, timeoutMs) {
+function runChild(script, argv, timeoutMs, flags = NODE_FLAGS) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, path.join(__dirname, script), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...flags, path.join(__dirname, script), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => (out += d))
@@ -87,44 +89,66 @@ async function runScenario(name, kind) {
 }
 
 async function corpus() {
-  const jobs = [
+  const one = [
     ...Object.keys(leaks).map((n) => [n, 'leak']),
     ...Object.keys(clean).map((n) => [n, 'clean']),
   ].filter(([n]) => !only || only.has(n))
+  const jobs = []
+  for (let i = 0; i < REPEAT; i++) jobs.push(...one.map(([n, k]) => [n, k, i + 1]))
   const results = []
   let next = 0
   async function worker() {
     while (next < jobs.length) {
-      const [n, k] = jobs[next++]
+      const [n, k, run] = jobs[next++]
       const r = await runScenario(n, k)
+      r.run = run
       process.stderr.write(`  ${k.padEnd(5)} ${n.padEnd(18)} leakwatch ${fmtDet(r.leakwatch)}  memwatch ${fmtDet(r.memwatch)}\n`)
       results.push(r)
     }
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   const order = jobs.map(([n]) => n)
-  return results.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))
+  return results.sort((a, b) => a.run - b.run || order.indexOf(a.name) - order.indexOf(b.name))
 }
 
-async function overhead() {
+// Default Node flags: a real process, not compressed time. The GC-heavy
+// variant (1 MB semi-space: ~10x the GCs) bounds the observer's share.
+async function overhead(flags, pairs) {
   // Alternating runs, alone on the machine's cores, so drift hits both modes.
-  const pairs = quick ? 2 : 4
   const runs = []
   for (let i = 0; i < pairs; i++) {
     for (const mode of ['without', 'with']) {
-      const { lines } = await runChild('watchdog-busy.js', [mode, '8000'], 30_000)
+      const { lines } = await runChild('watchdog-busy.js', [mode, '8000'], 30_000, flags)
       if (lines[0]) runs.push(lines[0])
     }
   }
   const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const gcCost = { obs: [], none: [] }
+  for (let i = 0; i < 3; i++) {
+    for (const mode of ['none', 'obs']) {
+      const { lines } = await runChild('watchdog-gccost.js', [mode], 60_000, ['--expose-gc'])
+      if (lines[0]) gcCost[mode].push(lines[0].usPerGc)
+    }
+  }
+  const observerUsPerGc = Math.max(0, median(gcCost.obs) - median(gcCost.none))
   const w = runs.filter((r) => r.mode === 'with')
   const wo = runs.filter((r) => r.mode === 'without')
   const share = w.map((r) => (r.watchdogMainMs + r.watchdogSamplerMs) / r.cpuMs)
+  const gcs = (r) => r.minors + r.majors + (r.incremental || 0)
+  const observerShare = w.map((r) => (gcs(r) * observerUsPerGc) / 1000 / r.cpuMs)
+  const total = w.map((r, i) => share[i] + observerShare[i])
   const opsPerCpuMs = (rs) => median(rs.map((r) => r.ops / r.cpuMs))
   return {
     settings: 'defaults (intervalMs 5000, windowMs 600000)',
+    nodeFlags: flags,
     runs,
+    // Time in the watchdog's own callbacks and its thread.
     selfCpuSharePct: 100 * median(share),
+    // Plus what Node spends producing GC entries for the observer.
+    observerUsPerGc,
+    gcPerSec: median(w.map((r) => gcs(r) / (r.wallMs / 1000))),
+    observerCpuSharePct: 100 * median(observerShare),
+    totalCpuSharePct: 100 * median(total),
     // A/B throughput per CPU-ms: also counts what the GC observer costs inside
     // Node itself, but on a shared 2-core machine it carries a few % of noise.
     abThroughputDeltaPct: 100 * (1 - opsPerCpuMs(w) / opsPerCpuMs(wo)),
@@ -137,9 +161,10 @@ function fmtDet(d) {
 }
 
 function table(results) {
-  const rows = [['scenario', 'kind', 'leakwatch', 'detect', 'false', 'memwatch', 'detect', 'false', 'majors']]
+  const rows = [['run', 'scenario', 'kind', 'leakwatch', 'detect', 'false', 'memwatch', 'detect', 'false', 'majors']]
   for (const r of results) {
     rows.push([
+      String(r.run),
       r.name,
       r.kind,
       r.leakwatch.detected ? 'yes' : 'no',
@@ -174,16 +199,19 @@ async function main() {
   process.stderr.write(`corpus: compressed time ${JSON.stringify(OPTS)}\n`)
   const results = await corpus()
   const summary = summarize(results)
-  const cpu = only ? null : await overhead()
+  const cpu = only ? null : await overhead([], quick ? 2 : 4)
+  const cpuGcHeavy = only ? null : await overhead(['--max-semi-space-size=1'], 2)
   const report = {
     node: process.version,
     date: new Date().toISOString(),
     options: OPTS,
     nodeFlags: NODE_FLAGS,
+    repeat: REPEAT,
     leakMaxMs: LEAK_MAX_MS,
     cleanMs: CLEAN_MS,
     summary,
     overhead: cpu,
+    overheadGcHeavy: cpuGcHeavy,
     scenarios: results,
     totalMs: Date.now() - t0,
   }
@@ -191,7 +219,14 @@ async function main() {
   if (!only) fs.writeFileSync(path.join(__dirname, 'results', 'watchdog.json'), JSON.stringify(report, null, 2) + '\n')
   console.log(table(results))
   console.log('summary', JSON.stringify(summary, null, 2))
-  if (cpu) console.log(`overhead at defaults on a busy process: watchdog CPU share ${cpu.selfCpuSharePct.toFixed(3)}% (self-accounted); A/B throughput delta ${cpu.abThroughputDeltaPct.toFixed(2)}%`)
+  for (const [what, c] of [['a busy process', cpu], ['a GC-heavy busy process', cpuGcHeavy]]) {
+    if (!c) continue
+    console.log(
+      `overhead at defaults on ${what} (${c.gcPerSec.toFixed(0)} GCs/s): watchdog CPU share ${c.totalCpuSharePct.toFixed(2)}% ` +
+        `= own callbacks + thread ${c.selfCpuSharePct.toFixed(2)}% + GC observer ${c.observerCpuSharePct.toFixed(2)}% (${c.observerUsPerGc.toFixed(1)} us/GC); ` +
+        `A/B throughput delta ${c.abThroughputDeltaPct.toFixed(1)}% (noise on a shared machine)`,
+    )
+  }
 }
 
 main().catch((err) => {

@@ -62,6 +62,7 @@ export interface LeakEvent {
   growthBytesPerMin: number
   /** 1 - p of the Mann-Kendall test for a rising floor. */
   confidence: number
+  /** The window analysed: options.windowMs, stretched (up to 4x) when major GCs are sparse. */
   windowMs: number
   /** Post-GC readings inside the window. */
   samples: number

@@ -218,7 +218,7 @@ class Watchdog extends EventEmitter {
       this.emit('recovered', {
         growthBytesPerMin: a.growthBytesPerMin,
         confidence: a.confidence,
-        windowMs: this.options.windowMs,
+        windowMs: a.windowMs,
         samples: a.samples,
         liveHeapBytes: a.liveHeapBytes,
         reason: a.reason,
@@ -230,7 +230,8 @@ class Watchdog extends EventEmitter {
     return {
       growthBytesPerMin: a.growthBytesPerMin,
       confidence: a.confidence,
-      windowMs: this.options.windowMs,
+      // Longer than options.windowMs when major GCs were too sparse for it.
+      windowMs: a.windowMs,
       samples: a.samples,
       liveHeapBytes: a.liveHeapBytes,
       heapLimitBytes: stats.heapLimitBytes,

@@ -85,6 +85,8 @@ pub struct NativeAssessment {
     pub points: u32,
     /// Time covered by those points.
     pub span_ms: f64,
+    /// The window analysed: `windowMs`, or longer when major GCs are sparse.
+    pub window_ms: f64,
     /// Rise of the floor's minimum from the first to the last third.
     pub floor_rise_bytes: f64,
     /// Latest post-GC live heap.
@@ -189,6 +191,7 @@ impl NativeWatchdog {
             samples: a.samples.min(u32::MAX as usize) as u32,
             points: a.points.min(u32::MAX as usize) as u32,
             span_ms: a.span_ms,
+            window_ms: a.window_ms,
             floor_rise_bytes: a.floor_rise_bytes,
             live_heap_bytes: a.live_heap_bytes,
             ms_to_oom: projection.map(|p| p.ms_to_oom),

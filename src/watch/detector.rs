@@ -13,10 +13,10 @@
 
 use std::collections::VecDeque;
 
+use super::floor::{envelope, floor_rise, human, spread};
 use super::trend::{mann_kendall, theil_sen};
 use super::WatchError;
 
-const BUCKETS: usize = 12;
 const MIN_POINTS: usize = 5;
 const MIN_RECENT_POINTS: usize = 3;
 /// The envelope must span this share of the window before anything is decided.
@@ -25,7 +25,16 @@ const RECENT_MIN_CONFIDENCE: f64 = 0.8;
 /// A filling cache slows down (exponentially); a leak keeps its pace. The
 /// recent half must grow at least this share of the early half's rate.
 const DECELERATION: f64 = 0.6;
+/// The rise over the window must clear the readings' scatter around the
+/// trend by this factor: transient data (a batch alive at some GCs and not
+/// others) scatters the readings by its own size.
+const SCATTER_K: f64 = 1.5;
 const SUSPECT_MIN_CONFIDENCE: f64 = 0.8;
+/// Few major GCs (a big heap grows its GC trigger): the window stretches back
+/// to hold this many readings, up to `MAX_STRETCH` windows, so such a process
+/// is judged later rather than never. Only while readings keep coming.
+const STRETCH_POINTS: usize = 7;
+const MAX_STRETCH: f64 = 4.0;
 /// Bounds memory under a GC storm; the envelope only needs a few per bucket.
 const MAX_SAMPLES: usize = 4096;
 const MS_PER_MIN: f64 = 60_000.0;
@@ -108,6 +117,8 @@ pub struct Assessment {
     /// Lower-envelope points the statistics ran on.
     pub points: usize,
     pub span_ms: f64,
+    /// The window analysed: `window_ms`, or longer when major GCs are sparse.
+    pub window_ms: f64,
     pub floor_rise_bytes: f64,
     /// Latest post-GC reading, 0 before the first one.
     pub live_heap_bytes: f64,
@@ -162,7 +173,7 @@ impl GrowthDetector {
             return;
         }
         self.samples.push_back((t_ms, live_bytes));
-        let horizon = t_ms - self.cfg.window_ms;
+        let horizon = t_ms - MAX_STRETCH * self.cfg.window_ms;
         while self.samples.front().is_some_and(|s| s.0 < horizon)
             || self.samples.len() > MAX_SAMPLES
         {
@@ -171,7 +182,35 @@ impl GrowthDetector {
     }
 
     pub fn evaluate(&mut self, now_ms: f64) -> Decision {
-        let assessment = self.assess(now_ms);
+        // A leak under a heavy sawtooth needs more time to stand out of the
+        // scatter: when the window shows none, twice the window is checked.
+        // Conversely, a trend in the window that twice the window does not
+        // bear out (its slope under half the minimum) is aliasing between
+        // the GC cadence and a periodic batch, not a leak.
+        let mut base = self.assess(now_ms, self.effective_window(now_ms));
+        let w = self.cfg.window_ms;
+        let wide =
+            (base.samples > 0 && base.window_ms < 2.0 * w).then(|| self.assess(now_ms, 2.0 * w));
+        let history = self.samples.front().map_or(0.0, |s| now_ms - s.0);
+        if let Some(wa) = &wide {
+            let min = self.cfg.min_growth_bytes_per_min;
+            if base.state == State::Leak
+                && history >= 1.5 * w
+                && wa.growth_bytes_per_min < 0.5 * min
+            {
+                base.state = State::Suspected;
+                base.reason = format!(
+                    "not borne out over twice the window: {}/min there (periodic data aliasing \
+                     with the GC cadence?)",
+                    human(wa.growth_bytes_per_min)
+                );
+            }
+        }
+        let gone = self.trend_is_gone(&base) && wide.as_ref().is_none_or(|w| self.trend_is_gone(w));
+        let assessment = match wide {
+            Some(wa) if base.state != State::Leak && wa.state == State::Leak => wa,
+            _ => base,
+        };
         let event = match assessment.state {
             State::Leak if !self.leaking => {
                 self.leaking = true;
@@ -183,7 +222,7 @@ impl GrowthDetector {
                 Some(Event::Leak)
             }
             State::Leak => None,
-            _ if self.leaking && self.trend_is_gone(&assessment) => {
+            _ if self.leaking && gone => {
                 self.leaking = false;
                 Some(Event::Recovered)
             }
@@ -207,7 +246,24 @@ impl GrowthDetector {
         }
     }
 
-    fn assess(&self, now_ms: f64) -> Assessment {
+    fn effective_window(&self, now_ms: f64) -> f64 {
+        let w = self.cfg.window_ms;
+        let recent = self.samples.iter().filter(|s| s.0 >= now_ms - w).count();
+        if recent == 0 || recent >= STRETCH_POINTS {
+            return w;
+        }
+        let oldest_needed = self
+            .samples
+            .iter()
+            .rev()
+            .nth(STRETCH_POINTS - 1)
+            .or(self.samples.front())
+            .map_or(now_ms, |s| s.0);
+        // A hair past the reading so it falls inside the first bucket.
+        (now_ms - oldest_needed + 1.0).clamp(w, MAX_STRETCH * w)
+    }
+
+    fn assess(&self, now_ms: f64, window: f64) -> Assessment {
         let mut a = Assessment {
             state: State::Insufficient,
             growth_bytes_per_min: 0.0,
@@ -217,6 +273,7 @@ impl GrowthDetector {
             samples: 0,
             points: 0,
             span_ms: 0.0,
+            window_ms: self.cfg.window_ms,
             floor_rise_bytes: 0.0,
             live_heap_bytes: self.last_live,
             reason: String::new(),
@@ -226,8 +283,9 @@ impl GrowthDetector {
             a.reason = "warming up: readings before warmupMs are ignored".into();
             return a;
         }
-        let window_start = now_ms - self.cfg.window_ms;
-        let points = envelope(&self.samples, window_start, self.cfg.window_ms);
+        a.window_ms = window;
+        let window_start = now_ms - window;
+        let points = envelope(&self.samples, window_start, window);
         a.samples = self
             .samples
             .iter()
@@ -237,13 +295,13 @@ impl GrowthDetector {
         if let (Some(first), Some(last)) = (points.first(), points.last()) {
             a.span_ms = last.0 - first.0;
         }
-        if a.points < MIN_POINTS || a.span_ms < MIN_COVERAGE * self.cfg.window_ms {
+        if a.points < MIN_POINTS || a.span_ms < MIN_COVERAGE * window {
             a.reason = format!(
                 "not enough post-GC readings yet: {} envelope points over {:.0} ms \
                  (need {MIN_POINTS} over {:.0} ms)",
                 a.points,
                 a.span_ms,
-                MIN_COVERAGE * self.cfg.window_ms
+                MIN_COVERAGE * window
             );
             return a;
         }
@@ -251,20 +309,34 @@ impl GrowthDetector {
         let slope = theil_sen(&points).map_or(0.0, |(m, _)| m) * MS_PER_MIN;
         let conf = mann_kendall(&ys).map_or(0.0, |mk| 1.0 - mk.p_increasing);
         let t0 = points[0].0;
+        // Halves by time; by count when GCs are so sparse that a time half
+        // holds fewer than 3 readings, whose slope would mean nothing.
         let mid = t0 + a.span_ms / 2.0;
-        let recent: Vec<(f64, f64)> = points.iter().copied().filter(|p| p.0 >= mid).collect();
-        let early: Vec<(f64, f64)> = points.iter().copied().filter(|p| p.0 < mid).collect();
-        let early_slope = theil_sen(&early).map_or(0.0, |(m, _)| m) * MS_PER_MIN;
+        let split = points.partition_point(|p| p.0 < mid);
+        let (early, recent) =
+            if split >= MIN_RECENT_POINTS && points.len() - split >= MIN_RECENT_POINTS {
+                (&points[..split], &points[split..])
+            } else {
+                let half = points.len().div_ceil(2);
+                (&points[..half], &points[points.len() - half..])
+            };
+        // The newest third too: a step (a cache loaded at once) puts a jump in
+        // the recent half, but the readings after it are flat.
+        let newest = &points[points.len() - points.len().div_ceil(3).max(3)..];
+        let newest_slope = theil_sen(newest).map_or(0.0, |(m, _)| m) * MS_PER_MIN;
+        let early_slope = theil_sen(early).map_or(0.0, |(m, _)| m) * MS_PER_MIN;
         let (recent_slope, recent_conf) = if recent.len() >= MIN_RECENT_POINTS {
             let ry: Vec<f64> = recent.iter().map(|p| p.1).collect();
             (
-                theil_sen(&recent).map_or(0.0, |(m, _)| m) * MS_PER_MIN,
+                theil_sen(recent).map_or(0.0, |(m, _)| m) * MS_PER_MIN,
                 mann_kendall(&ry).map_or(0.0, |mk| 1.0 - mk.p_increasing),
             )
         } else {
             (0.0, 0.0)
         };
         let (rise, rise_dt) = floor_rise(&points, t0, a.span_ms);
+        let total_rise = slope * a.span_ms / MS_PER_MIN;
+        let scatter = spread(&points, slope / MS_PER_MIN);
         a.growth_bytes_per_min = slope;
         a.recent_growth_bytes_per_min = recent_slope;
         a.recent_points = recent.len();
@@ -286,11 +358,19 @@ impl GrowthDetector {
             ))
         } else if recent_slope < (0.5 * min).max(DECELERATION * early_slope)
             || recent_conf < RECENT_MIN_CONFIDENCE
+            || newest_slope < 0.25 * slope
         {
             Some(format!(
                 "growth has slowed in the recent half ({}/min, confidence {recent_conf:.2}): \
                  warm-up or plateau",
                 human(recent_slope)
+            ))
+        } else if total_rise < SCATTER_K * scatter {
+            Some(format!(
+                "the rise over the window ({}) is within the readings' scatter ({}): \
+                 transient data, or too early to tell",
+                human(total_rise),
+                human(scatter)
             ))
         } else if rise < expected_rise {
             Some(format!(
@@ -325,52 +405,6 @@ impl GrowthDetector {
             }
         }
         a
-    }
-}
-
-/// Per-bucket minima of the readings in `[start, start + width)`, in time order.
-fn envelope(samples: &VecDeque<(f64, f64)>, start: f64, width: f64) -> Vec<(f64, f64)> {
-    let bucket_ms = width / BUCKETS as f64;
-    let mut mins: [Option<(f64, f64)>; BUCKETS] = [None; BUCKETS];
-    for &(t, y) in samples.iter().filter(|s| s.0 >= start) {
-        let i = (((t - start) / bucket_ms) as usize).min(BUCKETS - 1);
-        if mins[i].is_none_or(|m| y < m.1) {
-            mins[i] = Some((t, y));
-        }
-    }
-    mins.iter().flatten().copied().collect()
-}
-
-/// Minimum of the last third minus minimum of the first third, and the time
-/// between the two thirds' centres.
-fn floor_rise(points: &[(f64, f64)], t0: f64, span: f64) -> (f64, f64) {
-    let third = span / 3.0;
-    let min_in = |lo: f64, hi: f64| {
-        points
-            .iter()
-            .filter(|p| p.0 >= lo && p.0 <= hi)
-            .map(|p| p.1)
-            .fold(f64::INFINITY, f64::min)
-    };
-    let first = min_in(t0, t0 + third);
-    let last = min_in(t0 + 2.0 * third, t0 + span);
-    if first.is_finite() && last.is_finite() {
-        (last - first, 2.0 * third)
-    } else {
-        (0.0, 2.0 * third)
-    }
-}
-
-pub fn human(bytes: f64) -> String {
-    let a = bytes.abs();
-    if a >= 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.2} GiB", bytes / (1024.0 * 1024.0 * 1024.0))
-    } else if a >= 1024.0 * 1024.0 {
-        format!("{:.2} MiB", bytes / (1024.0 * 1024.0))
-    } else if a >= 1024.0 {
-        format!("{:.1} KiB", bytes / 1024.0)
-    } else {
-        format!("{bytes:.0} B")
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod cgroup;
 pub mod detector;
 pub mod error;
+pub mod floor;
 pub mod oom;
 pub mod sampler;
 pub mod trend;

@@ -1,0 +1,64 @@
+//! The lower envelope of the post-GC readings and the figures the detector
+//! checks it with.
+
+use std::collections::VecDeque;
+
+pub const BUCKETS: usize = 12;
+
+/// Per-bucket minima of the readings in `[start, start + width)`, in time order.
+pub fn envelope(samples: &VecDeque<(f64, f64)>, start: f64, width: f64) -> Vec<(f64, f64)> {
+    let bucket_ms = width / BUCKETS as f64;
+    let mut mins: [Option<(f64, f64)>; BUCKETS] = [None; BUCKETS];
+    for &(t, y) in samples.iter().filter(|s| s.0 >= start) {
+        let i = (((t - start) / bucket_ms) as usize).min(BUCKETS - 1);
+        if mins[i].is_none_or(|m| y < m.1) {
+            mins[i] = Some((t, y));
+        }
+    }
+    mins.iter().flatten().copied().collect()
+}
+
+/// Minimum of the last third minus minimum of the first third, and the time
+/// between the two thirds' centres.
+pub fn floor_rise(points: &[(f64, f64)], t0: f64, span: f64) -> (f64, f64) {
+    let third = span / 3.0;
+    let min_in = |lo: f64, hi: f64| {
+        points
+            .iter()
+            .filter(|p| p.0 >= lo && p.0 <= hi)
+            .map(|p| p.1)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let first = min_in(t0, t0 + third);
+    let last = min_in(t0 + 2.0 * third, t0 + span);
+    if first.is_finite() && last.is_finite() {
+        (last - first, 2.0 * third)
+    } else {
+        (0.0, 2.0 * third)
+    }
+}
+
+pub fn human(bytes: f64) -> String {
+    let a = bytes.abs();
+    if a >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2} GiB", bytes / (1024.0 * 1024.0 * 1024.0))
+    } else if a >= 1024.0 * 1024.0 {
+        format!("{:.2} MiB", bytes / (1024.0 * 1024.0))
+    } else if a >= 1024.0 {
+        format!("{:.1} KiB", bytes / 1024.0)
+    } else {
+        format!("{bytes:.0} B")
+    }
+}
+
+/// Twice the median absolute deviation of the residuals around the line of
+/// slope `m`: how far the readings typically stray from the trend (a heavy
+/// sawtooth strays far). A trend must rise more than this to stand out.
+pub fn spread(points: &[(f64, f64)], m: f64) -> f64 {
+    let mut r: Vec<f64> = points.iter().map(|p| p.1 - m * p.0).collect();
+    let Some(center) = super::trend::median(&mut r) else {
+        return 0.0;
+    };
+    let mut dev: Vec<f64> = r.iter().map(|x| (x - center).abs()).collect();
+    2.0 * super::trend::median(&mut dev).unwrap_or(0.0)
+}
