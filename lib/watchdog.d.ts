@@ -101,6 +101,7 @@ export interface WatchdogStats extends Partial<WatchStats> {
   running: boolean
   assessment: {
     state: WatchState
+    windowMs: number
     growthBytesPerMin: number
     recentGrowthBytesPerMin: number
     confidence: number

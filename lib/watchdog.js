@@ -116,6 +116,7 @@ class Watchdog extends EventEmitter {
       running: !this._stopped,
       assessment: a && {
         state: a.state,
+        windowMs: a.windowMs,
         growthBytesPerMin: a.growthBytesPerMin,
         recentGrowthBytesPerMin: a.recentGrowthBytesPerMin,
         confidence: a.confidence,
