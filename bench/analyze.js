@@ -40,7 +40,7 @@ analyze(process.argv.slice(1, 4)).then((r) => {
 
 // memlab's parse alone (no leak analysis), the same file, for comparison.
 const MEMLAB_CHILD = `
-const { getFullHeapFromFile } = require('@memlab/heap-analysis')
+const { getFullHeapFromFile } = require(${JSON.stringify(path.join(ROOT, 'scripts', 'bench-deps.js'))}).requireBenchDep('@memlab/heap-analysis')
 const t = process.hrtime.bigint()
 getFullHeapFromFile(process.argv[1]).then((heap) => {
   const ms = Number(process.hrtime.bigint() - t) / 1e6
@@ -90,6 +90,7 @@ function diffBench(dir) {
 
 function memlabBench(file) {
   try {
+    require('../scripts/bench-deps').ensureBenchDeps()
     const r = runChild(MEMLAB_CHILD, [file], ['--max-old-space-size=8192'])
     console.log(`memlab parse alone: ${r.ms.toFixed(0)} ms, peak RSS ${mb(r.maxRss)} MB`)
     return r

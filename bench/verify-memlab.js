@@ -1,4 +1,5 @@
 'use strict'
+const { requireBenchDep } = require('../scripts/bench-deps')
 // npm run verify:memlab — checks leakwatch's per-class retained sizes against
 // memlab's on one snapshot (bench/fixtures/memlab-agreement-heap.js). For the
 // top 20 classes it prints both figures and their relative difference and
@@ -67,7 +68,7 @@ function className(node) {
 }
 
 function memlabByClass(heap, names) {
-  const { utils } = require('@memlab/core')
+  const { utils } = requireBenchDep('@memlab/core')
   const idsByClass = new Map(names.map((n) => [n, new Set()]))
   const counts = new Map(names.map((n) => [n, { count: 0, shallowSize: 0 }]))
   heap.nodes.forEach((node) => {
@@ -144,7 +145,7 @@ async function main() {
     const oursMs = Date.now() - t
     const ours = new Map(report.summary.topClasses.map((c) => [c.name, c]))
 
-    const { getFullHeapFromFile } = require('@memlab/heap-analysis')
+    const { getFullHeapFromFile } = requireBenchDep('@memlab/heap-analysis')
     t = Date.now()
     const heap = await getFullHeapFromFile(file)
     const memlabTop = memlabTopNames(heap, TOP)
@@ -191,7 +192,7 @@ async function main() {
     const result = {
       date: new Date().toISOString(),
       node: process.version,
-      memlab: require('@memlab/core/package.json').version,
+      memlab: requireBenchDep('@memlab/core/package.json').version,
       snapshot: { bytes: fs.statSync(file).size, nodes: snap.nodeCount, edges: snap.edgeCount },
       ms: { leakwatch: oursMs, memlab: memlabMs },
       tolerance: TOLERANCE,
