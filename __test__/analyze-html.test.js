@@ -9,20 +9,13 @@ const os = require('os')
 const path = require('path')
 const { toHtml } = require('../lib/report-html')
 
+const { tempDir } = require('./helpers')
+
 const CLI = path.join(__dirname, '..', 'bin', 'leakwatch.js')
 const CHROMIUM = '/usr/bin/chromium'
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM)
 
-const made = []
-function tempDir(tag) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lw-html-${tag}-`))
-  made.push(dir)
-  return dir
-}
 
-afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
-})
 
 if (!HAVE_CHROMIUM) {
   console.warn(`analyze-html: ${CHROMIUM} is absent, skipping the rendering tests (apt-get install -y chromium)`)

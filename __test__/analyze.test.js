@@ -6,19 +6,11 @@ const os = require('os')
 const path = require('path')
 const { analyze } = require('../lib/analyze')
 
+const { tempDir } = require('./helpers')
+
 const CLI = path.join(__dirname, '..', 'bin', 'leakwatch.js')
 
-const made = []
-function tempDir(tag) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lw-analyze-${tag}-`))
-  made.push(dir)
-  return dir
-}
 
-// Snapshots are megabytes each: never leave them behind.
-afterAll(() => {
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true })
-})
 
 /** Three snapshots of one process, with `work()` run before each. */
 function threeSnapshots(tag, body) {

@@ -8,8 +8,20 @@ const { childrenOf } = require('../scripts/procfs')
 
 const NODE = process.env.LEAKWATCH_TEST_NODE || process.execPath
 
+const made = []
+
+/** A fresh directory, removed after the test file: snapshots are megabytes each. */
 function tempDir(tag) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `lw-${tag}-`))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lw-${tag}-`))
+  made.push(dir)
+  return dir
+}
+
+// Jest's module registry is per test file, so this registers once per file.
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+  })
 }
 
 /** A spawned node process whose stdout JSON lines can be awaited. */
