@@ -145,7 +145,7 @@ async function takeValidated(o) {
     try {
       info = await captureWithRetries(o)
     } catch (err) {
-      metrics.recordSnapshot('error', o.mode === 'auto' ? resolveModeSafe() : o.mode, 0, err)
+      metrics.recordSnapshot('error', o.mode === 'auto' ? resolveMode('auto') : o.mode, 0, err)
       throw err
     }
     const result = {
@@ -166,10 +166,6 @@ async function takeValidated(o) {
   } finally {
     inFlight = false
   }
-}
-
-function resolveModeSafe() {
-  return forkProven() ? 'fork' : 'inline'
 }
 
 function isBusy() {
