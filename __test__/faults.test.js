@@ -97,8 +97,10 @@ test('a child killed with SIGKILL mid-write gives ERR_LEAKWATCH_CHILD_FAILED', a
       if (!child) await new Promise((r) => setTimeout(r, 5))
     }
     expect(child).toBeDefined()
-    // Let it get into the snapshot, then kill it.
-    await new Promise((r) => setTimeout(r, 150))
+    // Mid-write: the temporary file already holds compressed bytes.
+    const writing = () => listDir(dir).some((f) => f.endsWith('.tmp') && fs.statSync(path.join(dir, f)).size > 0)
+    for (let i = 0; i < 3000 && !writing(); i++) await new Promise((r) => setTimeout(r, 5))
+    expect(writing()).toBe(true)
     process.kill(child, 'SIGKILL')
     const ev = await h.waitFor((e) => isSnapshot(e) || isError(e), 60000, from)
     expect(ev).toMatchObject({ event: 'error', code: 'ERR_LEAKWATCH_CHILD_FAILED', message: expect.stringMatching(/signal 9/) })
