@@ -5,17 +5,14 @@
 // rendering tests skip, saying so, only when that binary is absent.
 const { spawnSync } = require('child_process')
 const fs = require('fs')
-const os = require('os')
 const path = require('path')
 const { toHtml } = require('../lib/report-html')
 
-const { tempDir } = require('./helpers')
+const { tempDir, threeSnapshots } = require('./helpers')
 
 const CLI = path.join(__dirname, '..', 'bin', 'leakwatch.js')
 const CHROMIUM = '/usr/bin/chromium'
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM)
-
-
 
 if (!HAVE_CHROMIUM) {
   console.warn(`analyze-html: ${CHROMIUM} is absent, skipping the rendering tests (apt-get install -y chromium)`)
@@ -23,21 +20,9 @@ if (!HAVE_CHROMIUM) {
 
 /** Three snapshots of one process that leaks `Conn` objects into a Map. */
 function leakySnapshots() {
-  const dir = tempDir('snap')
-  const script = `'use strict'
-class Conn { constructor(i) { this.i = i; this.buf = new Array(20).fill(i) } }
+  return threeSnapshots('snap', `class Conn { constructor(i) { this.i = i; this.buf = new Array(20).fill(i) } }
 global.conns = new Map()
-function work() { for (let i = 0; i < 5000; i++) conns.set(conns.size, new Conn(i)) }
-const v8 = require('v8')
-for (let n = 1; n <= 3; n++) {
-  work()
-  v8.writeHeapSnapshot(require('path').join(process.argv[2], 's' + n + '.heapsnapshot'))
-}
-`
-  fs.writeFileSync(path.join(dir, 'script.js'), script)
-  const r = spawnSync(process.execPath, [path.join(dir, 'script.js'), dir], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`snapshot script failed: ${r.stderr}`)
-  return [1, 2, 3].map((n) => path.join(dir, `s${n}.heapsnapshot`))
+function work() { for (let i = 0; i < 5000; i++) conns.set(conns.size, new Conn(i)) }`)
 }
 
 function chromium(args) {

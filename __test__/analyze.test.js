@@ -2,32 +2,12 @@
 // analyze() and the CLI on real snapshots written by a child node process.
 const { spawnSync } = require('child_process')
 const fs = require('fs')
-const os = require('os')
 const path = require('path')
 const { analyze } = require('../lib/analyze')
 
-const { tempDir } = require('./helpers')
+const { tempDir, threeSnapshots } = require('./helpers')
 
 const CLI = path.join(__dirname, '..', 'bin', 'leakwatch.js')
-
-
-
-/** Three snapshots of one process, with `work()` run before each. */
-function threeSnapshots(tag, body) {
-  const dir = tempDir(tag)
-  const script = `'use strict'
-${body}
-const v8 = require('v8')
-for (let n = 1; n <= 3; n++) {
-  work()
-  v8.writeHeapSnapshot(require('path').join(process.argv[2], 's' + n + '.heapsnapshot'))
-}
-`
-  fs.writeFileSync(path.join(dir, 'script.js'), script)
-  const r = spawnSync(process.execPath, [path.join(dir, 'script.js'), dir], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`snapshot script failed: ${r.stderr}`)
-  return [1, 2, 3].map((n) => path.join(dir, `s${n}.heapsnapshot`))
-}
 
 let leak
 let clean

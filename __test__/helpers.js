@@ -1,5 +1,5 @@
 'use strict'
-const { spawn } = require('child_process')
+const { spawn, spawnSync } = require('child_process')
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
@@ -83,6 +83,26 @@ class Host {
   }
 }
 
+/**
+ * Three raw snapshots of one child process: `body` defines `work()`, which
+ * runs before each snapshot (object ids stay consistent across the three).
+ */
+function threeSnapshots(tag, body) {
+  const dir = tempDir(tag)
+  const script = `'use strict'
+${body}
+const v8 = require('v8')
+for (let n = 1; n <= 3; n++) {
+  work()
+  v8.writeHeapSnapshot(require('path').join(process.argv[2], 's' + n + '.heapsnapshot'))
+}
+`
+  fs.writeFileSync(path.join(dir, 'script.js'), script)
+  const r = spawnSync(process.execPath, [path.join(dir, 'script.js'), dir], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`snapshot script failed: ${r.stderr}`)
+  return [1, 2, 3].map((n) => path.join(dir, `s${n}.heapsnapshot`))
+}
+
 /** Gunzips and parses a snapshot file, checking the node array's shape. */
 function readSnapshot(file) {
   const json = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'))
@@ -126,4 +146,4 @@ function listDir(dir) {
 
 const SNAPSHOT_NAME = /^[A-Za-z0-9._]+-\d+-\d{8}T\d{6}\.\d{3}Z-\d+(-[A-Za-z0-9._]+)?\.heapsnapshot\.gz$/
 
-module.exports = { NODE, Host, tempDir, readSnapshot, childrenOf, zombiesOf, pipeAndFileFds, listDir, SNAPSHOT_NAME }
+module.exports = { NODE, Host, tempDir, threeSnapshots, readSnapshot, childrenOf, zombiesOf, pipeAndFileFds, listDir, SNAPSHOT_NAME }
