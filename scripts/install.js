@@ -20,7 +20,8 @@ function platformSuffix() {
 function isCheckout() {
   try {
     require.resolve('@napi-rs/cli/package.json', { paths: [root] })
-    return fs.existsSync(path.join(root, '.git')) || fs.existsSync(path.join(root, 'Cargo.lock'))
+    // Not Cargo.lock: the published package ships it too.
+    return fs.existsSync(path.join(root, '.git'))
   } catch {
     return false
   }
