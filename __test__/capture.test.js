@@ -89,6 +89,26 @@ describe('snapshot()', () => {
       .rejects.toMatchObject({ code: 'ERR_LEAKWATCH_DIR_NOT_WRITABLE' })
   })
 
+  test('in a Worker, fork mode is refused and auto takes an inline snapshot', async () => {
+    const { Worker } = require('worker_threads')
+    const dir = tempDir('worker')
+    const worker = new Worker(`
+      const { parentPort } = require('worker_threads')
+      const leakwatch = require(${JSON.stringify(path.join(__dirname, '..'))})
+      const dir = ${JSON.stringify(dir)}
+      ;(async () => {
+        const fork = await leakwatch.snapshot({ dir, mode: 'fork' }).then(() => 'ok', (e) => e.code)
+        const auto = await leakwatch.snapshot({ dir })
+        parentPort.postMessage({ proven: leakwatch.forkProven(), fork, mode: auto.mode, path: auto.path })
+      })()
+    `, { eval: true })
+    const msg = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject))
+    await worker.terminate()
+    expect(msg).toMatchObject({ proven: false, fork: 'ERR_LEAKWATCH_FORK_UNSUPPORTED', mode: 'inline' })
+    expect(readSnapshot(msg.path).snapshot.node_count).toBeGreaterThan(1000)
+    expect(leakwatch.forkProven()).toBe(process.platform === 'linux' && process.arch === 'x64')
+  })
+
   test('LEAKWATCH_DIR sets the default directory', () => {
     const before = process.env.LEAKWATCH_DIR
     process.env.LEAKWATCH_DIR = '/srv/dumps'

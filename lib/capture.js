@@ -1,7 +1,6 @@
 'use strict'
 
 const v8 = require('v8')
-const { isMainThread } = require('worker_threads')
 const { performance } = require('perf_hooks')
 const native = require('./native')
 const { LeakwatchError, fromNative } = require('./errors')
@@ -29,12 +28,12 @@ function forkProven() {
   return process.platform === FORK_PROVEN.platform &&
     FORK_PROVEN.arches.has(process.arch) &&
     FORK_PROVEN.majors.has(major) &&
-    isMainThread
+    native.isInitialThread()
 }
 
 function resolveMode(mode) {
   if (mode === 'auto') return forkProven() ? 'fork' : 'inline'
-  if (mode === 'fork' && (process.platform !== 'linux' || !isMainThread)) {
+  if (mode === 'fork' && (process.platform !== 'linux' || !native.isInitialThread())) {
     throw new LeakwatchError('ERR_LEAKWATCH_FORK_UNSUPPORTED',
       'fork mode needs Linux and the main thread; use mode "inline" or "auto"')
   }

@@ -1,12 +1,11 @@
-//! `SnapshotWriter`: drains the snapshot pipe on one thread, gzips on another
-//! (a bounded crossbeam channel between them keeps memory flat whatever the heap
-//! size), writes a temporary 0600 file, fsyncs it, and only renames it to its
-//! final name once the caller confirms the snapshot is complete. On any failure,
-//! and when dropped unfinished, the temporary file is removed.
+//! `SnapshotWriter`: one thread drains the snapshot pipe straight into gzip
+//! (memory stays flat whatever the heap size), writes a temporary 0600 file,
+//! fsyncs it, and only renames it to its final name once the caller confirms
+//! the snapshot is complete. On any failure, and when dropped unfinished, the
+//! temporary file is removed.
 
 use super::error::{CaptureError, ErrorKind};
 use super::pipe::SnapshotPipe;
-use crossbeam_channel::{bounded, Receiver, Sender};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use std::fs::{self, File, OpenOptions};
@@ -18,13 +17,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-// 4 MiB of slack between the pipe and gzip: inline mode runs while V8 holds the
-// whole snapshot graph, so buffers add to peak RSS, but with 2x256 KiB the main
-// thread blocked on a full pipe 10% longer (bench: 1.098x writeHeapSnapshot's
-// main-thread time against 1.027x) and peak RSS did not go down.
-const CHUNK_BYTES: usize = 1 << 20;
-/// Chunks in flight between the reader and the compressor: the memory bound.
-const CHANNEL_CHUNKS: usize = 4;
+// Inline mode runs while V8 holds the whole snapshot graph, so every buffer
+// here adds to the peak RSS. The slack between V8 and gzip is the pipe's own
+// kernel buffer (see pipe.rs), which is not process memory: gzip level 1 runs
+// several times faster than V8 serializes, so a reader thread and a separate
+// compressor thread with a channel of 1 MiB chunks between them only added
+// ~10 MB of touched buffers to the peak (bench: 1,920 MB against 1,909 MB for
+// writeHeapSnapshot with the addon loaded) and no main-thread time.
+const READ_BYTES: usize = 256 << 10;
+const OUT_BUFFER_BYTES: usize = 256 << 10;
 const SNAPSHOT_HEAD: &[u8] = b"{\"snapshot\":";
 
 #[derive(Debug, Clone)]
@@ -76,9 +77,11 @@ pub struct SnapshotWriter {
     final_path: PathBuf,
     dir: PathBuf,
     progress: Arc<AtomicU64>,
-    reader: Option<JoinHandle<RawSummary>>,
-    compressor: Option<JoinHandle<Result<u64, CaptureError>>>,
+    pump: Option<JoinHandle<PumpResult>>,
 }
+
+/// What the pump thread read (always known) and what it wrote (or why not).
+type PumpResult = (RawSummary, Result<u64, CaptureError>);
 
 /// Creates the directory (0700 for the parts leakwatch creates) and checks that
 /// it is a writable directory.
@@ -122,25 +125,19 @@ impl SnapshotWriter {
         let SnapshotPipe { reader, writer } = pipe;
         let read_fd = reader.as_raw_fd();
         let progress = Arc::new(AtomicU64::new(0));
-        let (chunks_tx, chunks_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS);
-        let (spare_tx, spare_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS + 1);
         let level = Compression::new(config.gzip_level.min(9));
-
-        let compressor = spawn("leakwatch-gzip", move || {
-            compress(file, level, chunks_rx, spare_tx)
+        let pump_progress = Arc::clone(&progress);
+        let pump = spawn("leakwatch-gzip", move || {
+            pump(reader, file, level, &pump_progress)
         });
-        let compressor = match compressor {
+        let pump = match pump {
             Ok(h) => h,
             Err(e) => {
                 let _ = fs::remove_file(&temp_path);
                 return Err(e);
             }
         };
-        let reader_progress = Arc::clone(&progress);
-        let reader = spawn("leakwatch-read", move || {
-            drain(reader, &chunks_tx, &spare_rx, &reader_progress)
-        });
-        let mut w = SnapshotWriter {
+        Ok(SnapshotWriter {
             write_end: Some(writer),
             read_fd,
             write_path,
@@ -148,11 +145,8 @@ impl SnapshotWriter {
             final_path,
             dir: config.dir,
             progress,
-            reader: None,
-            compressor: Some(compressor),
-        };
-        w.reader = Some(reader?);
-        Ok(w)
+            pump: Some(pump),
+        })
     }
 
     pub fn write_path(&self) -> &str {
@@ -213,10 +207,14 @@ impl SnapshotWriter {
 
     fn join_stages(&mut self) -> Result<(RawSummary, u64), CaptureError> {
         self.write_end = None;
-        let raw = join(self.reader.take());
-        let compressed = join(self.compressor.take());
-        let bytes = compressed??;
-        Ok((raw?, bytes))
+        let handle = self
+            .pump
+            .take()
+            .ok_or_else(|| CaptureError::new(ErrorKind::Io, "writer already finished"))?;
+        let (raw, written) = handle
+            .join()
+            .map_err(|_| CaptureError::new(ErrorKind::Io, "the writer thread panicked"))?;
+        Ok((raw, written?))
     }
 
     fn publish(&self) -> Result<(), CaptureError> {
@@ -232,7 +230,7 @@ impl SnapshotWriter {
 
 impl Drop for SnapshotWriter {
     fn drop(&mut self) {
-        if self.reader.is_some() || self.compressor.is_some() {
+        if self.pump.is_some() {
             let _ = self.join_stages();
             let _ = fs::remove_file(&self.temp_path);
         }
@@ -247,44 +245,6 @@ fn spawn<T: Send + 'static>(
         .name(name.to_string())
         .spawn(f)
         .map_err(|e| CaptureError::from_io("spawn thread", &e))
-}
-
-fn join<T>(handle: Option<JoinHandle<T>>) -> Result<T, CaptureError> {
-    handle
-        .ok_or_else(|| CaptureError::new(ErrorKind::Io, "writer already finished"))?
-        .join()
-        .map_err(|_| CaptureError::new(ErrorKind::Io, "a writer thread panicked"))
-}
-
-/// Reads the pipe until end-of-file. If the compressor has failed the channel
-/// is closed; dropping the read end then makes the producer's writes fail with
-/// EPIPE, so V8 stops early instead of serializing into nowhere.
-fn drain(
-    mut pipe: File,
-    chunks: &Sender<Vec<u8>>,
-    spare: &Receiver<Vec<u8>>,
-    progress: &AtomicU64,
-) -> RawSummary {
-    let mut summary = RawSummary::default();
-    loop {
-        let mut buf = spare
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(CHUNK_BYTES));
-        buf.resize(CHUNK_BYTES, 0);
-        let n = match pipe.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        };
-        buf.truncate(n);
-        summary.observe(&buf);
-        progress.fetch_add(n as u64, Ordering::Relaxed);
-        if chunks.send(buf).is_err() {
-            break;
-        }
-    }
-    summary
 }
 
 /// Stops at the process's file size limit (RLIMIT_FSIZE) with EFBIG, before
@@ -331,19 +291,35 @@ impl Write for SizeCappedFile {
     }
 }
 
-fn compress(
-    file: File,
-    level: Compression,
-    chunks: Receiver<Vec<u8>>,
-    spare: Sender<Vec<u8>>,
-) -> Result<u64, CaptureError> {
-    let capped = SizeCappedFile::new(file);
-    let mut gz = GzEncoder::new(BufWriter::with_capacity(CHUNK_BYTES, capped), level);
-    for chunk in chunks.iter() {
-        gz.write_all(&chunk)
-            .map_err(|e| CaptureError::from_io("write snapshot", &e))?;
-        let _ = spare.try_send(chunk);
+/// Reads the pipe until end-of-file, gzipping as it goes. On a write failure
+/// it returns at once: dropping the read end makes the producer's next write
+/// fail with EPIPE, so V8 stops early instead of serializing into nowhere.
+fn pump(mut pipe: File, file: File, level: Compression, progress: &AtomicU64) -> PumpResult {
+    let mut raw = RawSummary::default();
+    let mut gz = GzEncoder::new(
+        BufWriter::with_capacity(OUT_BUFFER_BYTES, SizeCappedFile::new(file)),
+        level,
+    );
+    let mut buf = vec![0u8; READ_BYTES];
+    loop {
+        let n = match pipe.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let chunk = &buf[..n];
+        raw.observe(chunk);
+        progress.fetch_add(n as u64, Ordering::Relaxed);
+        if let Err(e) = gz.write_all(chunk) {
+            return (raw, Err(CaptureError::from_io("write snapshot", &e)));
+        }
     }
+    drop(pipe);
+    (raw, finish_file(gz))
+}
+
+fn finish_file(gz: GzEncoder<BufWriter<SizeCappedFile>>) -> Result<u64, CaptureError> {
     let file = gz
         .finish()
         .and_then(|w| w.into_inner().map_err(|e| e.into_error()))

@@ -220,6 +220,15 @@ impl CaptureJob {
     }
 }
 
+/// Whether JS runs on the process's initial thread, as Node's main isolate
+/// does (a Worker runs on a thread of its own). Cheaper than loading
+/// `worker_threads`, whose ~100 KB of heap a snapshot would then include.
+#[napi]
+pub fn is_initial_thread() -> bool {
+    // SAFETY: gettid and getpid only return ids.
+    unsafe { libc::gettid() == libc::getpid() }
+}
+
 /// Ends a forked snapshot child at once (`_exit`).
 #[napi]
 pub fn child_exit(code: i32) {
