@@ -3,4 +3,5 @@
 mod analyze;
 mod capture;
 mod error;
+mod trend;
 mod watch;

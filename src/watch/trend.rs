@@ -40,6 +40,8 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
 pub struct MannKendall {
     /// Concordant minus discordant pairs.
     pub s: f64,
+    /// Variance of `s` under "no trend", corrected for ties.
+    pub variance: f64,
     /// Normal approximation with continuity correction.
     pub z: f64,
     /// One-sided p-value for "increasing": small means a significant rise.
@@ -87,6 +89,7 @@ pub fn mann_kendall(ys: &[f64]) -> Option<MannKendall> {
     };
     Some(MannKendall {
         s,
+        variance: var,
         z,
         p_increasing: 1.0 - normal_cdf(z),
     })
