@@ -25,6 +25,16 @@ let leakAt = null
 let memwatchAt = null
 
 const w = watch(cfg.opts)
+if (cfg.trace) {
+  // Every post-GC reading the detector gets, so that a run can be replayed
+  // into GrowthDetector in a Rust test (src/watch/detector_tests.rs).
+  const addSample = w._native.addSample.bind(w._native)
+  out({ type: 'start', startedAtMs: w._startedAt - t0 })
+  w._native.addSample = (atMs, live) => {
+    out({ type: 'sample', atMs: atMs - t0, live })
+    return addSample(atMs, live)
+  }
+}
 w.on('leak', (e) => {
   if (leakAt === null) leakAt = performance.now() - t0
   out({ type: 'leak', growthBytesPerMin: e.growthBytesPerMin, confidence: e.confidence, msToOom: e.msToOom, reason: e.reason })

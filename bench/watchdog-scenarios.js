@@ -86,12 +86,13 @@ const leaks = {
   },
 }
 
-function sawtoothBatch(s, t) {
-  // A batch job every 6 s builds a 30 MB working set and holds it 3 s.
-  const phase = t % 6000
-  if (phase < 3000) {
+function sawtoothBatch(s, t, periodMs = 6000, items = 150_000) {
+  // A batch job builds a working set (by default 150k items, ~11 MB, every
+  // 6 s) and holds it for half the period.
+  const phase = t % periodMs
+  if (phase < periodMs / 2) {
     s.batch = s.batch || []
-    if (s.batch.length < 150_000) for (let i = 0; i < 9000; i++) s.batch.push({ i, v: 'b' + i })
+    if (s.batch.length < items) for (let i = 0; i < 9000; i++) s.batch.push({ i, v: 'b' + i })
   } else {
     s.batch = null
   }
@@ -126,6 +127,9 @@ const clean = {
     }
   },
   sawtooth: (s, reqs, t) => sawtoothBatch(s, t),
+  // A slower, bigger cycle (a third of the window): ~18 MB held for 5 s,
+  // then dropped for 5 s; GCs land at other points of this cycle.
+  'sawtooth-10s': (s, reqs, t) => sawtoothBatch(s, t, 10_000, 250_000),
   bursty: (s, reqs, t) => {
     // Traffic comes in bursts: 2 s at 6x, 4 s quiet.
     const burst = t % 6000 < 2000

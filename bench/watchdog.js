@@ -5,7 +5,10 @@
 // scores leakwatch's detector and memwatch's 5-consecutive-GCs rule side by
 // side; then measures the watchdog's CPU share on a busy process at default
 // settings. Writes bench/results/watchdog.json and prints a table.
-//   npm run bench:watchdog [-- --repeat N] [--only name,name] [--quick]
+//   npm run bench:watchdog [-- --repeat N] [--only name,name] [--quick] [--trace DIR]
+// --trace DIR records every post-GC reading of every run (leaks then run their
+// full 120 s) into DIR/<scenario>-<run>.json, to be replayed into the
+// detector by the Rust tests (src/watch/testdata/corpus); nothing is scored.
 
 const { spawn } = require('child_process')
 const fs = require('fs')
@@ -19,6 +22,8 @@ const onlyArg = args.indexOf('--only')
 const only = onlyArg >= 0 ? new Set(args[onlyArg + 1].split(',')) : null
 const repeatArg = args.indexOf('--repeat')
 const REPEAT = repeatArg >= 0 ? Math.max(1, Number(args[repeatArg + 1]) || 1) : 1
+const traceArg = args.indexOf('--trace')
+const TRACE_DIR = traceArg >= 0 ? path.resolve(args[traceArg + 1]) : null
 
 // Compressed time: a 30 s window stands for the 10 min default. The growth
 // floor keeps the same growth-per-window-to-noise ratio (6 MiB/min x 30 s =
@@ -54,8 +59,13 @@ function runChild(script, argv, timeoutMs, flags = NODE_FLAGS) {
   })
 }
 
-async function runScenario(name, kind) {
-  const cfg = { opts: OPTS, durationMs: kind === 'leak' ? LEAK_MAX_MS : CLEAN_MS, stopOnDetect: kind === 'leak' }
+async function runScenario(name, kind, run) {
+  const cfg = {
+    opts: OPTS,
+    durationMs: kind === 'leak' ? LEAK_MAX_MS : CLEAN_MS,
+    stopOnDetect: kind === 'leak' && !TRACE_DIR,
+    trace: Boolean(TRACE_DIR),
+  }
   const started = Date.now()
   const { code, lines, stderr } = await runChild('watchdog-child.js', [name, JSON.stringify(cfg)], cfg.durationMs + 30_000)
   const of = (type) => lines.filter((l) => l.type === type)
@@ -85,7 +95,25 @@ async function runScenario(name, kind) {
     },
   }
   if (code !== 0) r.stderr = stderr.slice(-2000)
+  if (TRACE_DIR && code === 0) writeTrace(name, kind, run, lines)
   return r
+}
+
+function writeTrace(name, kind, run, lines) {
+  const start = lines.find((l) => l.type === 'start')
+  const trace = {
+    scenario: name,
+    kind,
+    options: OPTS,
+    nodeFlags: NODE_FLAGS,
+    node: process.version,
+    startedAtMs: start ? start.startedAtMs : 0,
+    durationMs: (lines.find((l) => l.type === 'done') || {}).t,
+    // [ms since start, live heap bytes after the major GC]
+    samples: lines.filter((l) => l.type === 'sample').map((l) => [Math.round(l.atMs), l.live]),
+  }
+  fs.mkdirSync(TRACE_DIR, { recursive: true })
+  fs.writeFileSync(path.join(TRACE_DIR, `${name}-${run}.json`), JSON.stringify(trace) + '\n')
 }
 
 async function corpus() {
@@ -100,7 +128,7 @@ async function corpus() {
   async function worker() {
     while (next < jobs.length) {
       const [n, k, run] = jobs[next++]
-      const r = await runScenario(n, k)
+      const r = await runScenario(n, k, run)
       r.run = run
       process.stderr.write(`  ${k.padEnd(5)} ${n.padEnd(18)} leakwatch ${fmtDet(r.leakwatch)}  memwatch ${fmtDet(r.memwatch)}\n`)
       results.push(r)
@@ -199,8 +227,9 @@ async function main() {
   process.stderr.write(`corpus: compressed time ${JSON.stringify(OPTS)}\n`)
   const results = await corpus()
   const summary = summarize(results)
-  const cpu = only ? null : await overhead([], quick ? 2 : 4)
-  const cpuGcHeavy = only ? null : await overhead(['--max-semi-space-size=1'], 2)
+  const scoreOnly = only || TRACE_DIR
+  const cpu = scoreOnly ? null : await overhead([], quick ? 2 : 4)
+  const cpuGcHeavy = scoreOnly ? null : await overhead(['--max-semi-space-size=1'], 2)
   const report = {
     node: process.version,
     date: new Date().toISOString(),
@@ -216,7 +245,7 @@ async function main() {
     totalMs: Date.now() - t0,
   }
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
-  if (!only) fs.writeFileSync(path.join(__dirname, 'results', 'watchdog.json'), JSON.stringify(report, null, 2) + '\n')
+  if (!scoreOnly) fs.writeFileSync(path.join(__dirname, 'results', 'watchdog.json'), JSON.stringify(report, null, 2) + '\n')
   console.log(table(results))
   console.log('summary', JSON.stringify(summary, null, 2))
   for (const [what, c] of [['a busy process', cpu], ['a GC-heavy busy process', cpuGcHeavy]]) {

@@ -9,11 +9,15 @@
 //!   shows a flat recent half), and not much slower than the whole window;
 //! - the minimum of the last third exceeds the minimum of the first third by a
 //!   good part of what the slope predicts (a heavy sawtooth returns to the same
-//!   floor, a leak does not).
+//!   floor, a leak does not);
+//! - the maximum rises too: a leak lifts the whole band of readings, while
+//!   GCs that stop landing in a sawtooth's troughs lift only its floor.
 
 use std::collections::VecDeque;
 
-use super::floor::{envelope, floor_rise, human, spread};
+pub use super::assessment::{Assessment, Decision, DetectorConfig, Event, State};
+use super::confirm::Confirmation;
+use super::floor::{ceiling_rise, envelope, floor_rise, human, spread};
 use super::trend::{mann_kendall, theil_sen};
 use super::WatchError;
 
@@ -30,6 +34,8 @@ const DECELERATION: f64 = 0.6;
 /// others) scatters the readings by its own size.
 const SCATTER_K: f64 = 1.5;
 const SUSPECT_MIN_CONFIDENCE: f64 = 0.8;
+/// Share of the trend's predicted rise the highest readings must show too.
+const CEILING_SHARE: f64 = 0.3;
 /// Few major GCs (a big heap grows its GC trigger): the window stretches back
 /// to hold this many readings, up to `MAX_STRETCH` windows, so such a process
 /// is judged later rather than never. Only while readings keep coming.
@@ -39,98 +45,6 @@ const MAX_STRETCH: f64 = 4.0;
 const MAX_SAMPLES: usize = 4096;
 const MS_PER_MIN: f64 = 60_000.0;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct DetectorConfig {
-    pub window_ms: f64,
-    pub min_growth_bytes_per_min: f64,
-    pub confidence: f64,
-    pub warmup_ms: f64,
-}
-
-impl DetectorConfig {
-    pub fn validate(&self) -> Result<(), WatchError> {
-        let positive = |name: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(WatchError::invalid_option(
-                    name,
-                    "must be a finite number > 0",
-                ))
-            }
-        };
-        positive("windowMs", self.window_ms)?;
-        positive("minGrowthBytesPerMin", self.min_growth_bytes_per_min)?;
-        if !(self.warmup_ms.is_finite() && self.warmup_ms >= 0.0) {
-            return Err(WatchError::invalid_option(
-                "warmupMs",
-                "must be a finite number >= 0",
-            ));
-        }
-        if !(self.confidence > 0.5 && self.confidence < 1.0) {
-            return Err(WatchError::invalid_option(
-                "confidence",
-                "must be a number in (0.5, 1)",
-            ));
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    Warmup,
-    Insufficient,
-    Steady,
-    Suspected,
-    Leak,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Warmup => "warmup",
-            State::Insufficient => "insufficient",
-            State::Steady => "steady",
-            State::Suspected => "suspected",
-            State::Leak => "leak",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    Leak,
-    Recovered,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Assessment {
-    pub state: State,
-    pub growth_bytes_per_min: f64,
-    pub recent_growth_bytes_per_min: f64,
-    /// Envelope points in the recent half; its slope means little below 3.
-    pub recent_points: usize,
-    pub confidence: f64,
-    /// Raw post-GC readings in the window.
-    pub samples: usize,
-    /// Lower-envelope points the statistics ran on.
-    pub points: usize,
-    pub span_ms: f64,
-    /// The window analysed: `window_ms`, or longer when major GCs are sparse.
-    pub window_ms: f64,
-    pub floor_rise_bytes: f64,
-    /// Latest post-GC reading, 0 before the first one.
-    pub live_heap_bytes: f64,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
-    pub event: Option<Event>,
-    pub assessment: Assessment,
-}
-
 #[derive(Debug)]
 pub struct GrowthDetector {
     cfg: DetectorConfig,
@@ -139,6 +53,10 @@ pub struct GrowthDetector {
     last_live: f64,
     leaking: bool,
     last_leak_event_ms: f64,
+    /// Readings kept so far (after warm-up).
+    readings: u64,
+    /// The first alarm waits for the next reading (see confirm.rs).
+    confirmation: Confirmation<Assessment>,
 }
 
 impl GrowthDetector {
@@ -151,6 +69,8 @@ impl GrowthDetector {
             last_live: 0.0,
             leaking: false,
             last_leak_event_ms: f64::NEG_INFINITY,
+            readings: 0,
+            confirmation: Confirmation::default(),
         })
     }
 
@@ -173,6 +93,7 @@ impl GrowthDetector {
             return;
         }
         self.samples.push_back((t_ms, live_bytes));
+        self.readings += 1;
         let horizon = t_ms - MAX_STRETCH * self.cfg.window_ms;
         while self.samples.front().is_some_and(|s| s.0 < horizon)
             || self.samples.len() > MAX_SAMPLES
@@ -207,10 +128,13 @@ impl GrowthDetector {
             }
         }
         let gone = self.trend_is_gone(&base) && wide.as_ref().is_none_or(|w| self.trend_is_gone(w));
-        let assessment = match wide {
+        let mut assessment = match wide {
             Some(wa) if base.state != State::Leak && wa.state == State::Leak => wa,
             _ => base,
         };
+        if !self.leaking {
+            self.confirm(&mut assessment);
+        }
         let event = match assessment.state {
             State::Leak if !self.leaking => {
                 self.leaking = true;
@@ -229,6 +153,33 @@ impl GrowthDetector {
             _ => None,
         };
         Decision { event, assessment }
+    }
+
+    /// Holds back the first alarm until the reading after the verdict
+    /// confirms it; the assessment says "suspected" meanwhile.
+    fn confirm(&mut self, a: &mut Assessment) {
+        let next = self.confirmation.waiting_after().and_then(|after| {
+            let back = usize::try_from(self.readings.checked_sub(after)?).ok()?;
+            let i = self.samples.len().checked_sub(back)?;
+            (back > 0).then(|| self.samples[i].1)
+        });
+        if let Some(verdict) = self.confirmation.settle(next) {
+            if a.state != State::Leak {
+                // The window moved on meanwhile; the verdict is what the new
+                // reading confirmed.
+                *a = Assessment {
+                    live_heap_bytes: self.last_live,
+                    ..verdict
+                };
+            }
+            a.reason = format!("{}; confirmed by the next major GC", a.reason);
+        } else if a.state == State::Leak {
+            let threshold = a.floor_start_bytes + 0.5 * a.floor_rise_bytes;
+            self.confirmation
+                .propose(self.readings, threshold, a.clone());
+            a.state = State::Suspected;
+            a.reason = format!("awaiting confirmation by the next major GC: {}", a.reason);
+        }
     }
 
     fn trend_is_gone(&self, a: &Assessment) -> bool {
@@ -275,6 +226,7 @@ impl GrowthDetector {
             span_ms: 0.0,
             window_ms: self.cfg.window_ms,
             floor_rise_bytes: 0.0,
+            floor_start_bytes: 0.0,
             live_heap_bytes: self.last_live,
             reason: String::new(),
         };
@@ -334,14 +286,17 @@ impl GrowthDetector {
         } else {
             (0.0, 0.0)
         };
-        let (rise, rise_dt) = floor_rise(&points, t0, a.span_ms);
+        let (rise, rise_dt, start) = floor_rise(&points, t0, a.span_ms);
         let total_rise = slope * a.span_ms / MS_PER_MIN;
         let scatter = spread(&points, slope / MS_PER_MIN);
+        let ceiling = ceiling_rise(&self.samples, t0, a.span_ms);
+        let predicted_rise = slope * rise_dt / MS_PER_MIN;
         a.growth_bytes_per_min = slope;
         a.recent_growth_bytes_per_min = recent_slope;
         a.recent_points = recent.len();
         a.confidence = conf;
         a.floor_rise_bytes = rise;
+        a.floor_start_bytes = start;
 
         let min = self.cfg.min_growth_bytes_per_min;
         let expected_rise = 0.5 * slope.max(min) * rise_dt / MS_PER_MIN;
@@ -377,6 +332,13 @@ impl GrowthDetector {
                 "the floor returns low: minimum rose {} where the slope predicts {} (sawtooth)",
                 human(rise),
                 human(2.0 * expected_rise)
+            ))
+        } else if ceiling < CEILING_SHARE * predicted_rise {
+            Some(format!(
+                "only the floor rose: the highest readings rose {} where the slope predicts {} \
+                 (GCs missing the troughs of a periodic batch)",
+                human(ceiling),
+                human(predicted_rise)
             ))
         } else {
             None

@@ -18,9 +18,9 @@ pub fn envelope(samples: &VecDeque<(f64, f64)>, start: f64, width: f64) -> Vec<(
     mins.iter().flatten().copied().collect()
 }
 
-/// Minimum of the last third minus minimum of the first third, and the time
-/// between the two thirds' centres.
-pub fn floor_rise(points: &[(f64, f64)], t0: f64, span: f64) -> (f64, f64) {
+/// Minimum of the last third minus minimum of the first third, the time
+/// between the two thirds' centres, and the first third's minimum.
+pub fn floor_rise(points: &[(f64, f64)], t0: f64, span: f64) -> (f64, f64, f64) {
     let third = span / 3.0;
     let min_in = |lo: f64, hi: f64| {
         points
@@ -32,9 +32,31 @@ pub fn floor_rise(points: &[(f64, f64)], t0: f64, span: f64) -> (f64, f64) {
     let first = min_in(t0, t0 + third);
     let last = min_in(t0 + 2.0 * third, t0 + span);
     if first.is_finite() && last.is_finite() {
-        (last - first, 2.0 * third)
+        (last - first, 2.0 * third, first)
     } else {
-        (0.0, 2.0 * third)
+        (0.0, 2.0 * third, 0.0)
+    }
+}
+
+/// Maximum of the raw readings in the last third of `[t0, t0 + span]` minus
+/// the maximum in the first third. A leak lifts the whole band of readings;
+/// when only the floor seems to rise, the GCs merely stopped landing in the
+/// troughs of a periodic batch.
+pub fn ceiling_rise(samples: &VecDeque<(f64, f64)>, t0: f64, span: f64) -> f64 {
+    let third = span / 3.0;
+    let max_in = |lo: f64, hi: f64| {
+        samples
+            .iter()
+            .filter(|s| s.0 >= lo && s.0 <= hi)
+            .map(|s| s.1)
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let first = max_in(t0, t0 + third);
+    let last = max_in(t0 + 2.0 * third, t0 + span);
+    if first.is_finite() && last.is_finite() {
+        last - first
+    } else {
+        0.0
     }
 }
 

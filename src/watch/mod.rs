@@ -2,11 +2,15 @@
 //! after major GCs, the leak/recovered decision, time-to-OOM projection, and the
 //! RSS/cgroup sampling thread. No napi types here, so `cargo test` covers it.
 
+pub mod assessment;
 pub mod cgroup;
+pub mod confirm;
 pub mod detector;
 pub mod error;
 pub mod floor;
 pub mod oom;
+#[cfg(test)]
+mod replay_tests;
 pub mod sampler;
 pub mod trend;
 

@@ -1,0 +1,120 @@
+//! Replays recorded post-GC series from the watchdog corpus
+//! (`npm run bench:watchdog -- --trace DIR`, one JSON file per run in
+//! `testdata/corpus`) into `GrowthDetector`, ticking as the JS side does: the
+//! decision rules are judged on what real Node processes produced, including
+//! the runs that once raised a false alarm.
+
+use super::detector::{DetectorConfig, Event, GrowthDetector};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// The bound: every leak reported within two minutes of run time.
+const LEAK_DEADLINE_MS: f64 = 120_000.0;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceOptions {
+    interval_ms: f64,
+    window_ms: f64,
+    warmup_ms: f64,
+    min_growth_bytes_per_min: f64,
+    confidence: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Trace {
+    scenario: String,
+    kind: String,
+    options: TraceOptions,
+    started_at_ms: f64,
+    duration_ms: f64,
+    samples: Vec<(f64, f64)>,
+    #[serde(skip)]
+    file: String,
+}
+
+fn traces() -> Vec<Trace> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/watch/testdata/corpus");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("corpus directory") {
+        let path = entry.expect("corpus entry").path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&path).expect("trace readable");
+            let mut t: Trace = serde_json::from_str(&text).expect("trace parses");
+            t.file = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into();
+            out.push(t);
+        }
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out
+}
+
+/// Times (ms since start) of the leak events the detector raises on a trace.
+fn leak_events(t: &Trace) -> Vec<f64> {
+    let o = &t.options;
+    let cfg = DetectorConfig {
+        window_ms: o.window_ms,
+        min_growth_bytes_per_min: o.min_growth_bytes_per_min,
+        confidence: o.confidence,
+        warmup_ms: o.warmup_ms,
+    };
+    let mut d = GrowthDetector::new(cfg, t.started_at_ms).expect("valid config");
+    let mut next = 0;
+    let mut events = Vec::new();
+    let mut now = t.started_at_ms + o.interval_ms;
+    while now <= t.duration_ms {
+        while next < t.samples.len() && t.samples[next].0 <= now {
+            d.push(t.samples[next].0, t.samples[next].1);
+            next += 1;
+        }
+        if d.evaluate(now).event == Some(Event::Leak) {
+            events.push(now);
+        }
+        now += o.interval_ms;
+    }
+    events
+}
+
+#[test]
+fn the_corpus_is_there() {
+    let all = traces();
+    assert!(all.iter().filter(|t| t.kind == "clean").count() >= 6);
+    assert!(all.iter().filter(|t| t.kind == "leak").count() >= 6);
+}
+
+#[test]
+fn clean_workloads_raise_no_leak() {
+    let false_alarms: Vec<String> = traces()
+        .iter()
+        .filter(|t| t.kind == "clean")
+        .filter_map(|t| {
+            let ev = leak_events(t);
+            (!ev.is_empty())
+                .then(|| format!("{} ({}) at {:.1} s", t.file, t.scenario, ev[0] / 1000.0))
+        })
+        .collect();
+    assert!(false_alarms.is_empty(), "false alarms: {false_alarms:#?}");
+}
+
+/// `cargo test every_leak -- --nocapture` lists the detection times.
+#[test]
+fn every_leak_is_reported_within_two_minutes() {
+    let missed: Vec<String> = traces()
+        .iter()
+        .filter(|t| t.kind == "leak")
+        .filter_map(|t| match leak_events(t).first() {
+            Some(&at) if at <= LEAK_DEADLINE_MS => {
+                println!("{:<28} reported at {:.1} s", t.file, at / 1000.0);
+                None
+            }
+            Some(&at) => Some(format!("{} late: {:.1} s", t.file, at / 1000.0)),
+            None => Some(format!("{} ({}) never reported", t.file, t.scenario)),
+        })
+        .collect();
+    assert!(missed.is_empty(), "missed leaks: {missed:#?}");
+}
