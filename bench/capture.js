@@ -1,9 +1,10 @@
 'use strict'
 // npm run bench:capture — compares, in one run and on DESIGN.md's fixture,
 // v8.writeHeapSnapshot, v8.getHeapSnapshot() piped into zlib gzip, leakwatch
-// inline and leakwatch fork. Each capture runs in a fresh process; peak RSS is
-// sampled from outside. Medians over BENCH_REPS runs go to
-// bench/results/capture.json.
+// inline and leakwatch fork. Each capture runs in a fresh process; its peak RSS
+// is the kernel's high-water mark (VmHWM) read from outside, with 5 ms RSS
+// sampling beside it (and for a fork child, which exits before it can be read).
+// Medians over BENCH_REPS runs go to bench/results/capture.json.
 const { spawn } = require('child_process')
 const fs = require('fs')
 const os = require('os')
@@ -12,17 +13,19 @@ const readline = require('readline')
 const { RssSampler } = require('./rss-sampler')
 const { median, ratio } = require('./stats')
 
-const ALL_METHODS = ['writeHeapSnapshot', 'getHeapSnapshot-gzip', 'leakwatch-inline', 'leakwatch-fork']
+const ALL_METHODS = ['writeHeapSnapshot', 'writeHeapSnapshot-loaded', 'getHeapSnapshot-gzip', 'leakwatch-inline', 'leakwatch-fork']
 // BENCH_METHODS=a,b reruns a subset; the summary then covers only those.
 const METHODS = process.env.BENCH_METHODS ? process.env.BENCH_METHODS.split(',') : ALL_METHODS
-const REPS = Number(process.env.BENCH_REPS || 3)
+// Five: peak RSS differs by a few MB between methods and ±10 MB between runs.
+const REPS = Number(process.env.BENCH_REPS || 5)
 const FIXTURE = path.join(__dirname, 'fixtures', 'session-heap.js')
 const OUT = path.join(__dirname, 'results', 'capture.json')
 
-function runOnce(method, dir) {
+function runOnce(method, dir, env = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=4096', FIXTURE, method, dir], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
     })
     let sampler
     let done
@@ -48,7 +51,7 @@ async function main() {
     for (const method of METHODS) {
       const r = await runOnce(method, dir)
       runs.push(r)
-      console.log(`${method.padEnd(22)} rep ${rep + 1}: loop blocked ${r.loopMaxBlockMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms, ${mb(r.bytes)} MB, peak RSS ${mb(r.peakRss)} MB${r.childPeakRss ? ` (child ${mb(r.childPeakRss)} MB)` : ''}`)
+      console.log(`${method.padEnd(22)} rep ${rep + 1}: loop blocked ${r.loopMaxBlockMs.toFixed(0)} ms, total ${r.totalMs.toFixed(0)} ms, ${mb(r.bytes)} MB, peak RSS ${mb(r.peakRss)} MB (+${mb(r.peakRss - r.baselineRss)})${r.childPeakRss ? ` (child ${mb(r.childPeakRss)} MB)` : ''}`)
     }
   }
   fs.rmSync(dir, { recursive: true, force: true })
@@ -63,6 +66,10 @@ async function main() {
       bytes: pick('bytes'),
       rawBytes: pick('rawBytes'),
       peakRss: pick('peakRss'),
+      sampledPeakRss: pick('sampledPeakRss'),
+      baselineRss: pick('baselineRss'),
+      // What the capture itself added on top of the process as it was.
+      peakRssOverBaseline: median(rs.map((r) => r.peakRss - r.baselineRss)),
       childPeakRss: pick('childPeakRss'),
     }
   }
@@ -76,6 +83,9 @@ async function main() {
     inlineMainThreadVsWriteHeapSnapshot: ratio(inline.mainThreadMs, base.mainThreadMs),
     inlineOutputVsRaw: ratio(inline.bytes, raw),
     inlinePeakRssVsWriteHeapSnapshot: ratio(inline.peakRss, base.peakRss),
+    inlinePeakRssOverBaselineVsWriteHeapSnapshot: ratio(inline.peakRssOverBaseline, base.peakRssOverBaseline),
+    // The same process with leakwatch loaded: what the capture path costs.
+    inlinePeakRssVsWriteHeapSnapshotLoaded: ratio(inline.peakRss, (summary['writeHeapSnapshot-loaded'] || none).peakRss),
     inlineTotalVsGetHeapSnapshotGzip: ratio(inline.totalMs, (summary['getHeapSnapshot-gzip'] || none).totalMs),
   }
   const targets = {
@@ -105,6 +115,7 @@ async function main() {
     'total ms': Math.round(s.totalMs),
     'output MB': Number(mb(s.bytes)),
     'peak RSS MB': Number(mb(s.peakRss)),
+    'over baseline MB': Number(mb(s.peakRssOverBaseline)),
     'child peak RSS MB': s.childPeakRss ? Number(mb(s.childPeakRss)) : '-',
   }])))
   console.log('ratios:', ratios)
@@ -112,7 +123,11 @@ async function main() {
   console.log(`wrote ${path.relative(process.cwd(), OUT)}`)
 }
 
-main().catch((e) => {
-  console.error(e)
-  process.exit(1)
-})
+module.exports = { runOnce }
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e)
+    process.exit(1)
+  })
+}

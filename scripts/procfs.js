@@ -12,14 +12,28 @@ function childrenOf(pid) {
   }
 }
 
-/** Resident set size in bytes, 0 when the process is gone. */
-function rssOf(pid) {
+/** The `kB` fields of /proc/<pid>/status in bytes (one read), 0 when gone. */
+function statusBytes(pid, fields) {
+  let text = ''
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+    text = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+  } catch {}
+  return fields.map((field) => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)
     return m ? Number(m[1]) * 1024 : 0
-  } catch {
-    return 0
-  }
+  })
 }
 
-module.exports = { childrenOf, rssOf }
+/** Resident set size in bytes, 0 when the process is gone. */
+const rssOf = (pid) => statusBytes(pid, ['VmRSS'])[0]
+
+/**
+ * Current RSS and the kernel's record of the highest RSS so far (VmHWM), in
+ * bytes; zeros when the process is gone.
+ */
+function rssAndPeakOf(pid) {
+  const [rss, peak] = statusBytes(pid, ['VmRSS', 'VmHWM'])
+  return { rss, peak }
+}
+
+module.exports = { childrenOf, rssOf, rssAndPeakOf }

@@ -18,23 +18,34 @@ pub fn envelope(samples: &VecDeque<(f64, f64)>, start: f64, width: f64) -> Vec<(
     mins.iter().flatten().copied().collect()
 }
 
+/// The lowest (`sign` 1) or highest (`sign` -1) reading in the first and in
+/// the last third of `[t0, t0 + span]`; `None` when a third has none.
+fn outer_thirds<'a>(
+    readings: impl Iterator<Item = &'a (f64, f64)> + Clone,
+    t0: f64,
+    span: f64,
+    sign: f64,
+) -> Option<(f64, f64)> {
+    let third = span / 3.0;
+    let extreme_in = |lo: f64, hi: f64| {
+        readings
+            .clone()
+            .filter(|p| p.0 >= lo && p.0 <= hi)
+            .map(|p| sign * p.1)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let first = extreme_in(t0, t0 + third);
+    let last = extreme_in(t0 + 2.0 * third, t0 + span);
+    (first.is_finite() && last.is_finite()).then_some((sign * first, sign * last))
+}
+
 /// Minimum of the last third minus minimum of the first third, the time
 /// between the two thirds' centres, and the first third's minimum.
 pub fn floor_rise(points: &[(f64, f64)], t0: f64, span: f64) -> (f64, f64, f64) {
-    let third = span / 3.0;
-    let min_in = |lo: f64, hi: f64| {
-        points
-            .iter()
-            .filter(|p| p.0 >= lo && p.0 <= hi)
-            .map(|p| p.1)
-            .fold(f64::INFINITY, f64::min)
-    };
-    let first = min_in(t0, t0 + third);
-    let last = min_in(t0 + 2.0 * third, t0 + span);
-    if first.is_finite() && last.is_finite() {
-        (last - first, 2.0 * third, first)
-    } else {
-        (0.0, 2.0 * third, 0.0)
+    let dt = 2.0 * span / 3.0;
+    match outer_thirds(points.iter(), t0, span, 1.0) {
+        Some((first, last)) => (last - first, dt, first),
+        None => (0.0, dt, 0.0),
     }
 }
 
@@ -43,21 +54,7 @@ pub fn floor_rise(points: &[(f64, f64)], t0: f64, span: f64) -> (f64, f64, f64) 
 /// when only the floor seems to rise, the GCs merely stopped landing in the
 /// troughs of a periodic batch.
 pub fn ceiling_rise(samples: &VecDeque<(f64, f64)>, t0: f64, span: f64) -> f64 {
-    let third = span / 3.0;
-    let max_in = |lo: f64, hi: f64| {
-        samples
-            .iter()
-            .filter(|s| s.0 >= lo && s.0 <= hi)
-            .map(|s| s.1)
-            .fold(f64::NEG_INFINITY, f64::max)
-    };
-    let first = max_in(t0, t0 + third);
-    let last = max_in(t0 + 2.0 * third, t0 + span);
-    if first.is_finite() && last.is_finite() {
-        last - first
-    } else {
-        0.0
-    }
+    outer_thirds(samples.iter(), t0, span, -1.0).map_or(0.0, |(first, last)| last - first)
 }
 
 pub fn human(bytes: f64) -> String {
