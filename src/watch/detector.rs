@@ -12,6 +12,8 @@
 //!   floor, a leak does not);
 //! - the maximum rises too: a leak lifts the whole band of readings, while
 //!   GCs that stop landing in a sawtooth's troughs lift only its floor.
+//!
+//! The first alarm also waits for the next reading to confirm it (confirm.rs).
 
 use std::collections::VecDeque;
 
