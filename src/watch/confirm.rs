@@ -6,8 +6,8 @@
 
 #[derive(Debug, Clone, PartialEq)]
 struct Pending<V> {
-    /// Readings seen when the verdict was given.
-    after: u64,
+    /// Time of the latest reading when the verdict was given.
+    after_ms: f64,
     /// Halfway up the floor's rise: the next reading must reach it.
     threshold: f64,
     verdict: V,
@@ -25,9 +25,9 @@ impl<V> Default for Confirmation<V> {
 }
 
 impl<V> Confirmation<V> {
-    /// The reading count a pending verdict waits to see exceeded.
-    pub fn waiting_after(&self) -> Option<u64> {
-        self.pending.as_ref().map(|p| p.after)
+    /// A pending verdict waits for the first reading taken after this time.
+    pub fn waiting_after(&self) -> Option<f64> {
+        self.pending.as_ref().map(|p| p.after_ms)
     }
 
     /// Settles a pending verdict with the first reading after it, once that
@@ -42,10 +42,10 @@ impl<V> Confirmation<V> {
 
     /// Holds a new "leak" verdict until the next reading; a verdict already
     /// pending is kept (the first one is what the next reading tests).
-    pub fn propose(&mut self, readings: u64, threshold: f64, verdict: V) {
+    pub fn propose(&mut self, after_ms: f64, threshold: f64, verdict: V) {
         if self.pending.is_none() {
             self.pending = Some(Pending {
-                after: readings,
+                after_ms,
                 threshold,
                 verdict,
             });
@@ -59,17 +59,17 @@ mod tests {
 
     fn pending() -> Confirmation<&'static str> {
         let mut c = Confirmation::default();
-        c.propose(5, 10.0, "first");
+        c.propose(5.0, 10.0, "first");
         c
     }
 
     #[test]
     fn a_verdict_waits_for_the_next_reading() {
         let mut c = pending();
-        c.propose(6, 20.0, "second");
-        assert_eq!(c.waiting_after(), Some(5));
+        c.propose(6.0, 20.0, "second");
+        assert_eq!(c.waiting_after(), Some(5.0));
         assert_eq!(c.settle(None), None);
-        assert_eq!(c.waiting_after(), Some(5));
+        assert_eq!(c.waiting_after(), Some(5.0));
     }
 
     #[test]

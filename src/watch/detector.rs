@@ -55,8 +55,6 @@ pub struct GrowthDetector {
     last_live: f64,
     leaking: bool,
     last_leak_event_ms: f64,
-    /// Readings kept so far (after warm-up).
-    readings: u64,
     /// The first alarm waits for the next reading (see confirm.rs).
     confirmation: Confirmation<Assessment>,
 }
@@ -71,7 +69,6 @@ impl GrowthDetector {
             last_live: 0.0,
             leaking: false,
             last_leak_event_ms: f64::NEG_INFINITY,
-            readings: 0,
             confirmation: Confirmation::default(),
         })
     }
@@ -95,7 +92,6 @@ impl GrowthDetector {
             return;
         }
         self.samples.push_back((t_ms, live_bytes));
-        self.readings += 1;
         let horizon = t_ms - MAX_STRETCH * self.cfg.window_ms;
         while self.samples.front().is_some_and(|s| s.0 < horizon)
             || self.samples.len() > MAX_SAMPLES
@@ -160,11 +156,10 @@ impl GrowthDetector {
     /// Holds back the first alarm until the reading after the verdict
     /// confirms it; the assessment says "suspected" meanwhile.
     fn confirm(&mut self, a: &mut Assessment) {
-        let next = self.confirmation.waiting_after().and_then(|after| {
-            let back = usize::try_from(self.readings.checked_sub(after)?).ok()?;
-            let i = self.samples.len().checked_sub(back)?;
-            (back > 0).then(|| self.samples[i].1)
-        });
+        let next = self
+            .confirmation
+            .waiting_after()
+            .and_then(|after_ms| self.samples.iter().find(|r| r.0 > after_ms).map(|r| r.1));
         if let Some(verdict) = self.confirmation.settle(next) {
             if a.state != State::Leak {
                 // The window moved on meanwhile; the verdict is what the new
@@ -177,8 +172,8 @@ impl GrowthDetector {
             a.reason = format!("{}; confirmed by the next major GC", a.reason);
         } else if a.state == State::Leak {
             let threshold = a.floor_start_bytes + 0.5 * a.floor_rise_bytes;
-            self.confirmation
-                .propose(self.readings, threshold, a.clone());
+            let latest_ms = self.samples.back().map_or(f64::NEG_INFINITY, |r| r.0);
+            self.confirmation.propose(latest_ms, threshold, a.clone());
             a.state = State::Suspected;
             a.reason = format!("awaiting confirmation by the next major GC: {}", a.reason);
         }
