@@ -1,6 +1,7 @@
 'use strict'
 
-const { snapshot, forkProven, isBusy } = require('./lib/capture')
+const { forkProven, isBusy } = require('./lib/capture')
+const { snapshot } = require('./lib/publish')
 const { onSignal } = require('./lib/signals')
 const { events } = require('./lib/events')
 const { onSnapshot, flushSinks } = require('./lib/sinks')

@@ -7,7 +7,7 @@
 const crypto = require('crypto')
 const fs = require('fs')
 const path = require('path')
-const { snapshot, isBusy } = require('./capture')
+const { snapshot, isBusy } = require('./publish')
 const { captureOptions, isPlainObject } = require('./options')
 const metrics = require('./metrics')
 const { invalidOption } = require('./errors')
