@@ -5,7 +5,7 @@
 use super::error::map_error;
 use crate::capture::error::{CaptureError, ErrorKind};
 use crate::capture::forker::{self, Forked};
-use crate::capture::headroom::{self, HeapFigures, SystemPaths};
+use crate::capture::headroom::{self, HeapFigures};
 use crate::capture::naming;
 use crate::capture::retention::{self, RetentionPolicy};
 use crate::capture::supervisor::{self, SupervisorConfig};
@@ -13,7 +13,7 @@ use crate::capture::writer::{SnapshotWriter, WriterConfig, WrittenSnapshot};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -93,11 +93,8 @@ fn begin(opts: BeginCaptureOptions) -> Result<CaptureJob, CaptureError> {
         let needs = headroom::estimate_needs(heap, opts.forked);
         let disk =
             headroom::disk_free_bytes(&dir).map_err(|e| CaptureError::from_io("statvfs", &e))?;
-        let mut paths = SystemPaths::default();
-        if let Some(root) = opts.cgroup_root {
-            paths.cgroup_root = PathBuf::from(root);
-        }
-        headroom::check(needs, disk, &headroom::memory_headroom(&paths))?;
+        let memory = headroom::read_memory_headroom(opts.cgroup_root.as_deref().map(Path::new));
+        headroom::check(needs, disk, &memory)?;
     }
     if !opts.forked {
         // V8 is about to build the whole snapshot graph in this process: hand
