@@ -50,15 +50,28 @@ pub struct MemoryHeadroom {
     pub source: &'static str,
 }
 
-pub fn disk_free_bytes(dir: &Path) -> io::Result<u64> {
+/// Free bytes for an unprivileged writer on the filesystem of `dir`.
+/// `ERR_LEAKWATCH_DIR_NOT_WRITABLE` for a filesystem with no blocks at all
+/// (proc, sysfs): no snapshot can be stored there, whatever the free count says.
+pub fn disk_free_bytes(dir: &Path) -> Result<u64, CaptureError> {
     use std::os::unix::ffi::OsStrExt;
+    let stat_err = |e: &io::Error| CaptureError::from_io(&format!("statvfs {}", dir.display()), e);
     let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        .map_err(|_| stat_err(&io::Error::from(io::ErrorKind::InvalidInput)))?;
     // SAFETY: statvfs is plain data; zeroed is a valid initial value.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: c is a valid NUL-terminated path, st a valid out pointer.
     if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return Err(io::Error::last_os_error());
+        return Err(stat_err(&io::Error::last_os_error()));
+    }
+    if st.f_blocks == 0 {
+        return Err(CaptureError::new(
+            ErrorKind::DirNotWritable,
+            format!(
+                "{} is on a filesystem that stores no files (like /proc or /sys)",
+                dir.display()
+            ),
+        ));
     }
     Ok((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
 }
@@ -224,5 +237,11 @@ mod tests {
     #[test]
     fn disk_free_of_tmp_is_positive() {
         assert!(disk_free_bytes(&std::env::temp_dir()).unwrap() > 0);
+    }
+
+    #[test]
+    fn a_pseudo_filesystem_is_not_writable() {
+        let e = disk_free_bytes(Path::new("/proc/self")).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::DirNotWritable);
     }
 }

@@ -402,7 +402,7 @@ mod tests {
         let w = SnapshotWriter::start(config(&dir)).unwrap();
         write_via_path(w.write_path(), b"{\"snapshot\":{\"node_count\":1},\"nod");
         let err = w.finish(Ok(())).unwrap_err();
-        assert_eq!(err.code(), "ERR_LEAKWATCH_TRUNCATED");
+        assert_eq!(err.code(), "ERR_LEAKWATCH_SNAPSHOT_TRUNCATED");
         assert!(entries(&dir).is_empty());
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -9,7 +9,7 @@ use napi::{Env, Task};
 use napi_derive::napi;
 
 use crate::heap::{self, AnalyzeOptions};
-use crate::js::error::map_error;
+use crate::js::error::{map_error, Code, Pending};
 
 /// Thresholds of a snapshot analysis; every field is optional.
 #[napi(object)]
@@ -39,6 +39,7 @@ pub struct AnalyzeSnapshotsResult {
 pub struct AnalyzeTask {
     files: Vec<PathBuf>,
     opts: AnalyzeOptions,
+    pending: Pending,
 }
 
 impl Task for AnalyzeTask {
@@ -46,9 +47,10 @@ impl Task for AnalyzeTask {
     type JsValue = AnalyzeSnapshotsResult;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let report = heap::analyze_files(&self.files, &self.opts).map_err(map_error)?;
+        let report =
+            heap::analyze_files(&self.files, &self.opts).map_err(|e| self.pending.hold(e))?;
         let json = serde_json::to_string(&report).map_err(|e| {
-            map_error(heap::HeapError::new(
+            self.pending.hold(heap::HeapError::new(
                 heap::HeapErrorKind::Io,
                 format!("serializing the report: {e}"),
             ))
@@ -61,6 +63,10 @@ impl Task for AnalyzeTask {
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        self.pending.reject(&env, err)
     }
 }
 
@@ -92,13 +98,14 @@ pub fn analyze_snapshots(
     AsyncTask::new(AnalyzeTask {
         files: files.into_iter().map(PathBuf::from).collect(),
         opts,
+        pending: Pending::default(),
     })
 }
 
 /// Renders a report saved as JSON (`leakwatch analyze --json`) as the text
 /// `analyze` prints, so `leakwatch report` needs no second text renderer.
 #[napi]
-pub fn render_report_text(json: String) -> napi::Result<String> {
+pub fn render_report_text(json: String) -> napi::Result<String, Code> {
     let report: heap::Report = serde_json::from_str(&json).map_err(|e| {
         map_error(heap::HeapError::new(
             heap::HeapErrorKind::InvalidOption,

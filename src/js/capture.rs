@@ -2,7 +2,7 @@
 //! main thread (`v8.writeHeapSnapshot`, `fork`); everything else runs on Rust
 //! threads or the libuv pool.
 
-use super::error::map_error;
+use super::error::{map_error, Code, Pending};
 use crate::capture::error::{CaptureError, ErrorKind};
 use crate::capture::forker::{self, Forked};
 use crate::capture::headroom::{self, HeapFigures};
@@ -77,7 +77,7 @@ pub struct CaptureJob {
 
 /// Checks the options and headroom, then starts the writer threads.
 #[napi]
-pub fn begin_capture(opts: BeginCaptureOptions) -> napi::Result<CaptureJob> {
+pub fn begin_capture(opts: BeginCaptureOptions) -> napi::Result<CaptureJob, Code> {
     begin(opts).map_err(map_error)
 }
 
@@ -91,8 +91,7 @@ fn begin(opts: BeginCaptureOptions) -> Result<CaptureJob, CaptureError> {
             total_bytes: opts.heap_total.max(0.0) as u64,
         };
         let needs = headroom::estimate_needs(heap, opts.forked);
-        let disk =
-            headroom::disk_free_bytes(&dir).map_err(|e| CaptureError::from_io("statvfs", &e))?;
+        let disk = headroom::disk_free_bytes(&dir)?;
         let memory = headroom::read_memory_headroom(opts.cgroup_root.as_deref().map(Path::new));
         headroom::check(needs, disk, &memory)?;
     }
@@ -141,7 +140,7 @@ fn host_name() -> String {
     }
 }
 
-fn gone() -> napi::Error {
+fn gone() -> napi::Error<Code> {
     map_error(CaptureError::new(
         ErrorKind::Io,
         "this capture job has already finished",
@@ -152,7 +151,7 @@ fn gone() -> napi::Error {
 impl CaptureJob {
     /// The path V8 must write the snapshot JSON to (the pipe's write end).
     #[napi(getter)]
-    pub fn write_path(&self) -> napi::Result<String> {
+    pub fn write_path(&self) -> napi::Result<String, Code> {
         Ok(self
             .writer
             .as_ref()
@@ -163,7 +162,7 @@ impl CaptureJob {
 
     /// The final path the snapshot will have once published.
     #[napi(getter)]
-    pub fn path(&self) -> napi::Result<String> {
+    pub fn path(&self) -> napi::Result<String, Code> {
         Ok(self
             .writer
             .as_ref()
@@ -176,7 +175,7 @@ impl CaptureJob {
     /// Forks a child that writes the snapshot. Returns 0 in the child (which
     /// must call `childExit`) and the child's pid in the parent.
     #[napi]
-    pub fn fork(&mut self, quiet_budget_ms: f64) -> napi::Result<i32> {
+    pub fn fork(&mut self, quiet_budget_ms: f64) -> napi::Result<i32, Code> {
         let writer = self.writer.as_mut().ok_or_else(gone)?;
         let budget = Duration::from_micros((quiet_budget_ms.clamp(0.0, 1_000.0) * 1_000.0) as u64);
         match forker::fork_for_snapshot(budget).map_err(map_error)? {
@@ -200,7 +199,7 @@ impl CaptureJob {
         &mut self,
         failure: Option<String>,
         opts: FinishOptions,
-    ) -> napi::Result<AsyncTask<FinishTask>> {
+    ) -> napi::Result<AsyncTask<FinishTask>, Code> {
         let writer = self.writer.take().ok_or_else(gone)?;
         Ok(AsyncTask::new(FinishTask {
             writer: Some(writer),
@@ -213,6 +212,7 @@ impl CaptureJob {
             },
             dir: self.dir.clone(),
             policy: self.policy,
+            pending: Pending::default(),
         }))
     }
 }
@@ -224,6 +224,15 @@ impl CaptureJob {
 pub fn is_initial_thread() -> bool {
     // SAFETY: gettid and getpid only return ids.
     unsafe { libc::gettid() == libc::getpid() }
+}
+
+/// The stable code (`ERR_LEAKWATCH_DISK_FULL`, `_DIR_NOT_WRITABLE` or `_IO`)
+/// of an I/O error number met while writing into a directory, so files the JS
+/// side writes are classified by the capture core's one rule.
+#[napi]
+pub fn io_error_code(errno: i32) -> String {
+    let err = std::io::Error::from_raw_os_error(errno.saturating_abs());
+    CaptureError::from_io("", &err).code().to_owned()
 }
 
 /// Ends a forked snapshot child at once (`_exit`).
@@ -239,6 +248,7 @@ pub struct FinishTask {
     supervisor: SupervisorConfig,
     dir: PathBuf,
     policy: RetentionPolicy,
+    pending: Pending,
 }
 
 pub struct Finished {
@@ -275,7 +285,11 @@ impl Task for FinishTask {
     type JsValue = WrittenSnapshotInfo;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        self.run().map_err(map_error)
+        self.run().map_err(|e| self.pending.hold(e))
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        self.pending.reject(&env, err)
     }
 
     fn resolve(&mut self, _env: Env, out: Self::Output) -> napi::Result<Self::JsValue> {
