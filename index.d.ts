@@ -3,7 +3,7 @@ import type { analyze as analyzeFn } from './lib/analyze'
 
 export type { Report, Suspect, SourceLocation, AnalyzeOptions } from './lib/analyze'
 export type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
-import type { Watchdog, WatchOptions } from './lib/watchdog'
+import type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
 export type { GrowthOptions, GrowthResult } from './lib/growth'
 import type { GrowthOptions, GrowthResult } from './lib/growth'
 
@@ -104,10 +104,14 @@ export class LeakwatchError extends Error {
 export interface LeakwatchEvents extends EventEmitter {
   on(event: 'snapshot', listener: (info: SignalSnapshotInfo) => void): this
   on(event: 'error', listener: (err: LeakwatchError) => void): this
+  /** Relayed from every watchdog started with `watch()`. */
+  on(event: 'stats', listener: (stats: WatchStatsEvent) => void): this
+  on(event: 'leak', listener: (leak: LeakEvent) => void): this
+  on(event: 'recovered', listener: (ev: RecoveredEvent) => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
 }
 
-/** 'snapshot' and 'error' events of signal-triggered snapshots. */
+/** 'snapshot' and 'error' events of signal-triggered snapshots, and the 'stats', 'leak' and 'recovered' events of every watchdog started with `watch()`. */
 export const events: LeakwatchEvents
 
 /** Takes one heap snapshot; rejects with ERR_LEAKWATCH_BUSY while another is in flight. */

@@ -16,6 +16,15 @@ declare global {
   }
 }
 
+// The same matcher on `import { expect } from '@jest/globals'`, whose
+// matchers come from the `expect` package rather than the global namespace.
+declare module 'expect' {
+  interface Matchers<R extends void | Promise<void>, T = unknown> {
+    /** See `jest.Matchers.toLeak`. */
+    toLeak(opts?: GrowthOptions): Promise<R>
+  }
+}
+
 export interface MatcherResult {
   pass: boolean
   message(): string

@@ -10,6 +10,13 @@ async function main(): Promise<void> {
   handle.close()
   leakwatch.events.on('snapshot', (s) => console.log(s.coalesced, s.path, blocked))
   leakwatch.events.on('error', (e: LeakwatchError) => console.log(e.code))
+  leakwatch.events.on('leak', (e) => console.log(e.growthBytesPerMin))
+  leakwatch.events.on('stats', (s) => console.log(s.liveHeapBytes))
+  leakwatch.events.on('recovered', (r) => console.log(r))
+  // @ts-expect-error: a relayed 'leak' event is typed, not any
+  leakwatch.events.on('leak', (e) => console.log(e.noSuchField))
+  const code: 'ERR_LEAKWATCH_CHILD_TIMEOUT' extends LeakwatchError['code'] ? true : never = true
+  console.log(code)
   const off = leakwatch.onSnapshot(async (s) => s.bytes)
   off()
   await leakwatch.flushSinks()
