@@ -99,8 +99,9 @@ fn begin(opts: BeginCaptureOptions) -> Result<CaptureJob, CaptureError> {
         // V8 is about to build the whole snapshot graph in this process: hand
         // memory glibc kept after earlier frees back to the OS first, so it
         // does not add to the peak. The loop is blocked for seconds anyway.
-        // SAFETY: malloc_trim only releases free memory.
-        unsafe { libc::malloc_trim(0) };
+        // The heap core's helper is the one place that knows malloc_trim is
+        // glibc-only (the musl targets have none).
+        crate::heap::release_freed_memory();
     }
     let pid = std::process::id();
     let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed) + 1;
