@@ -8,7 +8,7 @@ const crypto = require('crypto')
 const fs = require('fs')
 const path = require('path')
 const { snapshot, isBusy } = require('./publish')
-const { captureOptions, isPlainObject } = require('./options')
+const { captureOptions, isPlainObject, rejectUnknown } = require('./options')
 const metrics = require('./metrics')
 const { invalidOption } = require('./errors')
 
@@ -53,9 +53,7 @@ function parseBoolean(name, v) {
 
 function routerOptions(opts) {
   if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object with a token')
-  for (const key of Object.keys(opts)) {
-    if (key !== 'token' && key !== 'snapshot') throw invalidOption(key, 'unknown option')
-  }
+  rejectUnknown(opts, ['token', 'snapshot'])
   if (typeof opts.token !== 'string' || opts.token.length < MIN_TOKEN_LENGTH) {
     throw invalidOption('token', `the router refuses to mount without a bearer token of at least ${MIN_TOKEN_LENGTH} characters`)
   }
@@ -67,9 +65,7 @@ function router(opts) {
   const { expected, base } = routerOptions(opts)
 
   async function takeSnapshot(req, res, query) {
-    for (const key of query.keys()) {
-      if (key !== 'download' && key !== 'label') throw invalidOption(key, 'unknown query parameter')
-    }
+    rejectUnknown(Object.fromEntries(query), ['download', 'label'], 'query parameter')
     const download = parseBoolean('download', query.get('download'))
     if (isBusy()) {
       return sendError(res, 429, 'ERR_LEAKWATCH_BUSY', 'a snapshot is already being taken', { 'Retry-After': '5' })

@@ -12,7 +12,7 @@ const os = require('os')
 const path = require('path')
 const { performance } = require('perf_hooks')
 const { LeakwatchError, invalidOption } = require('./errors')
-const { isPlainObject } = require('./options')
+const { isPlainObject, rejectUnknown } = require('./options')
 const { trend, mannKendall } = require('./growth-stats')
 const { settle, reading, runCalls, quietConsole } = require('./heap-probe')
 const { formatLeak } = require('./growth-format')
@@ -58,9 +58,7 @@ function maxConfidence(n) {
 function growthOptions(opts) {
   if (opts === undefined || opts === null) opts = {}
   if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object')
-  for (const key of Object.keys(opts)) {
-    if (!KEYS.has(key)) throw invalidOption(key, `unknown option (known: ${[...KEYS].join(', ')})`)
-  }
+  rejectUnknown(opts, KEYS)
   const o = {
     iterations: intOption(opts, 'iterations', 1, 1e8),
     rounds: intOption(opts, 'rounds', 3, 10000) ?? DEFAULTS.rounds,

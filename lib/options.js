@@ -33,6 +33,50 @@ function optionalInteger(name, v, min, max) {
   return v === undefined || v === null ? undefined : integer(name, v, min, max)
 }
 
+// Edit distance (insert, delete, substitute, swap two neighbours), for
+// naming the option a typo meant.
+function editDistance(a, b) {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0][j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+    }
+  }
+  return d[a.length][b.length]
+}
+
+/** The known name `key` most likely meant, or undefined when none is close. */
+function nearest(key, known) {
+  const k = key.toLowerCase()
+  let best
+  let bestScore = Infinity
+  for (const name of known) {
+    const n = name.toLowerCase()
+    // A name one starts with (`directory` for `dir`) is as good as a typo.
+    const score = k.startsWith(n) || n.startsWith(k) ? 1 : editDistance(k, n)
+    if (score < bestScore) [best, bestScore] = [name, score]
+  }
+  return bestScore <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
+}
+
+/**
+ * The one check for unknown keys, used by every option parser: throws
+ * ERR_LEAKWATCH_INVALID_OPTION naming the nearest known option, so a typo
+ * never passes silently. `what` says what the keys are ("option",
+ * "query parameter").
+ */
+function rejectUnknown(obj, known, what = 'option') {
+  const names = [...known]
+  for (const key of Object.keys(obj)) {
+    if (names.includes(key)) continue
+    const guess = nearest(key, names)
+    throw invalidOption(key, `unknown ${what}, ${guess ? `did you mean \`${guess}\`?` : `expected one of ${names.join(', ')}`}`)
+  }
+}
+
 function defaultDir() {
   return process.env.LEAKWATCH_DIR || path.join(os.tmpdir(), 'leakwatch')
 }
@@ -41,9 +85,7 @@ function defaultDir() {
 function captureOptions(opts) {
   if (opts === undefined || opts === null) opts = {}
   if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object')
-  for (const key of Object.keys(opts)) {
-    if (!CAPTURE_KEYS.has(key)) throw invalidOption(key, 'unknown option')
-  }
+  rejectUnknown(opts, CAPTURE_KEYS)
   const o = { ...CAPTURE_DEFAULTS }
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) o[k] = v
   if (o.dir === undefined) o.dir = defaultDir()
@@ -81,4 +123,4 @@ function signalName(signal) {
   return signal
 }
 
-module.exports = { captureOptions, signalName, defaultDir, isPlainObject, integer }
+module.exports = { captureOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest }
