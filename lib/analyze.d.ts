@@ -1,4 +1,4 @@
-// Types of lib/analyze.js (for the main engineer to merge into index.d.ts).
+// Types of lib/analyze.js; index.d.ts re-exports them.
 
 /** Where a closure was defined; line and column are zero-based, as V8 writes them. */
 export interface SourceLocation {

@@ -1,4 +1,4 @@
-// Types of lib/growth.js (for the main engineer to merge into index.d.ts).
+// Types of lib/growth.js; index.d.ts and jest.d.ts re-export them.
 import type { Suspect } from './analyze'
 
 export interface GrowthOptions {
