@@ -13,7 +13,7 @@ const path = require('path')
 const { performance } = require('perf_hooks')
 const { LeakwatchError, invalidOption } = require('./errors')
 const { isPlainObject, rejectUnknown } = require('./options')
-const { trend, mannKendall } = require('./growth-stats')
+const { trend, afterPlateauCheck, mannKendall } = require('./growth-stats')
 const { settle, reading, runCalls, quietConsole } = require('./heap-probe')
 const { formatLeak } = require('./growth-format')
 
@@ -147,11 +147,8 @@ class Recorder {
     const from = this.n - count
     const xs = Array.from(this.x.subarray(from, this.n))
     const ys = xs.map((_, i) => this.heap[from + i] + this.ext[from + i])
-    // With few calls per round, the measurement's own residual allocations
-    // (a few hundred bytes over a run: promise and timer internals, feedback)
-    // would exceed a per-call budget; a per-round floor absorbs them.
-    const budget = Math.max(o.budgetBytesPerIteration, ROUND_FLOOR_BYTES / iterations)
-    return { ...trend(xs, ys, { confidence: o.confidence, budget }), budget }
+    // The rules (round floor included) live in src/growth/mod.rs.
+    return trend(xs, ys, { confidence: o.confidence, budget: o.budgetBytesPerIteration, iterations })
   }
 
   samples() {
@@ -171,7 +168,6 @@ class Recorder {
 const DRY_CYCLES = 40
 const MACHINERY_WARMUP = 2
 const noGc = () => {}
-const ROUND_FLOOR_BYTES = 256
 
 async function measure(fn, o, deadline) {
   const { iterations, warmupCalls, perCallMs } = await warmUp(fn, o, deadline)
@@ -206,8 +202,7 @@ async function measure(fn, o, deadline) {
       cumulative += iterations
       await rec.take(cumulative)
     }
-    const recent = rec.verdict(o, iterations, o.rounds + 1)
-    if (!recent.leaking) t = recent
+    t = afterPlateauCheck(t, rec.verdict(o, iterations, o.rounds + 1))
   }
   const samples = rec.samples()
   return {

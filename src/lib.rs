@@ -1,10 +1,11 @@
 //! leakwatch: find memory leaks inside running Node services.
 //!
-//! The cores (`capture`, `cgroup`, `watch`, `heap`) use no napi types so that `cargo test`
+//! The cores (`capture`, `cgroup`, `growth`, `watch`, `heap`) use no napi types so that `cargo test`
 //! covers them directly; `js` only converts and forwards.
 
 pub mod capture;
 pub mod cgroup;
+pub mod growth;
 pub mod heap;
 pub mod watch;
 
