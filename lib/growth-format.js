@@ -2,13 +2,9 @@
 
 // Messages for growth verdicts: what a failing leak test prints.
 
-function bytes(n) {
-  const sign = n < 0 ? '-' : ''
-  const a = Math.abs(n)
-  if (a < 1024) return `${sign}${Math.round(a)} B`
-  if (a < 1024 * 1024) return `${sign}${(a / 1024).toFixed(1)} KiB`
-  return `${sign}${(a / 1024 / 1024).toFixed(2)} MiB`
-}
+// The one byte formatter (the analyzer's, src/heap/report.rs), so a failing
+// leak test and the report it quotes write sizes alike.
+const bytes = (n) => require('./native').formatBytes(n)
 
 function perCall(n) {
   return `${Number.isFinite(n) ? (Math.abs(n) >= 100 ? Math.round(n) : n.toFixed(1)) : 'n/a'} B per iteration`

@@ -13,15 +13,8 @@ function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
 }
 
-function humanBytes(n) {
-  const sign = n < 0 ? '-' : ''
-  let v = Math.abs(n)
-  for (const unit of ['B', 'KiB', 'MiB']) {
-    if (v < 1024) return unit === 'B' ? `${sign}${v} B` : `${sign}${v.toFixed(1)} ${unit}`
-    v /= 1024
-  }
-  return `${sign}${v.toFixed(1)} GiB`
-}
+// The analyzer's own formatter, so the page and the text report agree.
+const humanBytes = (n) => require('./native').formatBytes(n)
 
 const signed = (n) => (n > 0 ? `+${n}` : String(n))
 const signedBytes = (n) => (n > 0 ? `+${humanBytes(n)}` : humanBytes(n))

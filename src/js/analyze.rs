@@ -114,3 +114,10 @@ pub fn render_report_text(json: String) -> napi::Result<String, Code> {
     })?;
     Ok(heap::to_text(&report))
 }
+
+/// Bytes for people, as the analyzer's text report writes them (`1536` ->
+/// `1.5 KiB`): the one byte formatter the JS side uses too.
+#[napi]
+pub fn format_bytes(bytes: f64) -> String {
+    heap::report::human_bytes(bytes.round() as i64)
+}
