@@ -8,7 +8,7 @@
 // src/watch/trend.rs), so both features judge growth the same way; the
 // verdict built on them is src/growth/mod.rs.
 
-const { theilSen, mannKendall, median, growthVerdict, growthAfterPlateauCheck } = require('./native')
+const { theilSen, mannKendall, median, growthVerdict, growthPlateauOverrules } = require('./native')
 
 /**
  * The leak verdict on one window of samples, by the rules of the one verdict
@@ -22,6 +22,6 @@ function trend(xs, ys, { confidence, budget, iterations = Infinity }) {
 }
 
 /** The plateau rule: the first window's "leak" stands only if the newest window agrees. */
-const afterPlateauCheck = (first, recent) => growthAfterPlateauCheck(first, recent)
+const afterPlateauCheck = (first, recent) => (growthPlateauOverrules(first.leaking, recent.leaking) ? recent : first)
 
 module.exports = { median, theilSen, mannKendall, trend, afterPlateauCheck }

@@ -15,7 +15,7 @@
 //!   between flat rounds is not a leak;
 //! - plateau: when the first window says "leak", the newest full window
 //!   (taken after half a window more of calls) must say so too; a cache that
-//!   filled and stopped fails it ([`after_plateau_check`]).
+//!   filled and stopped fails it ([`plateau_overrules`]).
 
 use crate::watch::trend;
 
@@ -85,14 +85,10 @@ pub fn verdict(xs: &[f64], ys: &[f64], required_confidence: f64, budget: f64) ->
     }
 }
 
-/// The plateau rule: a first "leak" stands only if the newest window agrees;
-/// otherwise the newest window's verdict is the answer.
-pub fn after_plateau_check(first: Verdict, recent: Verdict) -> Verdict {
-    if first.leaking && !recent.leaking {
-        recent
-    } else {
-        first
-    }
+/// The plateau rule: whether the newest window's verdict replaces the first
+/// one's. A first "leak" stands only if the newest window agrees.
+pub fn plateau_overrules(first_leaking: bool, recent_leaking: bool) -> bool {
+    first_leaking && !recent_leaking
 }
 
 #[cfg(test)]

@@ -88,20 +88,6 @@ impl From<growth::Verdict> for GrowthVerdict {
     }
 }
 
-impl From<&GrowthVerdict> for growth::Verdict {
-    fn from(v: &GrowthVerdict) -> Self {
-        growth::Verdict {
-            slope: v.slope,
-            median_step: v.median_step,
-            confidence: v.confidence,
-            p: v.p,
-            significant: v.significant,
-            leaking: v.leaking,
-            budget: v.budget,
-        }
-    }
-}
-
 /// Judges one window: `xs` cumulative calls, `ys` post-GC bytes; the budget
 /// is `budgetBytesPerIteration` raised to the round floor for `iterations`
 /// calls per round.
@@ -117,9 +103,8 @@ pub fn growth_verdict(
     growth::verdict(&xs, &ys, confidence, budget).into()
 }
 
-/// The plateau rule: the first window's "leak" stands only if the newest
-/// window agrees.
+/// The plateau rule: whether the newest window's verdict replaces the first's.
 #[napi]
-pub fn growth_after_plateau_check(first: GrowthVerdict, recent: GrowthVerdict) -> GrowthVerdict {
-    growth::after_plateau_check((&first).into(), (&recent).into()).into()
+pub fn growth_plateau_overrules(first_leaking: bool, recent_leaking: bool) -> bool {
+    growth::plateau_overrules(first_leaking, recent_leaking)
 }
