@@ -148,9 +148,11 @@ describe('env cleanup', () => {
       const count = () => fs.readdirSync('/proc/self/task').filter((t) => {
         try { return fs.readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim() === 'leakwatch-watch' } catch { return false }
       }).length
-      const w = new Worker('require(' + JSON.stringify(${JSON.stringify(WATCHDOG)}) + ').watch({ intervalMs: 50 }); setTimeout(() => {}, 300)', { eval: true })
+      const w = new Worker('require(' + JSON.stringify(${JSON.stringify(WATCHDOG)}) + ').watch({ intervalMs: 50 }); require("worker_threads").parentPort.postMessage("started"); setTimeout(() => {}, 300)', { eval: true })
       let during = -1
-      setTimeout(() => { during = count() }, 150)
+      // Counted once the worker says its watchdog runs: a loaded machine
+      // can take longer than any fixed delay to start a Worker.
+      w.on('message', () => { during = count() })
       w.on('exit', (code) => console.log(JSON.stringify({ code, during, after: count() })))`
     const r = await runNode(['-e', code], { timeoutMs: 10000 })
     expect(r.code).toBe(0)
