@@ -8,6 +8,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 
+use crate::heap::allocation::{self, AllocationOptions};
 use crate::heap::{self, AnalyzeOptions};
 use crate::js::error::map_error;
 
@@ -24,6 +25,11 @@ pub struct AnalyzeSnapshotsOptions {
     /// With one snapshot, also report the biggest groups of alike objects
     /// (same retaining path, 1000 or more) as suspects (default false).
     pub single_suspects: Option<bool>,
+    /// Sampling heap profiles (`.heapprofile`) of the same time window,
+    /// oldest first: their allocation stacks are joined to the suspects.
+    pub profiles: Option<Vec<String>>,
+    /// URL prefixes never named as the allocating function (leakwatch's own code).
+    pub internal_prefixes: Option<Vec<String>>,
 }
 
 /// The analysis result as JSON (`Report` shape) and as readable text.
@@ -39,6 +45,8 @@ pub struct AnalyzeSnapshotsResult {
 pub struct AnalyzeTask {
     files: Vec<PathBuf>,
     opts: AnalyzeOptions,
+    profiles: Vec<PathBuf>,
+    allocation: AllocationOptions,
 }
 
 impl Task for AnalyzeTask {
@@ -46,7 +54,8 @@ impl Task for AnalyzeTask {
     type JsValue = AnalyzeSnapshotsResult;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let report = heap::analyze_files(&self.files, &self.opts).map_err(map_error)?;
+        let mut report = heap::analyze_files(&self.files, &self.opts).map_err(map_error)?;
+        allocation::attach(&mut report, &self.profiles, &self.allocation).map_err(map_error)?;
         let json = serde_json::to_string(&report).map_err(|e| {
             map_error(heap::HeapError::new(
                 heap::HeapErrorKind::Io,
@@ -73,7 +82,16 @@ pub fn analyze_snapshots(
     options: Option<AnalyzeSnapshotsOptions>,
 ) -> AsyncTask<AnalyzeTask> {
     let mut opts = AnalyzeOptions::default();
+    let mut profiles = Vec::new();
+    let mut alloc = AllocationOptions::default();
     if let Some(o) = options {
+        profiles = o
+            .profiles
+            .unwrap_or_default()
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        alloc.internal_prefixes = o.internal_prefixes.unwrap_or_default();
         if let Some(v) = o.min_retained_delta {
             if v.is_finite() && v >= 0.0 {
                 opts.diff.min_retained_delta = v as u64;
@@ -92,6 +110,8 @@ pub fn analyze_snapshots(
     AsyncTask::new(AnalyzeTask {
         files: files.into_iter().map(PathBuf::from).collect(),
         opts,
+        profiles,
+        allocation: alloc,
     })
 }
 
