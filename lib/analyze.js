@@ -97,7 +97,7 @@ function profilesBeside(files) {
  * @param {{ minRetainedDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean, profiles?: string[] | false }} [opts]
  * @returns {Promise<Report>}
  */
-async function analyze(files, opts) {
+async function analyze(files, opts, internal = {}) {
   const list = typeof files === 'string' ? [files] : files
   if (!Array.isArray(list) || list.length < 1 || list.length > 3 || !list.every((f) => typeof f === 'string' && f)) {
     throw invalidOption('files', 'must be one to three snapshot paths')
@@ -117,8 +117,32 @@ async function analyze(files, opts) {
   const data = JSON.parse(out.json)
   // Source maps are read in JS (Node's own parser); the text is then rendered
   // again from the mapped JSON, so it has one renderer.
-  if (profiles.length && mapReport(data)) return reportFromJSON(data)
+  if (profiles.length && mapReport(data, { inspector: internal.inspectorSourceMaps })) return reportFromJSON(data)
   return new Report(data, out.text)
+}
+
+/**
+ * Allocation sites of sampling heap profiles alone (no snapshot), ranked by
+ * growth of live sampled bytes from the first profile to the last, positions
+ * mapped to original sources where a source map is found.
+ * @param {string[]} profiles one to three `.heapprofile` paths, oldest first
+ * @returns {Promise<object[]>} AllocationSite[] (zero-based positions)
+ * Rejects with ERR_LEAKWATCH_INVALID_OPTION, ERR_LEAKWATCH_PROFILE_INVALID, ERR_LEAKWATCH_IO.
+ */
+async function allocationSites(profiles, internal = {}) {
+  if (!Array.isArray(profiles) || profiles.length < 1 || profiles.length > 3 ||
+      !profiles.every((f) => typeof f === 'string' && f)) {
+    throw invalidOption('profiles', 'must be one to three .heapprofile paths, oldest first')
+  }
+  let json
+  try {
+    json = await native().rankAllocationSites(profiles, INTERNAL_PREFIXES)
+  } catch (err) {
+    throw fromNative(err)
+  }
+  const sites = JSON.parse(json)
+  mapReport({ summary: { allocationSites: sites } }, { inspector: internal.inspectorSourceMaps })
+  return sites
 }
 
 /**
@@ -138,4 +162,4 @@ function reportFromJSON(data) {
   return new Report(JSON.parse(json), text)
 }
 
-module.exports = { analyze, reportFromJSON, Report }
+module.exports = { analyze, allocationSites, reportFromJSON, Report }

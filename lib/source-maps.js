@@ -57,7 +57,43 @@ function mapPayloadFor(script) {
     const m = URL_COMMENT.exec(lines[i].trim())
     if (m) { ref = m[1]; break }
   }
-  if (ref && ref.startsWith('data:')) {
+  if (ref) return payloadFromRef(ref, script)
+  if (!fs.existsSync(`${script}.map`)) return null
+  return payloadFromRef(path.basename(`${script}.map`), script)
+}
+
+/**
+ * The `sourceMappingURL` of every script V8 has compiled, by script path, from
+ * the in-process inspector's Debugger domain (enabled for a moment: it replays
+ * `scriptParsed` for existing scripts synchronously). This is where code
+ * transformed in memory keeps its map: Jest's babel transform, ts-node,
+ * @babel/register; the file on disk is the untransformed source. Only the
+ * test-time explanation uses it: enabling the debugger is not for production.
+ */
+function inspectorMapURLs() {
+  const found = new Map()
+  let session = null
+  try {
+    const inspector = require('inspector')
+    session = new inspector.Session()
+    session.connect()
+    session.on('Debugger.scriptParsed', ({ params }) => {
+      if (!params.sourceMapURL) return
+      const script = toPath(params.url) || params.url
+      found.set(script, { ref: params.sourceMapURL, script })
+    })
+    session.post('Debugger.enable', () => {})
+    session.post('Debugger.disable', () => {})
+  } catch {
+    // No inspector, or another debugger owns it: no in-memory maps.
+  } finally {
+    if (session) try { session.disconnect() } catch { /* already gone */ }
+  }
+  return found
+}
+
+function payloadFromRef(ref, script) {
+  if (ref.startsWith('data:')) {
     const comma = ref.indexOf(',')
     if (comma < 0) return null
     const meta = ref.slice(5, comma)
@@ -65,10 +101,7 @@ function mapPayloadFor(script) {
     const text = meta.endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body)
     return { payload: JSON.parse(text), dir: path.dirname(script) }
   }
-  let mapFile = null
-  if (ref) mapFile = ref.startsWith('file://') ? fileURLToPath(ref) : path.resolve(path.dirname(script), ref)
-  else if (fs.existsSync(`${script}.map`)) mapFile = `${script}.map`
-  if (!mapFile) return null
+  const mapFile = ref.startsWith('file://') ? fileURLToPath(ref) : path.resolve(path.dirname(script), ref)
   const text = readBounded(mapFile, MAX_MAP_BYTES)
   return text === null ? null : { payload: JSON.parse(text), dir: path.dirname(mapFile) }
 }
@@ -82,10 +115,10 @@ function sourceMapOf(url, cache) {
     const live = typeof Module.findSourceMap === 'function' ? Module.findSourceMap(url) : undefined
     if (live) entry = { map: live, dir: null }
     const script = entry ? null : toPath(url)
-    if (script) {
-      const found = mapPayloadFor(script)
-      if (found) entry = { map: new Module.SourceMap(found.payload), dir: found.dir, root: found.payload.sourceRoot || '' }
-    }
+    let found = script ? mapPayloadFor(script) : null
+    const inMemory = !entry && !found && cache.inspector && cache.inspector.get(toPath(url) || url)
+    if (inMemory) found = payloadFromRef(inMemory.ref, inMemory.script)
+    if (found) entry = { map: new Module.SourceMap(found.payload), dir: found.dir, root: found.payload.sourceRoot || '' }
   } catch {
     entry = null
   }
@@ -136,9 +169,12 @@ function mapFrame(frame, cache) {
 /**
  * Maps every allocation position of a report's JSON form (suspects'
  * `allocation` and its frames, `summary.allocationSites`) to original
- * sources. Returns true if anything changed.
+ * sources. With `{ inspector: true }`, maps of code transformed in memory
+ * are looked up too (see inspectorMapURLs). Returns true if anything changed.
  */
-function mapReport(data, cache = new Map()) {
+function mapReport(data, opts = {}) {
+  const cache = new Map()
+  if (opts.inspector) cache.inspector = inspectorMapURLs()
   let changed = false
   const site = (s) => {
     if (!s) return

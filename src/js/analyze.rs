@@ -127,3 +127,46 @@ pub fn render_report_text(json: String) -> napi::Result<String> {
     })?;
     Ok(heap::to_text(&report))
 }
+
+/// The background job behind `rankAllocationSites`.
+pub struct SitesTask {
+    profiles: Vec<PathBuf>,
+    opts: AllocationOptions,
+}
+
+impl Task for SitesTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let sites = allocation::sites_from_files(&self.profiles, &self.opts).map_err(map_error)?;
+        serde_json::to_string(&sites).map_err(|e| {
+            map_error(heap::HeapError::new(
+                heap::HeapErrorKind::Io,
+                format!("serializing allocation sites: {e}"),
+            ))
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
+    }
+}
+
+/// Allocation sites of one to three `.heapprofile` files (oldest first), ranked
+/// by growth of live sampled bytes, as a JSON array of `AllocationSite`, on a
+/// libuv worker thread. `internal_prefixes`: URL prefixes never named as the
+/// allocating function.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn rank_allocation_sites(
+    profiles: Vec<String>,
+    internal_prefixes: Vec<String>,
+) -> AsyncTask<SitesTask> {
+    AsyncTask::new(SitesTask {
+        profiles: profiles.into_iter().map(PathBuf::from).collect(),
+        opts: AllocationOptions {
+            internal_prefixes,
+            ..AllocationOptions::default()
+        },
+    })
+}
