@@ -156,13 +156,45 @@ function originalPosition(url, line, column, cache = new Map()) {
   return { url: originalFile(hit.originalSource, entry), line: hit.originalLine, column: hit.originalColumn }
 }
 
-/** Rewrites a frame-like `{ url, line, column }` in place; keeps the generated position. */
+const IDENTIFIER_BEFORE = /([A-Za-z_$][\w$]*)\s*$/
+const IDENTIFIER_AT = /^([A-Za-z_$][\w$]*)\s*\(/
+const MAX_SOURCE_BYTES = 8 * 1024 * 1024
+
+/** The source's line `line` (zero-based), read once per file, or null. */
+function sourceLine(file, line, cache) {
+  const key = `source:${file}`
+  if (!cache.has(key)) {
+    let lines = null
+    try {
+      const text = readBounded(file, MAX_SOURCE_BYTES)
+      if (text !== null) lines = text.split('\n')
+    } catch { /* a source the map names but the disk does not have */ }
+    cache.set(key, lines)
+  }
+  const lines = cache.get(key)
+  return lines && lines[line] !== undefined ? lines[line] : null
+}
+
+// Bundlers and minifiers rename functions (esbuild's `warm` becomes `warm2`);
+// The mapped position is the name's (the map's segment for the identifier)
+// or the parameter list's (V8's function position), so the original name is
+// the identifier at it, or just before it, in the original source.
+function originalName(frame, cache) {
+  const text = sourceLine(frame.url, frame.line, cache)
+  if (text === null) return null
+  const m = IDENTIFIER_AT.exec(text.slice(frame.column)) || IDENTIFIER_BEFORE.exec(text.slice(0, frame.column))
+  return m && m[1] !== 'function' && m[1] !== 'async' ? m[1] : null
+}
+
+/** Rewrites a frame-like `{ url, line, column, functionName }` in place; keeps the generated one. */
 function mapFrame(frame, cache) {
   if (!frame || frame.generated) return false
   const o = originalPosition(frame.url, frame.line, frame.column, cache)
   if (!o) return false
-  frame.generated = { url: frame.url, line: frame.line, column: frame.column }
+  frame.generated = { url: frame.url, line: frame.line, column: frame.column, functionName: frame.functionName }
   Object.assign(frame, o)
+  const name = originalName(frame, cache)
+  if (name && frame.functionName && !frame.functionName.endsWith(name)) frame.functionName = name
   return true
 }
 

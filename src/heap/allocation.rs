@@ -50,7 +50,8 @@ pub struct Frame {
 #[serde(rename_all = "camelCase")]
 pub struct AllocationSite {
     /// The allocating function: the innermost frame that is neither Node's
-    /// own code, a V8 builtin nor leakwatch itself.
+    /// own code nor a V8 builtin. Stacks where that frame is leakwatch's own
+    /// (its snapshots and profiles) or that have no such frame are left out.
     pub function_name: String,
     pub url: String,
     /// Zero-based, like every position in a report.
@@ -80,13 +81,16 @@ pub struct AllocationOptions {
     pub internal_prefixes: Vec<String>,
 }
 
-fn is_internal(f: &Frame, prefixes: &[String]) -> bool {
-    f.url.is_empty()
-        || f.url.starts_with("node:")
-        || f.url.starts_with("internal/")
-        || prefixes
-            .iter()
-            .any(|p| !p.is_empty() && f.url.starts_with(p.as_str()))
+/// Node's own code and V8's builtins: frames an allocation passes through on
+/// its way from the code that asked for it.
+fn is_runtime(f: &Frame) -> bool {
+    f.url.is_empty() || f.url.starts_with("node:") || f.url.starts_with("internal/")
+}
+
+fn is_own(f: &Frame, prefixes: &[String]) -> bool {
+    prefixes
+        .iter()
+        .any(|p| !p.is_empty() && f.url.starts_with(p.as_str()))
 }
 
 /// Live sampled bytes per stack (frame ids, leaf first, at most KEY_FRAMES).
@@ -109,20 +113,25 @@ fn live_by_stack(nodes: &[Node]) -> HashMap<Vec<u32>, u64> {
     out
 }
 
-fn site_of(stack: &[u32], frames: &FrameTable, opts: &AllocationOptions) -> AllocationSite {
+/// The site of a stack, or None when no application code asked for the
+/// memory: only the runtime, or leakwatch itself (its snapshots and profiles,
+/// whoever called them).
+fn site_of(stack: &[u32], frames: &FrameTable, opts: &AllocationOptions) -> Option<AllocationSite> {
     let resolved: Vec<Frame> = stack
         .iter()
         .filter_map(|&i| frames.frames.get(i as usize).cloned())
         // V8's synthetic "(root)" frame says nothing.
         .filter(|f| f.function_name != "(root)")
         .collect();
-    let culprit = resolved
-        .iter()
-        .find(|f| !is_internal(f, &opts.internal_prefixes))
-        .or_else(|| resolved.first())
-        .cloned()
-        .unwrap_or_default();
-    AllocationSite {
+    // The innermost frame past the runtime is the code that allocated; when
+    // that is leakwatch's own, leakwatch allocated, whoever called it (a user
+    // callback that leakwatch runs is innermost itself, so it still counts).
+    let culprit = resolved.iter().find(|f| !is_runtime(f))?;
+    if is_own(culprit, &opts.internal_prefixes) {
+        return None;
+    }
+    let culprit = culprit.clone();
+    Some(AllocationSite {
         function_name: culprit.function_name,
         url: culprit.url,
         line: culprit.line,
@@ -131,7 +140,7 @@ fn site_of(stack: &[u32], frames: &FrameTable, opts: &AllocationOptions) -> Allo
         bytes: 0,
         live_bytes: 0,
         matched_by: None,
-    }
+    })
 }
 
 /// Sites ranked by growth of live sampled bytes from the first profile to the
@@ -186,7 +195,9 @@ fn rank(
         if growth <= 0 {
             continue;
         }
-        let site = site_of(stack, frames, opts);
+        let Some(site) = site_of(stack, frames, opts) else {
+            continue;
+        };
         let culprit = Frame {
             function_name: site.function_name.clone(),
             url: site.url.clone(),
@@ -212,12 +223,16 @@ fn same_script(url: &str, script: &str) -> bool {
     !url.is_empty() && strip(url) == strip(script)
 }
 
-/// How well a site's frames tell that it made a suspect's objects: 2 when a
-/// frame runs in the script the suspect's closure or holder was defined in,
-/// 1 when a frame is the suspect's constructor, 0 otherwise.
+/// How well a site's frames tell that it made a suspect's objects: 3 when
+/// the allocating function is in the script the suspect's closure or holder
+/// was defined in, 2 when another frame of the stack is, 1 when a frame is
+/// the suspect's constructor, 0 otherwise.
 fn affinity(sus: &Suspect, site: &AllocationSite) -> u8 {
     let script = sus.location.as_ref().and_then(|l| l.script_name.as_deref());
     if let Some(script) = script {
+        if same_script(&site.url, script) {
+            return 3;
+        }
         if site.frames.iter().any(|f| same_script(&f.url, script)) {
             return 2;
         }
@@ -239,7 +254,7 @@ pub fn join(report: &mut Report, sites: Vec<AllocationSite>) {
             .filter(|(a, _)| *a > 0)
             .max_by(|(a, x), (b, y)| a.cmp(b).then(x.bytes.cmp(&y.bytes)));
         let (site, how) = match best {
-            Some((2, s)) => (Some(s), "script"),
+            Some((a, s)) if a >= 2 => (Some(s), "script"),
             Some((_, s)) => (Some(s), "class"),
             None if rank == 0 => (sites.first(), "window"),
             None => (None, ""),

@@ -73,11 +73,22 @@ fn ranks_stacks_by_growth_between_first_and_last() {
 }
 
 #[test]
-fn node_internals_and_leakwatch_are_never_the_culprit() {
+fn node_internals_are_skipped_and_leakwatch_allocations_left_out() {
+    // Allocation in node:fs called from leakwatch's explain(): leakwatch's.
     let s = sites(&[profile(0, 0, 0), profile(0, 0, 70_000)]).unwrap();
-    assert_eq!(s[0].function_name, "main", "{s:?}");
-    assert_eq!(s[0].frames[0].url, "node:fs");
-    assert_eq!(s[0].frames[1].url, "/opt/leakwatch/lib/growth.js");
+    assert!(s.is_empty(), "{s:?}");
+    // The same stack without leakwatch: past node:fs, the caller is the culprit.
+    let mine = profile(0, 0, 70_000).replace("/opt/leakwatch/lib/growth.js", "/srv/jobs.js");
+    let s = sites(&[profile(0, 0, 0), mine]).unwrap();
+    assert_eq!(s[0].function_name, "explain", "{s:?}");
+    assert_eq!(
+        s[0].frames[0].url, "node:fs",
+        "runtime frames stay in the stack"
+    );
+    // Only builtins and the runtime: no site.
+    let native = r#"{"head":{"callFrame":{"functionName":"(root)","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":0,"children":[
+        {"callFrame":{"functionName":"(V8 API)","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":9000,"children":[]}]}}"#;
+    assert!(sites(&[native.to_string()]).unwrap().is_empty());
 }
 
 #[test]
@@ -192,8 +203,9 @@ fn report(suspects: Vec<Suspect>) -> Report {
 
 #[test]
 fn suspects_get_the_site_their_frames_name() {
-    let s = sites(&[profile(0, 0, 0), profile(90_000, 0, 120_000)]).unwrap();
-    assert_eq!(s[0].function_name, "main", "the internal stack grew most");
+    let mine = profile(90_000, 0, 120_000).replace("/opt/leakwatch/lib/growth.js", "/srv/app.js");
+    let s = sites(&[profile(0, 0, 0), mine]).unwrap();
+    assert_eq!(s[0].function_name, "explain", "the node:fs stack grew most");
     let mut r = report(vec![
         suspect("Session", Some("file:///srv/app.js")),
         suspect("recordAccess", None),
@@ -203,7 +215,7 @@ fn suspects_get_the_site_their_frames_name() {
     let a = r.suspects[0].allocation.as_ref().unwrap();
     assert_eq!(a.matched_by.as_deref(), Some("script"));
     // Among the sites of its script, the one that grew most.
-    assert_eq!(a.function_name, "main");
+    assert_eq!(a.function_name, "explain");
     let b = r.suspects[1].allocation.as_ref().unwrap();
     assert_eq!(
         (b.function_name.as_str(), b.matched_by.as_deref()),
