@@ -86,7 +86,7 @@ test('a bundle is reported at its source file; without maps, at the bundle', asy
   expect(warm.line + 1).toBe(4)
   expect(warm.generated.functionName).toBe('warm2') // esbuild renamed it; the map's source names it again
   fs.rmSync(`${outfile}.map`)
-  const raw = (await allocationSites([run.profile])).find((s) => s.functionName === 'warm')
+  const raw = (await allocationSites([run.profile])).find((s) => s.functionName === 'warm2')
   expect(raw.url).toBe(outfile)
   expect(raw.generated).toBeUndefined()
 })
