@@ -6,16 +6,29 @@
 const { run, measureGrowth, assertNoLeak } = require('./lib/growth')
 const { formatLeak, formatNoLeak } = require('./lib/growth-format')
 
-// Jest's default testTimeout. jest.setTimeout() publishes its value under this
-// symbol (jest-circus); a timeout given as a test's third argument is not
-// visible from here, and the failure message says how to raise the default.
+// Jest's default testTimeout.
 const JEST_DEFAULT_TIMEOUT_MS = 5000
-// Left for Jest to print the failure and for the test's own code around the matcher.
+// Left for Jest to print the failure and for the test's own code after the matcher.
 const TIMEOUT_MARGIN_MS = 600
 
-function testTimeoutMs() {
-  const t = globalThis[Symbol.for('TEST_TIMEOUT_SYMBOL')]
-  return typeof t === 'number' && t > 0 ? t : JEST_DEFAULT_TIMEOUT_MS
+// jest-circus keeps its state on the test environment's global under a
+// private symbol: the running test's own timeout (a test's third argument),
+// the file's (testTimeout in the config, or jest.setTimeout()) and when the
+// test started.
+function circusState() {
+  const sym = Object.getOwnPropertySymbols(globalThis).find((s) => s.description === 'JEST_STATE_SYMBOL')
+  return sym ? globalThis[sym] : null
+}
+
+/** Milliseconds left before Jest fails the running test on its timeout. */
+function timeLeftMs() {
+  const state = circusState()
+  const test = state && state.currentlyRunningTest
+  const set = globalThis[Symbol.for('TEST_TIMEOUT_SYMBOL')]
+  const timeout = (test && test.timeout) || (state && state.testTimeout) ||
+    (typeof set === 'number' && set > 0 ? set : JEST_DEFAULT_TIMEOUT_MS)
+  const elapsed = test && typeof test.startedAt === 'number' ? Math.max(0, Date.now() - test.startedAt) : 0
+  return timeout - elapsed - TIMEOUT_MARGIN_MS
 }
 
 async function toLeak(received, opts) {
@@ -29,7 +42,7 @@ async function toLeak(received, opts) {
   // Only a failing `.not.toLeak()` needs the culprit, so only it pays for the
   // explanation, and within the test's timeout: a failure that times out
   // would hide the leak report it exists to show.
-  const result = await run(received, opts, isNot, testTimeoutMs() - TIMEOUT_MARGIN_MS)
+  const result = await run(received, opts, isNot, timeLeftMs())
   return {
     pass: result.leaking,
     message: () => result.leaking

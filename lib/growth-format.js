@@ -92,10 +92,10 @@ function suspectLines(r) {
     const k = r.explainSkipped
     if (k.snapshotMs === 0) {
       lines.push(`Culprit not named: the verdict left ${Math.max(0, k.budgetMs)} ms of the test's timeout. To name the allocating ` +
-        `function and the holder, raise the timeout: jest.setTimeout(${Math.ceil((k.neededMs * 2) / 5000) * 5000}) or a timeout as the test's third argument.`)
+        `function and the holder, raise the timeout: jest.setTimeout(${Math.ceil((k.neededMs * 2) / 5000) * 5000}), testTimeout in the Jest config, or a timeout as the test's third argument.`)
     } else lines.push(`Holder not named: three heap snapshots (${k.estimated ? 'an estimated ' : ''}${k.snapshotMs} ms ${k.estimated ? 'each' : 'for the first here'}) would end past the ` +
       `${k.budgetMs} ms left of the test's timeout. To name the growing structure and its holder, raise the ` +
-      `timeout: jest.setTimeout(${Math.ceil((k.neededMs * 2) / 5000) * 5000}) or a timeout as the test's third argument.`)
+      `timeout: jest.setTimeout(${Math.ceil((k.neededMs * 2) / 5000) * 5000}), testTimeout in the Jest config, or a timeout as the test's third argument.`)
   }
   return lines
 }
