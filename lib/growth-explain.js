@@ -94,7 +94,7 @@ function explainCalls(result) {
  * alive in 3), joined to the profile. A snapshot stops the process for 0.5-2 s
  * on a small heap, so the snapshots are what a budget cuts.
  */
-async function explain(fn, result, deadline, budgetMs = Infinity) {
+async function explain(fn, result, deadline, budgetMs = Infinity, limit = 'test timeout') {
   const { analyze, allocationSites } = require('./analyze')
   const started = performance.now()
   const calls = explainCalls(result)
@@ -102,7 +102,7 @@ async function explain(fn, result, deadline, budgetMs = Infinity) {
   // Even the profile would end past a test runner's timeout, which would
   // then hide the verdict: report the leak unexplained, and say why.
   if (budgetMs < PROFILE_PHASE_MS) {
-    out.explainSkipped = { budgetMs: Math.round(budgetMs), snapshotMs: 0, estimated: true, neededMs: Math.round(result.measureMs + 3000) }
+    out.explainSkipped = { budgetMs: Math.round(budgetMs), snapshotMs: 0, estimated: true, neededMs: Math.round(result.measureMs + 3000), limit }
     return out
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-assert-'))
@@ -124,7 +124,7 @@ async function explain(fn, result, deadline, budgetMs = Infinity) {
     }
     const full = await snapshots(fn, { calls, callMs, deadline, dir, started, budgetMs })
     if (full.skipped) {
-      out.explainSkipped = full.skipped
+      out.explainSkipped = { ...full.skipped, limit }
       return out
     }
     let profiles = false
@@ -144,7 +144,7 @@ async function explain(fn, result, deadline, budgetMs = Infinity) {
     return out
   } finally {
     if (profiler.stop) profiler.stop()
-    fs.rmSync(dir, { recursive: true, force: true })
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
   }
 }
 

@@ -90,13 +90,19 @@ function suspectLines(r) {
   }
   if (r.explainSkipped) {
     const k = r.explainSkipped
+    const next = Math.ceil((k.neededMs * 2) / 5000) * 5000
+    const raise = k.limit === 'timeoutMs'
+      ? `raise the timeoutMs option (${k.budgetMs} ms were left of it; try { timeoutMs: ${Math.max(next, 60000)} })`
+      : `raise the timeout: jest.setTimeout(${next}), testTimeout in the Jest config, or a timeout as the test's third argument`
+    const where = k.limit === 'timeoutMs' ? 'timeoutMs' : "the test's timeout"
     if (k.snapshotMs === 0) {
-      lines.push(`Culprit not named: the verdict left ${Math.max(0, k.budgetMs)} ms of the test's timeout. To name the allocating ` +
-        `function and the holder, raise the timeout: jest.setTimeout(${Math.ceil((k.neededMs * 2) / 5000) * 5000}), testTimeout in the Jest config, or a timeout as the test's third argument.`)
-    } else lines.push(`Holder not named: three heap snapshots (${k.estimated ? 'an estimated ' : ''}${k.snapshotMs} ms ${k.estimated ? 'each' : 'for the first here'}) would end past the ` +
-      `${k.budgetMs} ms left of the test's timeout. To name the growing structure and its holder, raise the ` +
-      `timeout: jest.setTimeout(${Math.ceil((k.neededMs * 2) / 5000) * 5000}), testTimeout in the Jest config, or a timeout as the test's third argument.`)
+      lines.push(`Culprit not named: the verdict left ${Math.max(0, k.budgetMs)} ms of ${where}. To name the allocating function and the holder, ${raise}.`)
+    } else {
+      lines.push(`Holder not named: three heap snapshots (${k.estimated ? 'an estimated ' : ''}${k.snapshotMs} ms ${k.estimated ? 'each' : 'for the first here'}) ` +
+        `would end past the ${k.budgetMs} ms left of ${where}. To name the growing structure and its holder, ${raise}.`)
+    }
   }
+
   return lines
 }
 

@@ -234,8 +234,14 @@ async function run(fn, opts, explainLeaks, budgetMs) {
     const result = await measure(fn, o, deadline)
     result.measureMs = performance.now() - t0
     // The budget counts from the start: a test runner's timeout covers the measurement too.
-    const left = budgetMs === undefined ? Infinity : budgetMs - (performance.now() - t0)
-    if (result.leaking && explainLeaks) Object.assign(result, await explain(fn, result, deadline, left))
+    // timeoutMs bounds the explanation too: what would not fit is skipped
+    // and said, rather than failing the explanation half-way.
+    const runnerLeft = budgetMs === undefined ? Infinity : budgetMs - (performance.now() - t0)
+    const deadlineLeft = deadline - performance.now()
+    const limit = runnerLeft <= deadlineLeft ? 'test timeout' : 'timeoutMs'
+    if (result.leaking && explainLeaks) {
+      Object.assign(result, await explain(fn, result, deadline, Math.min(runnerLeft, deadlineLeft), limit))
+    }
     result.durationMs = performance.now() - t0
     return result
   } finally {
