@@ -1,7 +1,7 @@
 import { EventEmitter } from 'events'
-import type { analyze as analyzeFn } from './lib/analyze'
+import type { analyze as analyzeFn, allocationSites as allocationSitesFn } from './lib/analyze'
 
-export type { Report, Suspect, SourceLocation, AnalyzeOptions } from './lib/analyze'
+export type { Report, Suspect, SourceLocation, AnalyzeOptions, AllocationSite, AllocationFrame } from './lib/analyze'
 export type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
 import type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
 export type { GrowthOptions, GrowthResult } from './lib/growth'
@@ -159,6 +159,8 @@ export interface Status {
   leak: Record<string, unknown> | null
   /** The 20 most recent snapshots, newest first. */
   snapshots: SnapshotRecord[]
+  /** The watchdog's latest 'report' (its JSON form, `text` and when), or null. */
+  report: (ReturnType<import('./lib/analyze').Report['toJSON']> & { at: string; text: string }) | null
 }
 
 /** What GET /status serves. */
@@ -179,6 +181,7 @@ export function isBusy(): boolean
 
 /** Analyzes one to three `.heapsnapshot(.gz)` files off the main thread and names leak suspects with their retaining paths. */
 export const analyze: typeof analyzeFn
+export const allocationSites: typeof allocationSitesFn
 
 /** Starts a watchdog that emits 'leak' when the post-GC live heap grows with confidence; its events are also emitted on `events`. */
 export function watch(opts?: WatchOptions): Watchdog

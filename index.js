@@ -34,6 +34,7 @@ module.exports = {
   status: metrics.status,
   express: (opts) => require('./lib/express').router(opts),
   analyze: (files, opts) => require('./lib/analyze').analyze(files, opts),
+  allocationSites: (profiles) => require('./lib/analyze').allocationSites(profiles),
   measureGrowth: (fn, opts) => require('./lib/growth').measureGrowth(fn, opts),
   assertNoLeak: (fn, opts) => require('./lib/growth').assertNoLeak(fn, opts),
   isBusy,

@@ -9,7 +9,8 @@ declare global {
        * Calls the received function (sync or async) in rounds with forced GCs
        * and passes if the post-GC heap grows significantly faster than
        * `budgetBytesPerIteration`. Use as `await expect(fn).not.toLeak()`;
-       * a failure names the growing structure and its retaining path.
+       * a failure names the allocating function (sampling heap profile) and,
+       * within the test's timeout, the growing structure and its retaining path.
        */
       toLeak(opts?: GrowthOptions): Promise<R>
     }

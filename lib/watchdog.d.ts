@@ -125,6 +125,12 @@ export declare class Watchdog extends EventEmitter {
   on(event: 'leak', listener: (e: LeakEvent) => void): this
   on(event: 'recovered', listener: (e: RecoveredEvent) => void): this
   on(event: 'snapshot', listener: (e: SnapshotEvent) => void): this
+  /**
+   * After the last of `options.snapshots` (>= 2) snapshots: the same Report that analyze()
+   * returns for them, allocation sites included, analysed in a child process.
+   * Failures are 'error' events (ERR_LEAKWATCH_REPORT_FAILED, _TIMEOUT, or the analyzer's code).
+   */
+  on(event: 'report', listener: (r: import('./analyze').Report) => void): this
   on(event: 'error', listener: (err: Error) => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
   once(event: 'stats', listener: (s: WatchStatsEvent) => void): this

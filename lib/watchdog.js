@@ -101,6 +101,8 @@ class Watchdog extends EventEmitter {
     this._observer.observe({ entryTypes: ['gc'] })
     this._timer = setInterval(() => this._tick(), this.options.intervalMs)
     this._timer.unref()
+    // After its last snapshot the watchdog analyses them and emits 'report'.
+    if (this.options.snapshots >= 2 && deps.report !== false) require('./watchdog-report').attach(this)
   }
 
   get running() {

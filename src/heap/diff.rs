@@ -263,6 +263,7 @@ pub fn growth_suspects(
                 counts: c.counts,
                 retained_sizes: c.retained,
                 score: retained_delta as f64,
+                allocation: None,
             })
         })
         .collect();

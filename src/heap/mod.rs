@@ -21,6 +21,7 @@
 //! checked before allocating (see [`ParseLimits`]).
 
 pub mod aggregate;
+pub mod allocation;
 pub mod analysis;
 pub mod diff;
 pub mod distances;
@@ -146,6 +147,7 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
         top_classes,
         survivors: Vec::new(),
         below_threshold: 0,
+        allocation_sites: Vec::new(),
     };
     if paths.len() == 1 {
         let mut suspects = Vec::new();

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use super::aggregate::ClassStat;
+use super::allocation::{self, AllocationSite};
 use super::graph::SourceLocation;
 
 /// One place in the heap that grows from snapshot to snapshot.
@@ -30,6 +31,9 @@ pub struct Suspect {
     pub retained_sizes: Vec<u64>,
     /// Ranking key: bytes of retained growth, higher is worse.
     pub score: f64,
+    /// The code that allocated the growth, from sampling heap profiles.
+    #[serde(default)]
+    pub allocation: Option<AllocationSite>,
 }
 
 /// Size facts about one input snapshot.
@@ -56,6 +60,9 @@ pub struct Summary {
     pub survivors: Vec<ClassStat>,
     /// Groups that grew but stayed under the reporting threshold.
     pub below_threshold: u64,
+    /// Allocation stacks by growth of live sampled bytes (empty without profiles).
+    #[serde(default)]
+    pub allocation_sites: Vec<AllocationSite>,
 }
 
 /// The analysis result.
@@ -180,7 +187,9 @@ pub fn to_text(report: &Report) -> String {
                 ),
             };
         }
+        allocation::render_suspect(&mut out, sus);
     }
+    allocation::render_sites(&mut out, &s.allocation_sites);
     if !s.survivors.is_empty() {
         let _ = writeln!(
             out,
@@ -256,6 +265,7 @@ mod tests {
                 counts: vec![10, 1010, 2010],
                 retained_sizes: vec![1, 2, 3],
                 score: 64_000.0,
+                allocation: None,
             }],
             summary: Summary {
                 mode: "three-snapshot".into(),
@@ -263,6 +273,7 @@ mod tests {
                 top_classes: vec![],
                 survivors: vec![],
                 below_threshold: 0,
+                allocation_sites: vec![],
             },
         }
     }

@@ -8,6 +8,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 
+use crate::heap::allocation::{self, AllocationOptions};
 use crate::heap::{self, AnalyzeOptions};
 use crate::js::error::{map_error, Code, Pending};
 
@@ -24,6 +25,11 @@ pub struct AnalyzeSnapshotsOptions {
     /// With one snapshot, also report the biggest groups of alike objects
     /// (same retaining path, 1000 or more) as suspects (default false).
     pub single_suspects: Option<bool>,
+    /// Sampling heap profiles (`.heapprofile`) of the same time window,
+    /// oldest first: their allocation stacks are joined to the suspects.
+    pub profiles: Option<Vec<String>>,
+    /// URL prefixes never named as the allocating function (leakwatch's own code).
+    pub internal_prefixes: Option<Vec<String>>,
 }
 
 /// The analysis result as JSON (`Report` shape) and as readable text.
@@ -40,6 +46,8 @@ pub struct AnalyzeTask {
     files: Vec<PathBuf>,
     opts: AnalyzeOptions,
     pending: Pending,
+    profiles: Vec<PathBuf>,
+    allocation: AllocationOptions,
 }
 
 impl Task for AnalyzeTask {
@@ -47,8 +55,10 @@ impl Task for AnalyzeTask {
     type JsValue = AnalyzeSnapshotsResult;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let report =
+        let mut report =
             heap::analyze_files(&self.files, &self.opts).map_err(|e| self.pending.hold(e))?;
+        allocation::attach(&mut report, &self.profiles, &self.allocation)
+            .map_err(|e| self.pending.hold(e))?;
         let json = serde_json::to_string(&report).map_err(|e| {
             self.pending.hold(heap::HeapError::new(
                 heap::HeapErrorKind::Io,
@@ -79,7 +89,16 @@ pub fn analyze_snapshots(
     options: Option<AnalyzeSnapshotsOptions>,
 ) -> AsyncTask<AnalyzeTask> {
     let mut opts = AnalyzeOptions::default();
+    let mut profiles = Vec::new();
+    let mut alloc = AllocationOptions::default();
     if let Some(o) = options {
+        profiles = o
+            .profiles
+            .unwrap_or_default()
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        alloc.internal_prefixes = o.internal_prefixes.unwrap_or_default();
         if let Some(v) = o.min_retained_delta {
             if v.is_finite() && v >= 0.0 {
                 opts.diff.min_retained_delta = v as u64;
@@ -99,6 +118,8 @@ pub fn analyze_snapshots(
         files: files.into_iter().map(PathBuf::from).collect(),
         opts,
         pending: Pending::default(),
+        profiles,
+        allocation: alloc,
     })
 }
 
@@ -120,4 +141,54 @@ pub fn render_report_text(json: String) -> napi::Result<String, Code> {
 #[napi]
 pub fn format_bytes(bytes: f64) -> String {
     heap::report::human_bytes(bytes.round() as i64)
+}
+
+/// The background job behind `rankAllocationSites`.
+pub struct SitesTask {
+    profiles: Vec<PathBuf>,
+    opts: AllocationOptions,
+    pending: Pending,
+}
+
+impl Task for SitesTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let sites = allocation::sites_from_files(&self.profiles, &self.opts)
+            .map_err(|e| self.pending.hold(e))?;
+        serde_json::to_string(&sites).map_err(|e| {
+            self.pending.hold(heap::HeapError::new(
+                heap::HeapErrorKind::Io,
+                format!("serializing allocation sites: {e}"),
+            ))
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        self.pending.reject(&env, err)
+    }
+}
+
+/// Allocation sites of one to three `.heapprofile` files (oldest first), ranked
+/// by growth of live sampled bytes, as a JSON array of `AllocationSite`, on a
+/// libuv worker thread. `internal_prefixes`: URL prefixes never named as the
+/// allocating function.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn rank_allocation_sites(
+    profiles: Vec<String>,
+    internal_prefixes: Vec<String>,
+) -> AsyncTask<SitesTask> {
+    AsyncTask::new(SitesTask {
+        profiles: profiles.into_iter().map(PathBuf::from).collect(),
+        opts: AllocationOptions {
+            internal_prefixes,
+            ..AllocationOptions::default()
+        },
+        pending: Pending::default(),
+    })
 }
