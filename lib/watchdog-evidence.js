@@ -31,7 +31,13 @@ const EVIDENCE_SUFFIX = `-evidence${PROFILE_SUFFIX}`
 // Growth this close to a limit starts the profiler even before the detector
 // speaks (warm-up, too few post-GC readings): a profile costs little, a
 // process that dies with none costs the whole investigation.
-const PROFILE_AT_LIMIT_FRACTION = 0.5
+// V8 gives up ("ineffective mark-compacts") at ~80% of the old generation's
+// limit when the heap is full of live objects, so these are well below it.
+const PROFILE_AT_LIMIT_FRACTION = 0.4
+const SAVE_EVERY_TICK_LIMIT_FRACTION = 0.6
+// heap_size_limit also counts the young generation's reservation (3 x 16 MiB
+// semi-spaces at V8's 64-bit defaults), which old-space growth cannot use.
+const YOUNG_RESERVE_BYTES = 48 * 1024 * 1024
 const PROFILE_HORIZON_MS = 15 * 60 * 1000
 // Snapshot speed from bench/capture.js (140 MB of heap in 11.5 s, ~12 MB/s),
 // taken at 2/3 of it for a loaded machine, plus a fixed start-up cost; the
@@ -56,7 +62,7 @@ function evidenceOptions(opts, snapshots) {
     samplingIntervalBytes: hp.samplingIntervalBytes === undefined
       ? DEFAULT_SAMPLING_INTERVAL_BYTES
       : integer('heapProfile.samplingIntervalBytes', hp.samplingIntervalBytes, 1024, 2 ** 30),
-    saveEveryMs: hp.saveEveryMs === undefined ? 5000 : integer('heapProfile.saveEveryMs', hp.saveEveryMs, 100, 2 ** 31 - 1),
+    saveEveryMs: hp.saveEveryMs === undefined ? 30000 : integer('heapProfile.saveEveryMs', hp.saveEveryMs, 100, 2 ** 31 - 1),
   })
   return { snapshot: Object.freeze(snapshot), heapProfile }
 }
@@ -75,6 +81,14 @@ function utcStamp(d) {
 function profilePathFor(snapshotPath) {
   const base = snapshotPath.endsWith(SNAPSHOT_SUFFIX) ? snapshotPath.slice(0, -SNAPSHOT_SUFFIX.length) : snapshotPath
   return base + PROFILE_SUFFIX
+}
+
+/** The post-GC live heap (else heap used) over the nearer of the heap and container limits. */
+function usedFraction(stats) {
+  const heap = stats.heapLimitBytes - Math.min(YOUNG_RESERVE_BYTES, stats.heapLimitBytes / 2)
+  const limit = Math.min(heap || Infinity, stats.memoryLimitBytes || Infinity)
+  const used = stats.liveHeapBytes ?? stats.heapUsedBytes
+  return Number.isFinite(limit) && limit > 0 ? used / limit : 0
 }
 
 function estimateSnapshotMs(heapUsedBytes) {
@@ -112,18 +126,26 @@ class WatchdogEvidence {
   }
 
   /**
-   * Called on every watchdog tick. Starts/saves the profile and says whether
-   * the first snapshot must start now because OOM is near: `{ snapshotNow,
-   * reserveBytes }`.
+   * Called on every watchdog tick. Starts/saves the profile and plans
+   * snapshots: `{ snapshotNow, skip, reserveBytes }`. snapshotNow: OOM is near
+   * and the first snapshot must start at once; skip: a snapshot could not
+   * finish before the projected OOM, so none starts.
    */
   onTick(a, stats, snap) {
     const urgent = a.urgent === true
     const reason = this._profileReason(a, stats, urgent)
     if (reason) this._startProfiler(reason)
-    if (this._profiler && this._now() - this._lastSaveAt >= (urgent ? 0 : this.options.heapProfile.saveEveryMs)) {
-      this._saveEvidence()
-    }
-    return urgent ? this._urgentSnapshot(a, stats, snap) : { snapshotNow: false, reserveBytes: 0 }
+    if (this._profiler && this._now() - this._lastSaveAt >= this._saveEveryMs(a, stats, urgent)) this._saveEvidence()
+    return this._planSnapshot(a, stats, snap, urgent)
+  }
+
+  // Each save costs V8 a full GC (getSamplingProfile collects first so the
+  // profile holds live objects only): rare while OOM is far, every tick when near.
+  _saveEveryMs(a, stats, urgent) {
+    const every = this.options.heapProfile.saveEveryMs
+    if (urgent || (a.msToOom != null && a.msToOom < 10 * every)) return 0
+    if (usedFraction(stats) > SAVE_EVERY_TICK_LIMIT_FRACTION) return 0
+    return every
   }
 
   _profileReason(a, stats, urgent) {
@@ -131,18 +153,20 @@ class WatchdogEvidence {
     if (urgent) return 'urgent'
     if (a.state === 'suspected' || a.state === 'leak') return a.state
     if (a.msToOom != null && a.msToOom < PROFILE_HORIZON_MS) return 'oom-projected'
-    const limit = Math.min(stats.heapLimitBytes || Infinity, stats.memoryLimitBytes || Infinity)
-    const used = stats.liveHeapBytes ?? stats.heapUsedBytes
-    if (Number.isFinite(limit) && used > PROFILE_AT_LIMIT_FRACTION * limit) return 'near-limit'
+    if (usedFraction(stats) > PROFILE_AT_LIMIT_FRACTION) return 'near-limit'
     return null
   }
 
-  _urgentSnapshot(a, stats, snap) {
-    const none = { snapshotNow: false, reserveBytes: 0 }
-    if (!snap || snap.left <= 0 || snap.inFlight || snap.paths.length > 0) return none
+  _planSnapshot(a, stats, snap, urgent) {
+    const none = { snapshotNow: false, skip: false, reserveBytes: 0 }
+    if (!snap || snap.left <= 0 || snap.inFlight) return none
     const needMs = estimateSnapshotMs(stats.heapUsedBytes)
     const msToOom = a.msToOom ?? Infinity
+    const perMs = Math.max(0, a.growthBytesPerMin || 0) / 60000
+    const reserveBytes = Number.isFinite(msToOom) ? Math.round(perMs * needMs) : 0
     if (msToOom < SNAPSHOT_TIME_SAFETY * needMs) {
+      // A capture the OOM cuts short leaves nothing and costs the memory the
+      // process is about to run out of.
       if (!this._skipReported) {
         this._skipReported = true
         this._hooks.emit({
@@ -151,11 +175,11 @@ class WatchdogEvidence {
           heapProfile: this._path,
         })
       }
-      return none
+      return { ...none, skip: true }
     }
+    if (!urgent || snap.paths.length > 0) return { ...none, reserveBytes }
     this.urgentSnapshots++
-    const perMs = Math.max(0, a.growthBytesPerMin || 0) / 60000
-    return { snapshotNow: true, reserveBytes: Math.round(perMs * needMs) }
+    return { snapshotNow: true, skip: false, reserveBytes }
   }
 
   _startProfiler(reason) {

@@ -215,7 +215,7 @@ class Watchdog extends EventEmitter {
     this._lastStats = stats
     this._lastAssessment = a
     const plan = this._evidence.onTick(a, stats, this._snap)
-    if (plan.snapshotNow || a.state === 'suspected' || a.state === 'leak') this._maybeSnapshot(a, plan)
+    if (!plan.skip && (plan.snapshotNow || a.state === 'suspected' || a.state === 'leak')) this._maybeSnapshot(a, plan)
     this._selfNs += process.hrtime.bigint() - t0
 
     this.emit('stats', {
