@@ -40,4 +40,7 @@ module.exports = {
   forkProven,
   defaultDir,
   LeakwatchError,
+  get SamplingProfiler() {
+    return require('./lib/sampling-profiler').SamplingProfiler
+  },
 }
