@@ -223,7 +223,8 @@ class WatchdogEvidence {
     for (const deleted of (res && res.deleted) || []) {
       try { fs.unlinkSync(profilePathFor(deleted)) } catch { /* none was written */ }
     }
-    if (!this._profiler || !res || !res.path) return null
+    // Only beside snapshots in snapshot.dir: evidence never lands anywhere else.
+    if (!this._profiler || !res || !res.path || path.dirname(res.path) !== this.options.snapshot.dir) return null
     try {
       const saved = this._profiler.saveSync(profilePathFor(res.path))
       this._hooks.emit({ type: 'heap-profile', snapshot: res.path, ...saved })
