@@ -218,3 +218,55 @@ test('the growth reserved for an urgent snapshot is charged by the memory headro
     .rejects.toMatchObject({ code: 'ERR_LEAKWATCH_NO_MEMORY_HEADROOM' })
   expect(fs.readdirSync(dir)).toEqual([])
 })
+
+describe('save policy (scripted ticks)', () => {
+  const { WatchdogEvidence, evidenceOptions } = require('../lib/watchdog-evidence')
+  function harness(heapProfile) {
+    const saves = []
+    class FakeProfiler {
+      start() { return this }
+      saveSync(p) { saves.push(p); return { path: p, bytes: 2 } }
+      stop() {}
+    }
+    let now = 0
+    const events = []
+    const ev = new WatchdogEvidence({ ...evidenceOptions({ snapshot: { dir: '/nonexistent-lw' }, heapProfile }, 0) }, {
+      warn: (e) => { throw e },
+      emit: (e) => events.push(e),
+    }, { SamplingProfiler: FakeProfiler, now: () => now })
+    const tick = (a, usedMb, advanceMs = 1000) => {
+      now += advanceMs
+      return ev.onTick({ state: 'steady', ...a }, { heapUsedBytes: usedMb * MiB, liveHeapBytes: usedMb * MiB, heapLimitBytes: 1048 * MiB, memoryLimitBytes: null }, { left: 0, inFlight: false, paths: [] })
+    }
+    return { saves, events, tick, ev }
+  }
+
+  test('a steady heap is saved once, a growing one every period, a near OOM every tick', () => {
+    const h = harness({ when: 'always', saveEveryMs: 5000 })
+    expect(h.events[0]).toEqual({ type: 'profiling-started', reason: 'always' })
+    for (let i = 0; i < 20; i++) h.tick({}, 100)
+    expect(h.saves.length).toBe(1) // 20 s steady: the first save only
+    for (let i = 0; i < 20; i++) h.tick({}, 100 + 10 * (i + 1)) // growing 10 MB/s, limit 1000 MB
+    expect(h.saves.length).toBe(1 + 4)
+    for (let i = 0; i < 5; i++) h.tick({ urgent: true, msToOom: 20000 }, 300)
+    expect(h.saves.length).toBe(1 + 4 + 5)
+    expect(new Set(h.saves).size).toBe(1)
+    expect(h.saves[0]).toMatch(/^\/nonexistent-lw\/[A-Za-z0-9._]+-\d+-\d{8}T\d{6}\.\d{3}Z-evidence\.heapprofile$/)
+  })
+
+  test("'suspected' waits for the detector or the limit", () => {
+    const h = harness({ when: 'suspected' })
+    h.tick({}, 100)
+    h.tick({ msToOom: 3600000 }, 100)
+    expect(h.saves.length).toBe(0)
+    h.tick({}, 420) // > 40% of the 1000 MB old generation
+    expect(h.events[0]).toEqual({ type: 'profiling-started', reason: 'near-limit' })
+    expect(h.saves.length).toBe(1)
+    const s = harness({ when: 'suspected' })
+    s.tick({ state: 'suspected' }, 100)
+    expect(s.events[0].reason).toBe('suspected')
+    const n = harness({ when: 'never' })
+    n.tick({ urgent: true, msToOom: 1000 }, 900)
+    expect(n.saves.length).toBe(0)
+  })
+})

@@ -38,6 +38,7 @@ const SAVE_EVERY_TICK_LIMIT_FRACTION = 0.6
 // heap_size_limit also counts the young generation's reservation (3 x 16 MiB
 // semi-spaces at V8's 64-bit defaults), which old-space growth cannot use.
 const YOUNG_RESERVE_BYTES = 48 * 1024 * 1024
+const SAVE_MIN_GROWTH_FRACTION = 0.02
 const PROFILE_HORIZON_MS = 15 * 60 * 1000
 // Snapshot speed from bench/capture.js (140 MB of heap in 11.5 s, ~12 MB/s),
 // taken at 2/3 of it for a loaded machine, plus a fixed start-up cost; the
@@ -83,12 +84,16 @@ function profilePathFor(snapshotPath) {
   return base + PROFILE_SUFFIX
 }
 
-/** The post-GC live heap (else heap used) over the nearer of the heap and container limits. */
-function usedFraction(stats) {
+/** The post-GC live heap (else heap used) and the nearer of the heap and container limits. */
+function usage(stats) {
   const heap = stats.heapLimitBytes - Math.min(YOUNG_RESERVE_BYTES, stats.heapLimitBytes / 2)
   const limit = Math.min(heap || Infinity, stats.memoryLimitBytes || Infinity)
-  const used = stats.liveHeapBytes ?? stats.heapUsedBytes
-  return Number.isFinite(limit) && limit > 0 ? used / limit : 0
+  return { used: stats.liveHeapBytes ?? stats.heapUsedBytes, limit: limit > 0 ? limit : Infinity }
+}
+
+function usedFraction(stats) {
+  const { used, limit } = usage(stats)
+  return Number.isFinite(limit) ? used / limit : 0
 }
 
 function estimateSnapshotMs(heapUsedBytes) {
@@ -114,6 +119,7 @@ class WatchdogEvidence {
     this._profiler = null
     this._profileFailed = false
     this._lastSaveAt = -Infinity
+    this._savedUsed = null
     this._path = null
     this._skipReported = false
     this.urgentSnapshots = 0
@@ -135,7 +141,10 @@ class WatchdogEvidence {
     const urgent = a.urgent === true
     const reason = this._profileReason(a, stats, urgent)
     if (reason) this._startProfiler(reason)
-    if (this._profiler && this._now() - this._lastSaveAt >= this._saveEveryMs(a, stats, urgent)) this._saveEvidence()
+    if (this._profiler && this._now() - this._lastSaveAt >= this._saveEveryMs(a, stats, urgent) &&
+      (urgent || this._grownSinceSave(stats))) {
+      this._saveEvidence(stats)
+    }
     return this._planSnapshot(a, stats, snap, urgent)
   }
 
@@ -146,6 +155,14 @@ class WatchdogEvidence {
     if (urgent || (a.msToOom != null && a.msToOom < 10 * every)) return 0
     if (usedFraction(stats) > SAVE_EVERY_TICK_LIMIT_FRACTION) return 0
     return every
+  }
+
+  // A heap that holds still needs no new evidence, and each save is a full GC:
+  // a big, steady service must not pay one every period.
+  _grownSinceSave(stats) {
+    if (this._savedUsed === null) return true
+    const { used, limit } = usage(stats)
+    return !Number.isFinite(limit) || used - this._savedUsed >= SAVE_MIN_GROWTH_FRACTION * limit
   }
 
   _profileReason(a, stats, urgent) {
@@ -203,8 +220,9 @@ class WatchdogEvidence {
     return path.join(this.options.snapshot.dir, name)
   }
 
-  _saveEvidence() {
+  _saveEvidence(stats) {
     this._lastSaveAt = this._now()
+    if (stats) this._savedUsed = usage(stats).used
     try {
       const first = this._path === null
       const res = this._profiler.saveSync(this._evidencePath())

@@ -101,6 +101,8 @@ export interface LeakEvent {
   reason: string
   /** Paths of snapshots completed so far (option `snapshots`). */
   snapshots: string[]
+  /** The rolling evidence `.heapprofile` once written (README "Evidence before an OOM"), else null. */
+  heapProfile: string | null
 }
 
 export interface RecoveredEvent {

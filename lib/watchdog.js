@@ -255,6 +255,7 @@ class Watchdog extends EventEmitter {
       recentGrowthBytesPerMin: a.recentGrowthBytesPerMin,
       reason: a.reason,
       snapshots: this._snap.paths.slice(),
+      heapProfile: this._evidence.heapProfilePath,
     }
   }
 
