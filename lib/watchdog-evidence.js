@@ -122,7 +122,6 @@ class WatchdogEvidence {
     this._savedUsed = null
     this._path = null
     this._skipReported = false
-    this.urgentSnapshots = 0
     if (options.heapProfile.when === 'always') this._startProfiler('always')
   }
 
@@ -195,7 +194,6 @@ class WatchdogEvidence {
       return { ...none, skip: true }
     }
     if (!urgent || snap.paths.length > 0) return { ...none, reserveBytes }
-    this.urgentSnapshots++
     return { snapshotNow: true, skip: false, reserveBytes }
   }
 
