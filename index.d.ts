@@ -2,8 +2,10 @@ import { EventEmitter } from 'events'
 import type { analyze as analyzeFn, allocationSites as allocationSitesFn } from './lib/analyze'
 
 export type { Report, Suspect, SourceLocation, AnalyzeOptions, AllocationSite, AllocationFrame } from './lib/analyze'
-export type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
+export type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent, HeapProfileOptions, EvidenceEvent, SnapshotEvent } from './lib/watchdog'
 import type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
+export { SamplingProfiler } from './lib/sampling-profiler'
+export type { SamplingProfilerOptions, SamplingHeapProfile } from './lib/sampling-profiler'
 export type { GrowthOptions, GrowthResult } from './lib/growth'
 import type { GrowthOptions, GrowthResult } from './lib/growth'
 

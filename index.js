@@ -1,7 +1,7 @@
 'use strict'
 
 const { forkProven, isBusy } = require('./lib/capture')
-const { snapshot } = require('./lib/publish')
+const { snapshot, publish } = require('./lib/publish')
 const { onSignal } = require('./lib/signals')
 const { events } = require('./lib/events')
 const { onSnapshot, flushSinks } = require('./lib/sinks')
@@ -9,14 +9,15 @@ const metrics = require('./lib/metrics')
 const { LeakwatchError } = require('./lib/errors')
 const { defaultDir } = require('./lib/options')
 
-const RELAYED = ['stats', 'leak', 'recovered']
+const RELAYED = ['stats', 'leak', 'recovered', 'evidence']
 
 /**
  * Starts a watchdog. Its snapshots go through the capture module, /status and
  * the metrics follow it, and its events are also emitted on `events`.
  */
 function watch(opts) {
-  const wd = require('./lib/watchdog').watch(opts, { takeSnapshot: (label) => snapshot({ label }) })
+  // snapOpts are watch()'s `snapshot` option, validated by captureOptions.
+  const wd = require('./lib/watchdog').watch(opts, { takeSnapshot: (label, snapOpts) => publish({ ...snapOpts, label }) })
   metrics.attachWatchdog(wd)
   for (const name of RELAYED) wd.on(name, (payload) => events.emit(name, payload))
   return wd
@@ -41,4 +42,7 @@ module.exports = {
   forkProven,
   defaultDir,
   LeakwatchError,
+  get SamplingProfiler() {
+    return require('./lib/sampling-profiler').SamplingProfiler
+  },
 }

@@ -52,6 +52,7 @@ function begin(o, forked) {
       cgroupRoot: o.cgroupRoot,
       maxFiles: o.maxFiles,
       maxBytes: o.maxBytes,
+      reserveBytes: o.reserveBytes,
     })
   } catch (err) {
     throw fromNative(err)

@@ -110,6 +110,18 @@ function captureOptions(opts) {
   return o
 }
 
+/** watch()'s `snapshot` option: exactly snapshot()'s options, errors named `snapshot.<key>`. */
+function watchSnapshotOptions(opts) {
+  try {
+    return captureOptions(opts)
+  } catch (err) {
+    if (err.code === 'ERR_LEAKWATCH_INVALID_OPTION') {
+      err.message = err.message.replace(/^invalid option /, 'invalid option snapshot.')
+    }
+    throw err
+  }
+}
+
 // Signals a snapshot trigger may not take: they cannot be caught, are used by
 // Node itself, or mean the process is already crashing.
 const FORBIDDEN_SIGNALS = new Set([
@@ -123,4 +135,4 @@ function signalName(signal) {
   return signal
 }
 
-module.exports = { captureOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest }
+module.exports = { captureOptions, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest }

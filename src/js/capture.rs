@@ -42,6 +42,9 @@ pub struct BeginCaptureOptions {
     pub max_files: Option<f64>,
     /// Keep at most this many bytes of snapshot files in `dir`.
     pub max_bytes: Option<f64>,
+    /// Memory the host itself is expected to add while the snapshot is taken
+    /// (the watchdog's projected growth), reserved on top of the estimate.
+    pub reserve_bytes: Option<f64>,
 }
 
 /// Limits for `CaptureJob.finish`.
@@ -90,7 +93,11 @@ fn begin(opts: BeginCaptureOptions) -> Result<CaptureJob, CaptureError> {
             used_bytes: opts.heap_used.max(0.0) as u64,
             total_bytes: opts.heap_total.max(0.0) as u64,
         };
-        let needs = headroom::estimate_needs(heap, opts.forked);
+        let mut needs = headroom::estimate_needs(heap, opts.forked);
+        // Memory the caller expects the process to grow by while the snapshot
+        // runs (the watchdog's evidence budget during a fast leak).
+        let reserve = opts.reserve_bytes.unwrap_or(0.0).max(0.0) as u64;
+        needs.memory_bytes = needs.memory_bytes.saturating_add(reserve);
         let disk = headroom::disk_free_bytes(&dir)?;
         let memory = headroom::read_memory_headroom(opts.cgroup_root.as_deref().map(Path::new));
         headroom::check(needs, disk, &memory)?;
