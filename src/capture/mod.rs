@@ -9,6 +9,8 @@ pub mod headroom;
 pub mod naming;
 pub mod pipe;
 pub mod procstat;
+pub mod redact;
+mod redact_tee;
 pub mod retention;
 pub mod supervisor;
 pub mod writer;
