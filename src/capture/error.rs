@@ -17,6 +17,8 @@ pub enum ErrorKind {
     ChildFailed,
     Timeout,
     ForkFailed,
+    /// The stream to redact is not a heap snapshot the redactor can read.
+    RedactFailed,
     Io,
 }
 
@@ -34,6 +36,7 @@ impl ErrorKind {
             ErrorKind::ChildFailed => "ERR_LEAKWATCH_CHILD_FAILED",
             ErrorKind::Timeout => "ERR_LEAKWATCH_TIMEOUT",
             ErrorKind::ForkFailed => "ERR_LEAKWATCH_FORK_FAILED",
+            ErrorKind::RedactFailed => "ERR_LEAKWATCH_REDACT_FAILED",
             ErrorKind::Io => "ERR_LEAKWATCH_IO",
         }
     }

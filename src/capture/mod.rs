@@ -10,6 +10,7 @@ pub mod naming;
 pub mod pipe;
 pub mod procstat;
 pub mod redact;
+pub mod redact_file;
 mod redact_tee;
 pub mod retention;
 pub mod supervisor;

@@ -528,3 +528,7 @@ pub(crate) fn utf16_len(raw: &[u8]) -> u64 {
 #[cfg(test)]
 #[path = "redact_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "redact_writer_tests.rs"]
+mod writer_tests;

@@ -8,7 +8,7 @@ const META: &str = r#"{"meta":{"node_fields":["type","name","id","self_size","ed
 /// 0 "" 1 "Session" 2 "token" 3 "sk-live-SECRET" 4 "authorization"
 /// 5 "Bearer tok\u00e9n" 6 "(concatenated string)" 7 "id" 8 "heap number"
 /// 9 "12345678" 10 "app.js" 11 "handler" 12 "half-SECRET" 13 "ctxVar"
-fn sample() -> String {
+pub(super) fn sample() -> String {
     let strings = r#"["","Session","token","sk-live-SECRET","authorization","Bearer tok\u00e9n","(concatenated string)","id","heap number","12345678","app.js","handler","half-SECRET","ctxVar"]"#;
     // type name id self_size edge_count trace detached
     let nodes = [
