@@ -54,6 +54,7 @@ function begin(o, forked) {
       cgroupRoot: o.cgroupRoot,
       maxFiles: o.maxFiles,
       maxBytes: o.maxBytes,
+      redact: o.redact,
     })
   } catch (err) {
     throw fromNative(err)
@@ -157,6 +158,7 @@ async function takeValidated(o) {
       attempts: info.attempts,
       ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
       ...(o.label ? { label: o.label } : {}),
+      ...(o.redact ? { redacted: true } : {}),
       deleted: info.deleted,
     }
     metrics.recordSnapshot('success', result.mode, result.durationMs / 1000, result)
