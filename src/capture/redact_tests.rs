@@ -125,8 +125,8 @@ fn the_placeholder_counts_utf16_units_and_escapes() {
 }
 
 #[test]
-fn a_concatenated_string_value_and_its_parts_are_redacted() {
-    let input = sample().replace("[10, 6,", "[10, 6,").replace(
+fn a_string_like_node_named_by_content_is_redacted_but_v8_labels_are_not() {
+    let input = sample().replace(
         r#""Bearer tok\u00e9n","(concatenated string)""#,
         r#""Bearer tok\u00e9n","Bearer tok\u00e9n-SECRET""#,
     );
@@ -174,8 +174,7 @@ fn hostile_inputs_fail_with_a_code_and_never_panic() {
             HeapErrorKind::Invalid,
         ),
         (
-            good.replace("[5,1,7]", "[5,1,7]")
-                .replace("\"edges\":[", "\"edges\":[2,4000000000,0,"),
+            good.replace("\"edges\":[", "\"edges\":[2,4000000000,0,"),
             HeapErrorKind::Invalid,
         ),
         (good.replace(META, "[]"), HeapErrorKind::Invalid),
