@@ -11,6 +11,7 @@ pub mod pipe;
 pub mod procstat;
 pub mod redact;
 pub mod redact_file;
+mod redact_parts;
 mod redact_tee;
 pub mod retention;
 pub mod supervisor;

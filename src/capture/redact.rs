@@ -15,14 +15,13 @@
 
 use std::io::{self, Read, Write};
 
+pub(crate) use super::redact_parts::utf16_len;
+use super::redact_parts::{is_placeholder, looks_numeric, valid_body, Kind, Marks, Plan, Record};
 use super::redact_tee::Tee;
 use crate::heap::error::HeapError;
 use crate::heap::lexer::Lexer;
-use crate::heap::meta::{Meta, Role};
 
 const MAX_HEADER_BYTES: usize = 1 << 20;
-/// V8 string ids are 32-bit; this bound keeps a bitset at 32 MiB on hostile input.
-const MAX_STRINGS: u64 = 1 << 28;
 /// V8 cuts string values at `--heap-snapshot-string-limit` (1024 characters)
 /// before writing them; this bounds what a replaced entry may occupy in memory.
 const MAX_REDACTED_STRING_BYTES: usize = 64 << 20;
@@ -32,14 +31,6 @@ pub const MARKER_KEY: &str = "leakwatch_redaction";
 const MARKER: &[u8] =
     b"\"leakwatch_redaction\":{\"version\":1,\"redacted\":\"string values not used as names\"}";
 const V8_LABELS: [&[u8]; 2] = [b"(concatenated string)", b"(sliced string)"];
-const TRACE_DEFAULT: [&str; 6] = [
-    "function_id",
-    "name",
-    "script_name",
-    "script_id",
-    "line",
-    "column",
-];
 
 /// What a redaction run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -55,123 +46,6 @@ pub struct RedactStats {
 pub enum RedactFailure {
     Input(HeapError),
     Output(io::Error),
-}
-
-#[derive(Default)]
-struct Bits(Vec<u64>);
-
-impl Bits {
-    fn set(&mut self, i: u64) -> Result<(), HeapError> {
-        if i >= MAX_STRINGS {
-            return Err(HeapError::invalid(format!("string index {i} out of range")));
-        }
-        let word = (i / 64) as usize;
-        if word >= self.0.len() {
-            self.0.resize(word + 1, 0);
-        }
-        if let Some(w) = self.0.get_mut(word) {
-            *w |= 1 << (i % 64);
-        }
-        Ok(())
-    }
-
-    fn get(&self, i: u64) -> bool {
-        usize::try_from(i / 64)
-            .ok()
-            .and_then(|w| self.0.get(w))
-            .is_some_and(|w| w & (1 << (i % 64)) != 0)
-    }
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Name,
-    Text,
-    Number,
-}
-
-/// Field positions read from `snapshot.meta`.
-struct Plan {
-    node_fields: usize,
-    node_type: usize,
-    node_name: usize,
-    node_kinds: Vec<Kind>,
-    edge_fields: usize,
-    edge_type: usize,
-    edge_name: usize,
-    edge_indexed: Vec<bool>,
-    trace_fields: usize,
-    trace_names: Vec<usize>,
-}
-
-fn slot(roles: &[Role], role: Role) -> usize {
-    roles.iter().position(|r| *r == role).unwrap_or(0)
-}
-
-impl Plan {
-    fn from_header(header: &[u8]) -> Result<Plan, HeapError> {
-        let meta = Meta::from_header(header)?;
-        let trace: Vec<String> = serde_json::from_slice::<serde_json::Value>(header)
-            .ok()
-            .and_then(|v| v.pointer("/meta/trace_function_info_fields").cloned())
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_else(|| TRACE_DEFAULT.iter().map(|s| s.to_string()).collect());
-        if trace.is_empty() || trace.len() > 64 {
-            return Err(HeapError::invalid("bad trace_function_info_fields"));
-        }
-        let node_kinds = meta
-            .node_types
-            .iter()
-            .map(|t| match t.as_str() {
-                "number" => Kind::Number,
-                t if t.contains("string") => Kind::Text,
-                _ => Kind::Name,
-            })
-            .collect();
-        Ok(Plan {
-            node_fields: meta.node_roles.len(),
-            node_type: slot(&meta.node_roles, Role::Type),
-            node_name: slot(&meta.node_roles, Role::Name),
-            node_kinds,
-            edge_fields: meta.edge_roles.len(),
-            edge_type: slot(&meta.edge_roles, Role::Type),
-            edge_name: slot(&meta.edge_roles, Role::Name),
-            edge_indexed: meta
-                .edge_types
-                .iter()
-                .map(|t| t == "element" || t == "hidden")
-                .collect(),
-            trace_names: trace
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| *f == "name" || *f == "script_name")
-                .map(|(i, _)| i)
-                .collect(),
-            trace_fields: trace.len(),
-        })
-    }
-}
-
-#[derive(Default)]
-struct Marks {
-    names: Bits,
-    texts: Bits,
-    numbers: Bits,
-}
-
-/// Reads fixed-size records from an integer array and hands each to `each`.
-fn records(
-    values: &mut Vec<u64>,
-    width: usize,
-    v: u64,
-    mut each: impl FnMut(&[u64]) -> Result<(), HeapError>,
-) -> Result<(), HeapError> {
-    values.push(v);
-    if values.len() == width {
-        each(values)?;
-        values.clear();
-    }
-    Ok(())
 }
 
 struct Redactor<R: Read, W: Write, F: FnMut(&[u8])> {
@@ -314,24 +188,25 @@ impl<R: Read, W: Write, F: FnMut(&[u8])> Redactor<R, W, F> {
         let Some(p) = plan.as_ref() else {
             return Ok(());
         };
-        let mut rec = Vec::with_capacity(p.node_fields);
+        let mut rec = Record::new(p.node_fields);
         lex.read_int_array("nodes", |v| {
-            records(&mut rec, p.node_fields, v, |r| {
-                let name = r.get(p.node_name).copied().unwrap_or(0);
-                let kind = r
-                    .get(p.node_type)
-                    .and_then(|&t| usize::try_from(t).ok())
-                    .and_then(|t| p.node_kinds.get(t))
-                    .copied()
-                    .unwrap_or(Kind::Name);
-                match kind {
-                    Kind::Text => marks.texts.set(name),
-                    Kind::Number => marks.numbers.set(name),
-                    Kind::Name => marks.names.set(name),
-                }
-            })
+            let Some(r) = rec.push(v) else {
+                return Ok(());
+            };
+            let name = r.get(p.node_name).copied().unwrap_or(0);
+            let kind = r
+                .get(p.node_type)
+                .and_then(|&t| usize::try_from(t).ok())
+                .and_then(|t| p.node_kinds.get(t))
+                .copied()
+                .unwrap_or(Kind::Name);
+            match kind {
+                Kind::Text => marks.texts.set(name),
+                Kind::Number => marks.numbers.set(name),
+                Kind::Name => marks.names.set(name),
+            }
         })?;
-        if !rec.is_empty() {
+        if rec.len != 0 {
             return Err(HeapError::invalid("`nodes` ends inside a node record"));
         }
         Ok(())
@@ -345,22 +220,23 @@ impl<R: Read, W: Write, F: FnMut(&[u8])> Redactor<R, W, F> {
         let Some(p) = plan.as_ref() else {
             return Ok(());
         };
-        let mut rec = Vec::with_capacity(p.edge_fields);
+        let mut rec = Record::new(p.edge_fields);
         lex.read_int_array("edges", |v| {
-            records(&mut rec, p.edge_fields, v, |r| {
-                let indexed = r
-                    .get(p.edge_type)
-                    .and_then(|&t| usize::try_from(t).ok())
-                    .and_then(|t| p.edge_indexed.get(t))
-                    .copied()
-                    .unwrap_or(false);
-                match r.get(p.edge_name) {
-                    Some(&name) if !indexed => marks.names.set(name),
-                    _ => Ok(()),
-                }
-            })
+            let Some(r) = rec.push(v) else {
+                return Ok(());
+            };
+            let indexed = r
+                .get(p.edge_type)
+                .and_then(|&t| usize::try_from(t).ok())
+                .and_then(|t| p.edge_indexed.get(t))
+                .copied()
+                .unwrap_or(false);
+            match r.get(p.edge_name) {
+                Some(&name) if !indexed => marks.names.set(name),
+                _ => Ok(()),
+            }
         })?;
-        if !rec.is_empty() {
+        if rec.len != 0 {
             return Err(HeapError::invalid("`edges` ends inside an edge record"));
         }
         Ok(())
@@ -374,18 +250,19 @@ impl<R: Read, W: Write, F: FnMut(&[u8])> Redactor<R, W, F> {
         let Some(p) = plan.as_ref() else {
             return Ok(());
         };
-        let mut rec = Vec::with_capacity(p.trace_fields);
+        let mut rec = Record::new(p.trace_fields);
         lex.read_int_array("trace_function_infos", |v| {
-            records(&mut rec, p.trace_fields, v, |r| {
-                for &i in &p.trace_names {
-                    if let Some(&name) = r.get(i) {
-                        marks.names.set(name)?;
-                    }
+            let Some(r) = rec.push(v) else {
+                return Ok(());
+            };
+            for &i in &p.trace_names {
+                if let Some(&name) = r.get(i) {
+                    marks.names.set(name)?;
                 }
-                Ok(())
-            })
+            }
+            Ok(())
         })?;
-        if !rec.is_empty() {
+        if rec.len != 0 {
             return Err(HeapError::invalid(
                 "`trace_function_infos` ends inside a record",
             ));
@@ -465,66 +342,6 @@ impl<R: Read, W: Write, F: FnMut(&[u8])> Redactor<R, W, F> {
     }
 }
 
-/// A placeholder written by an earlier run, so redacting twice changes nothing.
-fn is_placeholder(raw: &[u8]) -> bool {
-    raw.strip_prefix(b"<redacted ")
-        .and_then(|r| r.strip_suffix(b">"))
-        .is_some_and(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
-}
-
-fn looks_numeric(raw: &[u8]) -> bool {
-    !raw.is_empty()
-        && (raw
-            .iter()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
-            || matches!(raw, b"NaN" | b"Infinity" | b"-Infinity"))
-}
-
-/// JSON's rules for a string body: escapes well formed, no raw control bytes.
-/// The skip that captured it only found its end.
-fn valid_body(raw: &[u8]) -> bool {
-    let mut i = 0usize;
-    while let Some(&b) = raw.get(i) {
-        if b < 0x20 {
-            return false;
-        }
-        if b == b'\\' {
-            match raw.get(i + 1) {
-                Some(b'u') => {
-                    let hex = raw.get(i + 2..i + 6);
-                    if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                        return false;
-                    }
-                    i += 6;
-                }
-                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
-                _ => return false,
-            }
-            continue;
-        }
-        i += 1;
-    }
-    true
-}
-
-/// Length in UTF-16 code units of a raw JSON string body (escapes undecoded).
-pub(crate) fn utf16_len(raw: &[u8]) -> u64 {
-    let mut n = 0u64;
-    let mut i = 0usize;
-    while let Some(&b) = raw.get(i) {
-        if b == b'\\' {
-            i += if raw.get(i + 1) == Some(&b'u') { 6 } else { 2 };
-            n += 1;
-            continue;
-        }
-        if b & 0xC0 != 0x80 {
-            n += if b >= 0xF0 { 2 } else { 1 };
-        }
-        i += 1;
-    }
-    n
-}
-
 #[cfg(test)]
 #[path = "redact_tests.rs"]
 mod tests;
@@ -532,3 +349,7 @@ mod tests;
 #[cfg(test)]
 #[path = "redact_writer_tests.rs"]
 mod writer_tests;
+
+#[cfg(test)]
+#[path = "redact_bench_tests.rs"]
+mod bench_tests;

@@ -339,13 +339,19 @@ fn pump(
 /// producer's failure first (a killed child) and truncation otherwise.
 fn pump_redacting(pipe: File, gz: Gz, progress: &AtomicU64) -> PumpResult {
     let mut raw = RawSummary::default();
-    let result = redact::redact(&pipe, gz, READ_BYTES, |chunk: &[u8]| {
+    // The redactor writes in small pieces (a string, a separator), and each
+    // write into the encoder costs a deflate call: batch them first.
+    let batched = BufWriter::with_capacity(OUT_BUFFER_BYTES, gz);
+    let result = redact::redact(&pipe, batched, READ_BYTES, |chunk: &[u8]| {
         raw.observe(chunk);
         progress.fetch_add(chunk.len() as u64, Ordering::Relaxed);
     });
     drop(pipe);
     match result {
-        Ok((gz, _)) => (raw, finish_file(gz)),
+        Ok((batched, _)) => match batched.into_inner() {
+            Ok(gz) => (raw, finish_file(gz)),
+            Err(e) => (raw, Err(CaptureError::from_io("write snapshot", e.error()))),
+        },
         Err(RedactFailure::Output(e)) => (raw, Err(CaptureError::from_io("write snapshot", &e))),
         Err(RedactFailure::Input(e))
             if matches!(e.kind, HeapErrorKind::Truncated | HeapErrorKind::Io) =>
