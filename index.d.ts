@@ -34,6 +34,13 @@ export interface SnapshotOptions {
   forkAttempts?: number
   /** Root of the cgroup filesystem for the container memory limit (default /sys/fs/cgroup). */
   cgroupRoot?: string
+  /**
+   * Replace string values by `<redacted N>` placeholders while the snapshot streams
+   * (names, sizes and the graph stay exact; see README "Redaction"). Default false.
+   * The file name ends in `redacted.heapsnapshot.gz`. A stream that cannot be
+   * redacted fails with `ERR_LEAKWATCH_REDACT_FAILED` and leaves no file.
+   */
+  redact?: boolean
 }
 
 export interface SnapshotInfo {
@@ -54,6 +61,8 @@ export interface SnapshotInfo {
   /** Present when 'auto' fell back to inline: the last fork error. */
   fallbackReason?: string
   label?: string
+  /** Present (true) when string values were redacted. */
+  redacted?: true
   /** Snapshot files deleted by retention afterwards. */
   deleted: string[]
 }
@@ -173,9 +182,11 @@ export interface ExpressRouterOptions {
   token: string
   /** Options for snapshots taken through POST /snapshot. */
   snapshot?: SnapshotOptions
+  /** Redact every snapshot this router takes (as does `snapshot.redact`); `?redact=0` is then refused with 400. */
+  redact?: boolean
 }
 
-/** A connect-style router: GET /status, POST /snapshot[?download=1][&label=x], GET /metrics; all behind `Authorization: Bearer <token>`. */
+/** A connect-style router: GET /status, POST /snapshot[?download=1][&label=x][&redact=1], GET /metrics; all behind `Authorization: Bearer <token>`. */
 export function express(opts: ExpressRouterOptions): (req: any, res: any, next?: (err?: unknown) => void) => void
 
 /** True while a snapshot is in flight. */

@@ -69,6 +69,7 @@ function usageError(message) {
 
 async function main(argv) {
   const [command, ...rest] = argv
+  if (command === 'redact') return require('../lib/cli-redact').main(rest)
   if (!COMMANDS.has(command)) {
     process.stderr.write(USAGE)
     return command === '-h' || command === '--help' ? 0 : 2

@@ -53,6 +53,7 @@ function begin(o, forked) {
       maxFiles: o.maxFiles,
       maxBytes: o.maxBytes,
       reserveBytes: o.reserveBytes,
+      redact: o.redact,
     })
   } catch (err) {
     throw fromNative(err)
@@ -154,6 +155,7 @@ async function capture(o) {
       attempts: info.attempts,
       ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
       ...(o.label ? { label: o.label } : {}),
+      ...(o.redact ? { redacted: true } : {}),
       deleted: info.deleted,
     }
   } finally {

@@ -12,10 +12,11 @@ const CAPTURE_DEFAULTS = {
   hangMs: 1500,
   forkAttempts: 3,
   checkHeadroom: true,
+  redact: false,
 }
 const CAPTURE_KEYS = new Set([
   'dir', 'mode', 'gzipLevel', 'timeoutMs', 'label', 'maxFiles', 'maxBytes',
-  'checkHeadroom', 'cgroupRoot', 'hangMs', 'forkAttempts',
+  'checkHeadroom', 'cgroupRoot', 'hangMs', 'forkAttempts', 'redact',
 ])
 
 function isPlainObject(v) {
@@ -101,6 +102,7 @@ function captureOptions(opts) {
   o.maxFiles = optionalInteger('maxFiles', o.maxFiles, 1, 1e6)
   o.maxBytes = optionalInteger('maxBytes', o.maxBytes, 1, Number.MAX_SAFE_INTEGER)
   if (typeof o.checkHeadroom !== 'boolean') throw invalidOption('checkHeadroom', 'expected a boolean')
+  if (typeof o.redact !== 'boolean') throw invalidOption('redact', 'expected a boolean')
   if (o.label !== undefined && (typeof o.label !== 'string' || o.label.length > 64)) {
     throw invalidOption('label', 'expected a string of at most 64 characters')
   }

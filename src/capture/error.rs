@@ -17,6 +17,8 @@ pub enum ErrorKind {
     ChildFailed,
     Timeout,
     ForkFailed,
+    /// The stream to redact is not a heap snapshot the redactor can read.
+    RedactFailed,
     Io,
 }
 
@@ -38,6 +40,7 @@ impl ErrorKind {
             // is only a growth measurement running past its own timeoutMs.
             ErrorKind::Timeout => "ERR_LEAKWATCH_CHILD_TIMEOUT",
             ErrorKind::ForkFailed => "ERR_LEAKWATCH_FORK_FAILED",
+            ErrorKind::RedactFailed => "ERR_LEAKWATCH_REDACT_FAILED",
             ErrorKind::Io => "ERR_LEAKWATCH_IO",
         }
     }

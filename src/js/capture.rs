@@ -45,6 +45,8 @@ pub struct BeginCaptureOptions {
     /// Memory the host itself is expected to add while the snapshot is taken
     /// (the watchdog's projected growth), reserved on top of the estimate.
     pub reserve_bytes: Option<f64>,
+    /// Replace string values while streaming; the file name gets a `redacted` label.
+    pub redact: Option<bool>,
 }
 
 /// Limits for `CaptureJob.finish`.
@@ -112,18 +114,19 @@ fn begin(opts: BeginCaptureOptions) -> Result<CaptureJob, CaptureError> {
     }
     let pid = std::process::id();
     let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed) + 1;
-    let final_name = naming::snapshot_file_name(
-        &host_name(),
-        pid,
-        SystemTime::now(),
-        seq,
-        opts.label.as_deref(),
-    );
+    let redact = opts.redact.unwrap_or(false);
+    let label = match redact {
+        true => Some(naming::redacted_label(opts.label.as_deref())),
+        false => opts.label,
+    };
+    let final_name =
+        naming::snapshot_file_name(&host_name(), pid, SystemTime::now(), seq, label.as_deref());
     let writer = SnapshotWriter::start(WriterConfig {
         dir: dir.clone(),
         temp_name: naming::temp_file_name(&final_name, pid),
         final_name,
         gzip_level: opts.gzip_level,
+        redact,
     })?;
     Ok(CaptureJob {
         writer: Some(writer),
