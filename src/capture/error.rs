@@ -86,6 +86,13 @@ impl CaptureError {
         };
         CaptureError::new(kind, format!("{context}: {err}"))
     }
+
+    /// An error reading an input file (`leakwatch redact`'s snapshot): the
+    /// directory rules of [`from_io`](Self::from_io) are about where leakwatch
+    /// writes, so a missing or unreadable input is a plain I/O error.
+    pub fn reading(context: &str, err: &io::Error) -> Self {
+        CaptureError::new(ErrorKind::Io, format!("{context}: {err}"))
+    }
 }
 
 impl fmt::Display for CaptureError {

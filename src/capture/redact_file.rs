@@ -25,7 +25,7 @@ fn invalid(message: String) -> CaptureError {
 /// (or resolves to) the input: the input would be gone before it was read.
 fn output_parts(input: &Path, output: &Path) -> Result<(PathBuf, String), CaptureError> {
     let in_meta = fs::metadata(input)
-        .map_err(|e| CaptureError::from_io(&format!("open {}", input.display()), &e))?;
+        .map_err(|e| CaptureError::reading(&format!("open {}", input.display()), &e))?;
     if !in_meta.is_file() {
         return Err(invalid(format!("{} is not a file", input.display())));
     }
@@ -57,7 +57,7 @@ fn output_parts(input: &Path, output: &Path) -> Result<(PathBuf, String), Captur
 /// the writer stopped (its error is the one to report), so it is not an error here.
 fn feed(input: &Path, write_path: &str) -> Result<(), CaptureError> {
     let file = File::open(input)
-        .map_err(|e| CaptureError::from_io(&format!("open {}", input.display()), &e))?;
+        .map_err(|e| CaptureError::reading(&format!("open {}", input.display()), &e))?;
     let mut buffered = BufReader::with_capacity(READ_BYTES, file);
     let gzip = buffered
         .fill_buf()
