@@ -11,6 +11,7 @@ pub mod pipe;
 pub mod procstat;
 pub mod retention;
 pub mod supervisor;
+pub mod templock;
 pub mod writer;
 
 pub use error::{CaptureError, ErrorKind};
