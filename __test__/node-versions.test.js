@@ -67,6 +67,7 @@ describe.each(binaries.map((b) => [b.name, b.bin]))('%s', (name, bin) => {
         const from = h.events.length
         h.send({ op: 'snapshot', opts })
         const r = await h.waitFor((e) => e.event === 'snapshot-result' || e.event === 'snapshot-error', 60000, from)
+        if (r.event === 'snapshot-error') throw new Error(`${name}: ${r.code}: ${r.message}`)
         expect(r).toMatchObject({ event: 'snapshot-result', info: { mode: opts.mode || 'fork' } })
         expect(readSnapshot(r.info.path).snapshot.node_count).toBeGreaterThan(20000)
       }
