@@ -112,6 +112,12 @@ function timeout(o, phase) {
     `measuring growth took longer than timeoutMs (${o.timeoutMs} ms) during ${phase}; lower iterations or rounds, or raise timeoutMs`)
 }
 
+/** Code and bytecode with their metadata: grows while V8 compiles. */
+function compiledBytes() {
+  const c = v8.getHeapCodeStatistics()
+  return c.code_and_metadata_size + c.bytecode_and_metadata_size
+}
+
 /**
  * Warm-up first, then calibration of calls per round (when `iterations` is
  * not given) on warm code. The first calls of real code are slow and allocate
@@ -120,12 +126,6 @@ function timeout(o, phase) {
  * from those calls gave native `fetch` rounds of 1-3 calls, whose one-time
  * allocations then read as a leak of kilobytes per call.
  */
-/** Code and bytecode with their metadata: grows while V8 compiles. */
-function compiledBytes() {
-  const c = v8.getHeapCodeStatistics()
-  return c.code_and_metadata_size + c.bytecode_and_metadata_size
-}
-
 async function warmUp(fn, o, deadline) {
   const t0 = performance.now()
   let calls = 0
