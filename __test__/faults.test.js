@@ -3,7 +3,7 @@
 // process stays up, and the next snapshot succeeds.
 const fs = require('fs')
 const path = require('path')
-const { execFileSync } = require('child_process')
+const { execFileSync, spawnSync } = require('child_process')
 const { Host, tempDir, readSnapshot, listDir, zombiesOf, childrenOf } = require('./helpers')
 
 const HOST = path.join(__dirname, 'fixtures', 'capture-host.js')
@@ -209,6 +209,10 @@ describe('restart in a new PID namespace', () => {
     expect(alive(node)).toBe(false)
     const [cut] = temps(dir)
     expect(cut).toMatch(/^\.leakwatch-1-.*\.tmp$/)
+    // The dead writer's lock is gone with it (`flock -n` succeeds at once).
+    const unlocked = () => spawnSync('flock', ['-n', path.join(dir, cut), 'true']).status === 0
+    for (let i = 0; i < 1000 && !unlocked(); i++) await new Promise((r) => setTimeout(r, 10))
+    expect(unlocked()).toBe(true)
 
     const second = inNamespace({ LW_OPTS: opts })
     try {
