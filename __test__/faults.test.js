@@ -209,7 +209,8 @@ describe('restart in a new PID namespace', () => {
     expect(alive(node)).toBe(false)
     const [cut] = temps(dir)
     expect(cut).toMatch(/^\.leakwatch-1-.*\.tmp$/)
-    // The dead writer's lock is gone with it (`flock -n` succeeds at once).
+    // The lock goes when the last thread exits: the main thread can already be
+    // a zombie while the gzip thread is still in fsync under heavy I/O.
     const unlocked = () => spawnSync('flock', ['-n', path.join(dir, cut), 'true']).status === 0
     for (let i = 0; i < 1000 && !unlocked(); i++) await new Promise((r) => setTimeout(r, 10))
     expect(unlocked()).toBe(true)
