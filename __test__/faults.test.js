@@ -3,7 +3,7 @@
 // process stays up, and the next snapshot succeeds.
 const fs = require('fs')
 const path = require('path')
-const { execFileSync } = require('child_process')
+const { execFileSync, spawnSync } = require('child_process')
 const { Host, tempDir, readSnapshot, listDir, zombiesOf, childrenOf } = require('./helpers')
 
 const HOST = path.join(__dirname, 'fixtures', 'capture-host.js')
@@ -178,4 +178,55 @@ test('without an error listener, failures become process warnings, not crashes',
   h.signal()
   expect(await h.waitFor((e) => e.event === 'warning')).toMatchObject({ code: expect.stringMatching(/^ERR_LEAKWATCH_/) })
   expect(await h.exited).toEqual({ code: 0, signal: null })
+})
+
+// A container restart: the service is PID 1 of a fresh PID namespace each
+// time, so the dead writer's temporary file carries the pid of the live one.
+describe('restart in a new PID namespace', () => {
+  const { NODE } = require('./helpers')
+  const inNamespace = (env) => new Host(HOST, env, { node: 'unshare', args: ['--pid', '--fork', '--kill-child', '--mount-proc', NODE] })
+  const temps = (dir) => listDir(dir).filter((f) => f.startsWith('.leakwatch-'))
+  const alive = (pid) => fs.existsSync(`/proc/${pid}`) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
+
+  test("the dead PID 1's cut temp file is removed when the next PID 1 starts, and retention counts only what is left", async () => {
+    const dir = tempDir('pidns')
+    const opts = JSON.stringify({ dir, mode: 'inline', maxFiles: 1 })
+    const first = inNamespace({ HEAP_OBJECTS: '400000', LW_OPTS: opts })
+    let node
+    try {
+      expect(await first.waitFor((e) => e.event === 'ready')).toMatchObject({ pid: 1 })
+      node = childrenOf(first.pid)[0]
+      first.send({ op: 'snapshot', opts: { dir, mode: 'inline' } })
+      const size = (f) => { try { return fs.statSync(path.join(dir, f)).size } catch { return 0 } }
+      const writing = () => temps(dir).some((f) => size(f) > 0)
+      for (let i = 0; i < 12000 && !writing(); i++) await new Promise((r) => setTimeout(r, 5))
+      expect(writing()).toBe(true)
+    } finally {
+      first.proc.kill('SIGKILL')
+      await first.exited
+    }
+    for (let i = 0; i < 1000 && alive(node); i++) await new Promise((r) => setTimeout(r, 10))
+    expect(alive(node)).toBe(false)
+    const [cut] = temps(dir)
+    expect(cut).toMatch(/^\.leakwatch-1-.*\.tmp$/)
+    // The lock goes when the last thread exits: the main thread can already be
+    // a zombie while the gzip thread is still in fsync under heavy I/O.
+    const unlocked = () => spawnSync('flock', ['-n', path.join(dir, cut), 'true']).status === 0
+    for (let i = 0; i < 1000 && !unlocked(); i++) await new Promise((r) => setTimeout(r, 10))
+    expect(unlocked()).toBe(true)
+
+    const second = inNamespace({ LW_OPTS: opts })
+    try {
+      expect(await second.waitFor((e) => e.event === 'ready')).toMatchObject({ pid: 1 })
+      // onSignal() at start-up swept it: no snapshot needed.
+      expect(temps(dir)).toEqual([])
+      process.kill(childrenOf(second.pid)[0], 'SIGUSR2')
+      const r = await second.waitFor((e) => isSnapshot(e) || isError(e), 60000)
+      expect(r.event).toBe('snapshot')
+      readSnapshot(r.info.path)
+      expect(listDir(dir)).toEqual([path.basename(r.info.path)])
+    } finally {
+      await second.stop()
+    }
+  })
 })

@@ -211,10 +211,10 @@ describe('real processes', () => {
 })
 
 test('the growth reserved for an urgent snapshot is charged by the memory headroom guard', async () => {
-  const { takeValidated } = require('../lib/capture')
+  const { capture } = require('../lib/capture')
   const { captureOptions } = require('../lib/options')
   const dir = tempDir('reserve')
-  await expect(takeValidated({ ...captureOptions({ dir }), reserveBytes: 2 ** 52 }))
+  await expect(capture({ ...captureOptions({ dir }), reserveBytes: 2 ** 52 }))
     .rejects.toMatchObject({ code: 'ERR_LEAKWATCH_NO_MEMORY_HEADROOM' })
   expect(fs.readdirSync(dir)).toEqual([])
 })

@@ -1,13 +1,16 @@
 'use strict'
 // npm run stress:fork — takes STRESS_N (default 100) consecutive fork-mode
-// snapshots on each Node version (machine node, 22, 24) in a host that keeps
+// snapshots on each Node version (machine node, 22, 24, 26; STRESS_VERSIONS=
+// node26,node24 picks some) in a host that keeps
 // allocating like a busy service, and validates every file (gunzip, parse,
 // node array length). A version is "proven" only if every snapshot was
 // delivered by a fork child on the first attempt or after retries, with no
-// fallback. Results: bench/results/stress-fork.json.
+// fallback. Results: bench/results/stress-fork.json, where the records of
+// versions not run this time are kept.
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
+const { execFileSync } = require('child_process')
 const { Host, readSnapshot } = require('../__test__/helpers')
 const { nodeBinaries } = require('../scripts/node-versions')
 const { ensure } = require('../scripts/ensure-node-versions')
@@ -55,16 +58,31 @@ async function stress({ name, bin }) {
   return r
 }
 
+function previousResults() {
+  try {
+    return JSON.parse(fs.readFileSync(OUT, 'utf8')).results || []
+  } catch {
+    return []
+  }
+}
+
 async function main() {
   ensure()
+  const only = (process.env.STRESS_VERSIONS || '').split(',').filter(Boolean)
+  const binaries = nodeBinaries().filter((b) => only.length === 0 || only.includes(b.name))
+  if (binaries.length === 0) throw new Error(`no Node binary matches STRESS_VERSIONS=${process.env.STRESS_VERSIONS}`)
   const results = []
-  for (const b of nodeBinaries()) {
+  for (const b of binaries) {
     const r = await stress(b)
+    r.node = execFileSync(b.bin, ['--version']).toString().trim()
+    r.date = new Date().toISOString()
     results.push(r)
-    console.log(`${r.version}: ${r.valid}/${r.attempted} valid (${r.firstAttempt} first attempt, ${r.retried} after retry), loop blocked median ${r.medianLoopBlockedMs.toFixed(1)} ms max ${r.maxLoopBlockedMs.toFixed(1)} ms${r.failed.length ? `, failures: ${r.failed.slice(0, 3).join('; ')}` : ''}`)
+    console.log(`${r.version} (${r.node}): ${r.valid}/${r.attempted} valid (${r.firstAttempt} first attempt, ${r.retried} after retry), loop blocked median ${r.medianLoopBlockedMs.toFixed(1)} ms max ${r.maxLoopBlockedMs.toFixed(1)} ms${r.failed.length ? `, failures: ${r.failed.slice(0, 3).join('; ')}` : ''}`)
   }
+  const kept = previousResults().filter((p) => !results.some((r) => r.version === p.version))
+  const all = [...kept, ...results].sort((a, b) => a.version.localeCompare(b.version, 'en', { numeric: true }))
   fs.mkdirSync(path.dirname(OUT), { recursive: true })
-  fs.writeFileSync(OUT, JSON.stringify({ benchmark: 'stress-fork', date: new Date().toISOString(), perVersion: N, results }, null, 2) + '\n')
+  fs.writeFileSync(OUT, JSON.stringify({ benchmark: 'stress-fork', date: new Date().toISOString(), perVersion: N, results: all }, null, 2) + '\n')
   console.log(`wrote ${path.relative(process.cwd(), OUT)}`)
   process.exit(results.every((r) => r.proven) ? 0 : 1)
 }

@@ -11,8 +11,9 @@ const { captureOptions } = require('./options')
 const FORK_PROVEN = {
   platform: 'linux',
   arches: new Set(['x64']),
-  majors: new Set([20, 22, 24]),
+  majors: new Set([20, 22, 24, 26]),
 }
+const NEWEST_PROVEN = Math.max(...FORK_PROVEN.majors)
 // How long the parent may wait for its other threads to fall asleep before
 // forking: part of the event-loop block, so kept small.
 const QUIET_BUDGET_MS = 10
@@ -20,22 +21,56 @@ const QUIET_BUDGET_MS = 10
 const RETRYABLE = new Set(['ERR_LEAKWATCH_CHILD_HUNG', 'ERR_LEAKWATCH_FORK_FAILED'])
 
 let inFlight = false
+let trialWarned = false
+
+function currentPlatform() {
+  return {
+    major: Number(process.versions.node.split('.')[0]),
+    platform: process.platform,
+    arch: process.arch,
+    initialThread: native.isInitialThread(),
+  }
+}
+
+/**
+ * What `mode: 'auto'` does on a platform: 'proven' (fork, falling back to
+ * inline after `forkAttempts`), 'trial' (a Node major newer than every proven
+ * one: fork, supervised, but no inline fallback, see README "Supported Node
+ * versions") or 'inline' (fork impossible or known unfit).
+ */
+function forkPolicy(p = currentPlatform()) {
+  if (p.platform !== FORK_PROVEN.platform || !FORK_PROVEN.arches.has(p.arch) || !p.initialThread) return 'inline'
+  if (FORK_PROVEN.majors.has(p.major)) return 'proven'
+  return p.major > NEWEST_PROVEN ? 'trial' : 'inline'
+}
 
 function forkProven() {
-  const major = Number(process.versions.node.split('.')[0])
-  return process.platform === FORK_PROVEN.platform &&
-    FORK_PROVEN.arches.has(process.arch) &&
-    FORK_PROVEN.majors.has(major) &&
-    native.isInitialThread()
+  return forkPolicy() === 'proven'
 }
 
 function resolveMode(mode) {
-  if (mode === 'auto') return forkProven() ? 'fork' : 'inline'
+  if (mode === 'auto') return forkPolicy() === 'inline' ? 'inline' : 'fork'
   if (mode === 'fork' && (process.platform !== 'linux' || !native.isInitialThread())) {
     throw new LeakwatchError('ERR_LEAKWATCH_FORK_UNSUPPORTED',
       'fork mode needs Linux and the main thread; use mode "inline" or "auto"')
   }
   return mode
+}
+
+function warnTrialOnce() {
+  if (trialWarned) return
+  trialWarned = true
+  process.emitWarning(`leakwatch: fork mode is not proven on Node ${process.versions.node} ` +
+    `(proven: ${[...FORK_PROVEN.majors].join(', ')}); 'auto' uses it under supervision and does not ` +
+    'fall back to an inline snapshot, which would block the event loop', { code: 'LEAKWATCH_FORK_TRIAL' })
+}
+
+// On a trial major a failing fork is reported, not replaced by an inline
+// snapshot: the caller asked for a snapshot, not for seconds of blocked loop.
+function trialFailure(err, attempts) {
+  return new LeakwatchError(err.code, `${err.message} (after ${attempts} fork attempts on Node ` +
+    `${process.versions.node}, where fork mode is not proven yet; 'auto' does not block the event loop ` +
+    'with an inline snapshot there: pass mode "inline" to accept that)')
 }
 
 function begin(o, forked) {
@@ -113,6 +148,8 @@ async function captureForked(o) {
 async function captureWithRetries(o) {
   const mode = resolveMode(o.mode)
   if (mode === 'inline') return { ...(await captureInline(o)), attempts: 1 }
+  const trial = o.mode === 'auto' && forkPolicy() === 'trial'
+  if (trial) warnTrialOnce()
   let lastError
   for (let attempt = 1; attempt <= o.forkAttempts; attempt++) {
     try {
@@ -123,6 +160,7 @@ async function captureWithRetries(o) {
     }
   }
   if (o.mode === 'fork') throw lastError
+  if (trial) throw trialFailure(lastError, o.forkAttempts)
   const info = await captureInline(o)
   return { ...info, attempts: o.forkAttempts + 1, fallbackReason: `${lastError.code}: ${lastError.message}` }
 }
@@ -167,4 +205,4 @@ function isBusy() {
   return inFlight
 }
 
-module.exports = { snapshot, capture, isBusy, forkProven, resolveMode }
+module.exports = { snapshot, capture, isBusy, forkProven, forkPolicy, resolveMode }

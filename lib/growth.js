@@ -6,6 +6,7 @@
 // (Mann-Kendall). A leak is reported only if the trend is significant, steeper
 // than a per-call byte budget, present in most rounds, and still there in a
 // later window; on a leak, lib/growth-explain.js names the culprit.
+const v8 = require('v8')
 const { performance } = require('perf_hooks')
 const { LeakwatchError, invalidOption } = require('./errors')
 const { isPlainObject, rejectUnknown } = require('./options')
@@ -33,6 +34,21 @@ const ROUND_MS = 100
 const MAX_AUTO_ITERATIONS = 1000
 // A calibration chunk must last this long for its per-call time to mean anything.
 const CALIBRATION_MS = 20
+// Chunks shorter than this are not timed: too close to timer resolution.
+const MIN_TIMED_MS = 2
+// Default warm-up (see warmUp): calls for at least WARMUP_MS (or up to
+// 1000-call chunks) before the round size is chosen, then on while V8 is still compiling the code under test
+// (its code and bytecode with metadata grow by more than COMPILING_BYTES per
+// call over COMPILE_WINDOW rounds), for at most WARMUP_MAX_MS. V8 tiers functions up by
+// call count: native fetch kept compiling, and its heap kept growing by
+// ~100-250 bytes per call, up to its ~3000th call on Node 20 and 22.
+const WARMUP_MS = 300
+const WARMUP_MAX_MS = 2000
+// ... and at most this many calls: tier-up goes by call count, and a fast
+// leaking function must not pile up megabytes before the first round.
+const WARMUP_MAX_CALLS = 5000
+const COMPILING_BYTES = 64
+const COMPILE_WINDOW = 4
 
 function intOption(opts, name, min, max) {
   const v = opts[name]
@@ -87,30 +103,73 @@ function timeout(o, phase) {
     `measuring growth took longer than timeoutMs (${o.timeoutMs} ms) during ${phase}; lower iterations or rounds, or raise timeoutMs`)
 }
 
-/** Warm-up, with calibration of calls per round when `iterations` is not given. */
+/** Code and bytecode with their metadata: grows while V8 compiles. */
+function compiledBytes() {
+  const c = v8.getHeapCodeStatistics()
+  return c.code_and_metadata_size + c.bytecode_and_metadata_size
+}
+
+/**
+ * Warm-up first, then calibration of calls per round (when `iterations` is
+ * not given) on warm code. The first calls of real code are slow and allocate
+ * once: compilation and feedback, and lazily built state such as undici's
+ * dispatcher behind `fetch`, the DNS cache or zlib's tables. Sizing rounds
+ * from those calls gave native `fetch` rounds of 1-3 calls, whose one-time
+ * allocations then read as a leak of kilobytes per call.
+ */
 async function warmUp(fn, o, deadline) {
+  const t0 = performance.now()
   let calls = 0
+  const run = async (n) => {
+    if (!(await runCalls(fn, n, deadline))) throw timeout(o, 'warm-up')
+    calls += n
+  }
+  if (o.warmup) await run(o.warmup)
+  // An explicit `warmup` replaces the time-based one.
+  const warmMs = o.warmup === undefined ? WARMUP_MS : 0
   let perCallMs = NaN
   let iterations = o.iterations
   if (iterations === undefined) {
-    // Doubling chunks: the first calls are the slowest (compilation), so the
-    // last chunk, not the first, estimates the steady per-call time.
+    // Doubling chunks until one that started after the warm-up time lasts
+    // long enough to time (the first call of fetch alone can outlast the
+    // warm-up time). The steady per-call time is the best of the chunks after
+    // the warm-up: a stall of the machine only ever makes a chunk slower, and
+    // rounds sized from a stalled chunk shrank fetch's to 4 calls.
+    let best = Infinity
     for (let chunk = 1; ; chunk *= 2) {
-      const t0 = performance.now()
-      if (!(await runCalls(fn, chunk, deadline))) throw timeout(o, 'warm-up')
-      const ms = performance.now() - t0
-      calls += chunk
+      const t = performance.now()
+      await run(chunk)
+      const ms = performance.now() - t
       perCallMs = ms / chunk
-      if (ms >= CALIBRATION_MS || chunk >= MAX_AUTO_ITERATIONS) break
+      if (t - t0 >= warmMs && ms >= MIN_TIMED_MS) best = Math.min(best, perCallMs)
+      if ((ms >= CALIBRATION_MS && t - t0 >= warmMs) || chunk >= MAX_AUTO_ITERATIONS) break
     }
+    if (best < perCallMs) perCallMs = best
     iterations = Math.max(1, Math.min(MAX_AUTO_ITERATIONS, Math.floor(ROUND_MS / Math.max(perCallMs, 1e-6))))
   }
-  const warmup = o.warmup ?? 2 * iterations
-  if (calls < warmup) {
-    const t0 = performance.now()
-    if (!(await runCalls(fn, warmup - calls, deadline))) throw timeout(o, 'warm-up')
-    if (Number.isNaN(perCallMs)) perCallMs = (performance.now() - t0) / (warmup - calls)
-    calls = warmup
+  if (o.warmup === undefined) {
+    // At least two rounds' worth and WARMUP_MS (with fixed iterations too),
+    // then on while compiling, within WARMUP_MAX_MS and half of timeoutMs.
+    const maxMs = Math.min(WARMUP_MAX_MS, o.timeoutMs / 2)
+    // Tier-ups come in bursts: judged over windows of COMPILE_WINDOW rounds.
+    let mark = { code: compiledBytes(), calls }
+    let compiling = true
+    const more = () => calls < 2 * iterations || (calls < WARMUP_MAX_CALLS &&
+      (performance.now() - t0 < warmMs || (compiling && performance.now() - t0 < maxMs)))
+    while (more()) {
+      const t = performance.now()
+      const n = calls < 2 * iterations ? Math.min(iterations, 2 * iterations - calls) : iterations
+      await run(n)
+      if (Number.isNaN(perCallMs)) perCallMs = (performance.now() - t) / n
+      if (calls - mark.calls >= COMPILE_WINDOW * iterations) {
+        const code = compiledBytes()
+        const grown = code - mark.code
+        // Less code than before: a GC dropped old code meanwhile, which says
+        // nothing about new compilations; keep warming (bounded by maxMs).
+        compiling = grown < 0 || grown > COMPILING_BYTES * (calls - mark.calls)
+        mark = { code, calls }
+      }
+    }
   }
   return { iterations, warmupCalls: calls, perCallMs }
 }

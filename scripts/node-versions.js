@@ -1,6 +1,6 @@
 'use strict'
-// The Node binaries the project tests on: this machine's node, and Node 22 and
-// 24 from scripts/ensure-node-versions.js.
+// The Node binaries the project tests on: this machine's node, and Node 22, 24
+// and 26 from scripts/ensure-node-versions.js.
 const fs = require('fs')
 const { binPath, VERSIONS } = require('./ensure-node-versions')
 

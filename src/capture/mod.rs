@@ -15,6 +15,7 @@ mod redact_parts;
 mod redact_tee;
 pub mod retention;
 pub mod supervisor;
+pub mod templock;
 pub mod writer;
 
 pub use error::{CaptureError, ErrorKind};

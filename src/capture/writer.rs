@@ -7,13 +7,14 @@
 use super::error::{CaptureError, ErrorKind};
 use super::pipe::SnapshotPipe;
 use super::redact::{self, RedactFailure};
+use super::templock::create_locked;
 use crate::heap::HeapErrorKind;
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -112,12 +113,9 @@ impl SnapshotWriter {
         prepare_dir(&config.dir)?;
         let temp_path = config.dir.join(&config.temp_name);
         let final_path = config.dir.join(&config.final_name);
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(&temp_path)
+        // Locked for the whole write, so sweepers in any process can tell a
+        // live writer's file from a dead one's (see templock).
+        let file = create_locked(&temp_path)
             .map_err(|e| CaptureError::from_io(&format!("create {}", temp_path.display()), &e))?;
         let pipe = match SnapshotPipe::new() {
             Ok(p) => p,
@@ -390,6 +388,7 @@ fn finish_file(gz: GzEncoder<BufWriter<SizeCappedFile>>) -> Result<u64, CaptureE
 mod tests {
     use super::*;
     use flate2::read::GzDecoder;
+    use std::fs::OpenOptions;
 
     fn temp_dir(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("lw-writer-{tag}-{}", std::process::id()));

@@ -246,6 +246,17 @@ pub fn io_error_code(errno: i32) -> String {
     CaptureError::from_io("", &err).code().to_owned()
 }
 
+/// Removes the temporary files that writers which are gone left in `dir`
+/// (see `retention::remove_orphan_temp_files`) and returns their paths. A
+/// missing or unreadable directory has nothing to sweep.
+#[napi]
+pub fn sweep_temp_files(dir: String) -> Vec<String> {
+    retention::remove_orphan_temp_files(&PathBuf::from(dir))
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect()
+}
+
 /// Ends a forked snapshot child at once (`_exit`).
 #[napi]
 pub fn child_exit(code: i32) {
