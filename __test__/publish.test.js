@@ -69,6 +69,6 @@ test('a failed published capture is counted once, with its code', () => {
 test('the watchdog takes its snapshots through publish', () => {
   // index.watch() hands the watchdog the publishing snapshot(), never capture's.
   const src = fs.readFileSync(require.resolve('..'), 'utf8')
-  expect(src).toMatch(/const \{ snapshot \} = require\('\.\/lib\/publish'\)/)
-  expect(src).toMatch(/takeSnapshot: \(label\) => snapshot\(/)
+  expect(src).toMatch(/const \{ snapshot, publish \} = require\('\.\/lib\/publish'\)/)
+  expect(src).toMatch(/takeSnapshot: \(label, snapOpts\) => publish\(/)
 })

@@ -5,6 +5,7 @@
 // streaming (memory stays bounded whatever the file size), through the same
 // writer as a live capture: 0600 temp file, fsync, rename; nothing on failure.
 const path = require('path')
+const { parseArgs } = require('util')
 const native = require('./native')
 const { fromNative } = require('./errors')
 
@@ -18,19 +19,16 @@ the same leak. The input is never overwritten; the output is created 0600.
 const DEFAULT_LEVEL = 6
 
 function parse(argv) {
-  const files = []
-  let level = DEFAULT_LEVEL
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    if (a === '-h' || a === '--help') return { help: true }
-    if (a === '--gzip-level') {
-      level = Number(argv[++i])
-      if (!Number.isInteger(level) || level < 0 || level > 9) throw new Error('--gzip-level needs an integer from 0 to 9')
-    } else if (a.startsWith('--')) throw new Error(`unknown option ${a}`)
-    else files.push(a)
-  }
-  if (files.length !== 2) throw new Error('redact takes an input snapshot and an output file')
-  return { input: path.resolve(files[0]), output: path.resolve(files[1]), level }
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' }, 'gzip-level': { type: 'string' } },
+  })
+  if (values.help) return { help: true }
+  const level = values['gzip-level'] === undefined ? DEFAULT_LEVEL : Number(values['gzip-level'])
+  if (!Number.isInteger(level) || level < 0 || level > 9) throw new Error('--gzip-level needs an integer from 0 to 9')
+  if (positionals.length !== 2) throw new Error('redact takes an input snapshot and an output file')
+  return { input: path.resolve(positionals[0]), output: path.resolve(positionals[1]), level }
 }
 
 /** Runs the command; resolves to the exit code (0 done, 1 failed, 2 usage). */

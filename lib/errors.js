@@ -27,8 +27,11 @@ function fromNative(err) {
  * core gives the same errno (ERR_LEAKWATCH_DIR_NOT_WRITABLE, _DISK_FULL, _IO).
  */
 function fromIo(context, err) {
-  if (!err || typeof err.errno !== 'number') return fromNative(err)
-  const code = require('./native').ioErrorCode(err.errno)
+  // Node's fs errors carry a negative errno; errors made elsewhere may carry
+  // only the errno's name in `code` (ENOSPC).
+  const errno = err && (typeof err.errno === 'number' ? err.errno : require('os').constants.errno[err.code])
+  if (typeof errno !== 'number') return fromNative(err)
+  const code = require('./native').ioErrorCode(errno)
   return new LeakwatchError(code, `${context}: ${err.message}`, { path: err.path, cause: err })
 }
 

@@ -67,14 +67,14 @@ function nearest(key, known) {
  * The one check for unknown keys, used by every option parser: throws
  * ERR_LEAKWATCH_INVALID_OPTION naming the nearest known option, so a typo
  * never passes silently. `what` says what the keys are ("option",
- * "query parameter").
+ * "query parameter"); `prefix` names a nested object's keys ("heapProfile.").
  */
-function rejectUnknown(obj, known, what = 'option') {
+function rejectUnknown(obj, known, what = 'option', prefix = '') {
   const names = [...known]
   for (const key of Object.keys(obj)) {
     if (names.includes(key)) continue
     const guess = nearest(key, names)
-    throw invalidOption(key, `unknown ${what}, ${guess ? `did you mean \`${guess}\`?` : `expected one of ${names.join(', ')}`}`)
+    throw invalidOption(prefix + key, `unknown ${what}, ${guess ? `did you mean \`${guess}\`?` : `expected one of ${names.join(', ')}`}`)
   }
 }
 

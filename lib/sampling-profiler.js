@@ -13,7 +13,7 @@
 const fs = require('fs')
 const path = require('path')
 const { LeakwatchError, invalidOption, fromIo } = require('./errors')
-const { isPlainObject, integer } = require('./options')
+const { isPlainObject, integer, rejectUnknown } = require('./options')
 
 const KiB = 1024
 const DEFAULT_SAMPLING_INTERVAL_BYTES = 512 * KiB
@@ -23,9 +23,7 @@ let tempSeq = 0
 function validate(opts) {
   if (opts === undefined || opts === null) opts = {}
   if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object')
-  for (const key of Object.keys(opts)) {
-    if (!OPTION_KEYS.has(key)) throw invalidOption(key, 'unknown option')
-  }
+  rejectUnknown(opts, OPTION_KEYS)
   const samplingIntervalBytes = opts.samplingIntervalBytes === undefined
     ? DEFAULT_SAMPLING_INTERVAL_BYTES
     : integer('samplingIntervalBytes', opts.samplingIntervalBytes, 1, 2 ** 30)

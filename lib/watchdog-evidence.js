@@ -19,7 +19,7 @@ const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const { invalidOption } = require('./errors')
-const { watchSnapshotOptions, isPlainObject, integer } = require('./options')
+const { watchSnapshotOptions, isPlainObject, integer, rejectUnknown } = require('./options')
 const { SamplingProfiler, DEFAULT_SAMPLING_INTERVAL_BYTES } = require('./sampling-profiler')
 
 const WHEN = ['suspected', 'always', 'never']
@@ -53,9 +53,7 @@ function evidenceOptions(opts, snapshots) {
   let hp = opts.heapProfile
   if (hp === undefined) hp = {}
   if (!isPlainObject(hp)) throw invalidOption('heapProfile', 'expected an object')
-  for (const key of Object.keys(hp)) {
-    if (!HEAP_PROFILE_KEYS.has(key)) throw invalidOption(`heapProfile.${key}`, 'unknown option')
-  }
+  rejectUnknown(hp, HEAP_PROFILE_KEYS, 'option', 'heapProfile.')
   const when = hp.when === undefined ? (snapshots > 0 ? 'suspected' : 'never') : hp.when
   if (!WHEN.includes(when)) throw invalidOption('heapProfile.when', `expected one of ${WHEN.join(', ')}`)
   const heapProfile = Object.freeze({

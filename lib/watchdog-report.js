@@ -24,7 +24,7 @@ function failed(message) {
 /**
  * Analyses `files` (oldest first, with `<base>.heapprofile` beside them when
  * present) in a child process. Resolves the Report's JSON form; rejects with
- * the analyzer's own code (ERR_LEAKWATCH_SNAPSHOT_*, ERR_LEAKWATCH_PROFILE_INVALID,
+ * the analyzer's own code (ERR_LEAKWATCH_SNAPSHOT_PARSE and its kin, ERR_LEAKWATCH_PROFILE_INVALID,
  * ERR_LEAKWATCH_IO), ERR_LEAKWATCH_REPORT_FAILED when the child dies (killed
  * by the kernel, say) or ERR_LEAKWATCH_TIMEOUT.
  */
