@@ -11,6 +11,7 @@ pub mod floor;
 pub mod oom;
 #[cfg(test)]
 mod replay_tests;
+pub mod rules;
 pub mod sampler;
 pub mod trend;
 
