@@ -8,8 +8,10 @@
 
 const { EventEmitter } = require('events')
 const { PerformanceObserver, constants, performance } = require('perf_hooks')
+const os = require('os')
 const v8 = require('v8')
 const { invalidOption, fromNative } = require('./errors')
+const { collector } = require('./heap-probe')
 
 const MiB = 1024 * 1024
 const GC_KINDS = {
@@ -24,7 +26,12 @@ const DEFAULTS = Object.freeze({
   windowMs: 10 * 60 * 1000,
   minGrowthBytesPerMin: 1 * MiB,
   confidence: 0.95,
-  warmupMs: 2 * 60 * 1000,
+  // Short enough that a 10 MB/min leak is reported within 3 minutes of start
+  // (the short window, see src/watch/detector.rs); a leak that would kill
+  // the process sooner is reported during warm-up (src/watch/urgent.rs).
+  warmupMs: 60 * 1000,
+  urgentHorizonMs: 15 * 60 * 1000,
+  forceGc: true,
   snapshots: 0,
   cgroupRoot: undefined,
 })
@@ -52,8 +59,15 @@ function validateOptions(opts) {
     minGrowthBytesPerMin: number(opts, 'minGrowthBytesPerMin', { exclusiveMin: 0 }),
     confidence: number(opts, 'confidence', { exclusiveMin: 0.5, max: 0.9999 }),
     warmupMs: number(opts, 'warmupMs', { min: 0 }),
+    urgentHorizonMs: number(opts, 'urgentHorizonMs', { exclusiveMin: 0 }),
+    forceGc: opts.forceGc === undefined ? DEFAULTS.forceGc : opts.forceGc,
     snapshots: number(opts, 'snapshots', { min: 0, max: 20, integer: true }),
     cgroupRoot: opts.cgroupRoot,
+  }
+  if (typeof o.forceGc !== 'boolean') throw invalidOption('forceGc', `must be a boolean, got ${String(o.forceGc)}`)
+  // The urgent rule needs five readings, at best one per interval.
+  if (o.urgentHorizonMs < 5 * o.intervalMs) {
+    throw invalidOption('urgentHorizonMs', `must be at least 5 x intervalMs (${5 * o.intervalMs}), got ${o.urgentHorizonMs}`)
   }
   if (o.windowMs < 4 * o.intervalMs) {
     throw invalidOption('windowMs', `must be at least 4 x intervalMs (${4 * o.intervalMs}), got ${o.windowMs}`)
@@ -62,6 +76,29 @@ function validateOptions(opts) {
     throw invalidOption('cgroupRoot', 'must be a non-empty string')
   }
   return o
+}
+
+const UNLIMITED = 2 ** 60
+
+/** What RSS runs into: `process.constrainedMemory()` where Node has it and
+ * it is a real limit, else the machine's memory. */
+function rssLimit() {
+  const c = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0
+  const total = os.totalmem()
+  return c > 0 && c < UNLIMITED && c < total ? c : total
+}
+
+/** V8's figures now, in the shape the native evaluate() and gcDue() take. */
+function heapNow(hs = v8.getHeapStatistics()) {
+  return {
+    // The old generation: the young one only holds short-lived garbage, and
+    // the last post-GC reading left it out too.
+    heapUsedBytes: oldGenerationUsed(),
+    heapTotalBytes: hs.total_heap_size,
+    heapLimitBytes: hs.heap_size_limit,
+    externalBytes: hs.external_memory,
+    rssLimitBytes: rssLimit(),
+  }
 }
 
 /** Live heap right after a major GC: everything but the young generation,
@@ -89,7 +126,10 @@ class Watchdog extends EventEmitter {
     } catch (err) {
       throw fromNative(err)
     }
-    this._gc = { minor: 0, major: 0, incremental: 0, weakcb: 0, pauseMs: 0, majorPauseMs: 0, maxPauseMs: 0 }
+    this._gc = { minor: 0, major: 0, incremental: 0, weakcb: 0, pauseMs: 0, majorPauseMs: 0, maxPauseMs: 0, forced: 0, forcedPauseMs: 0 }
+    this._urgentTick = null
+    this._assessments = null
+    this._forcedPending = 0
     this._lastMajor = null
     this._lastStats = null
     this._lastAssessment = null
@@ -124,6 +164,7 @@ class Watchdog extends EventEmitter {
         msToOom: a.msToOom ?? null,
         reason: a.reason,
       },
+      outside: this._outside(),
       overhead: {
         mainThreadMs: Number(this._selfNs) / 1e6,
         samplerCpuMs: this._stopped ? this._samplerCpuMs || 0 : this._native.memory(false).samplerCpuMs,
@@ -137,6 +178,7 @@ class Watchdog extends EventEmitter {
     if (this._stopped) return
     this._stopped = true
     clearInterval(this._timer)
+    if (this._urgentTick) clearImmediate(this._urgentTick)
     this._observer.disconnect()
     try {
       this._samplerCpuMs = this._native.memory(false).samplerCpuMs
@@ -160,15 +202,34 @@ class Watchdog extends EventEmitter {
         majorEnd = Math.max(majorEnd, e.startTime + e.duration)
       }
     }
+    if (majorEnd >= 0 && this._forcedPending > 0) {
+      // A GC this watchdog requested: its reading was taken at once, before
+      // new allocation could blur external (see _maybeForceGc).
+      this._forcedPending--
+      majorEnd = -1
+    }
     if (majorEnd >= 0) {
       // Read once per batch: entries arrive asynchronously, and promotions
       // since the GC can only make this an over-estimate, which the detector's
       // lower envelope tolerates.
-      const live = oldGenerationUsed()
-      this._lastMajor = { liveHeapBytes: live, atMs: majorEnd }
-      this._native.addSample(majorEnd, live)
+      this._addSample(majorEnd)
     }
     this._selfNs += process.hrtime.bigint() - t0
+  }
+
+  _addSample(atMs) {
+    const live = oldGenerationUsed()
+    const external = v8.getHeapStatistics().external_memory
+    this._lastMajor = { liveHeapBytes: live, externalBytes: external, atMs }
+    // An urgent projection is judged now, not at the next tick: a fast
+    // leak may not live to see it.
+    if (this._native.addSample(atMs, live, external) && !this._urgentTick) {
+      this._urgentTick = setImmediate(() => {
+        this._urgentTick = null
+        this._tick()
+      })
+      this._urgentTick.unref()
+    }
   }
 
   _collect(resetPeak = false) {
@@ -192,19 +253,23 @@ class Watchdog extends EventEmitter {
   _tick() {
     if (this._stopped) return
     const t0 = process.hrtime.bigint()
-    let a
+    let all
     let stats
     try {
       stats = this._collect(true)
-      a = this._native.evaluate(performance.now(), stats.heapUsedBytes, stats.heapLimitBytes)
+      all = this._native.evaluate(performance.now(), heapNow())
+      this._maybeForceGc()
     } catch (err) {
       this._selfNs += process.hrtime.bigint() - t0
       this._warn(fromNative(err))
       return
     }
+    const a = all[0]
     this._lastStats = stats
     this._lastAssessment = a
-    if (a.state === 'suspected' || a.state === 'leak') this._maybeSnapshot(a)
+    this._assessments = all
+    const alarmed = all.find((x) => x.event === 'leak') || all.find((x) => x.state === 'suspected' || x.state === 'leak')
+    if (alarmed) this._maybeSnapshot(alarmed)
     this._selfNs += process.hrtime.bigint() - t0
 
     this.emit('stats', {
@@ -213,28 +278,74 @@ class Watchdog extends EventEmitter {
       growthBytesPerMin: a.growthBytesPerMin,
       confidence: a.confidence,
       msToOom: a.msToOom ?? null,
+      urgent: all.some((x) => x.urgent),
+      outside: this._outside(),
     })
-    if (a.event === 'leak') this.emit('leak', this._leakEvent(a, stats))
-    else if (a.event === 'recovered') {
-      this.emit('recovered', {
-        growthBytesPerMin: a.growthBytesPerMin,
-        confidence: a.confidence,
-        windowMs: a.windowMs,
-        samples: a.samples,
-        liveHeapBytes: a.liveHeapBytes,
-        reason: a.reason,
-      })
+    for (const x of all) {
+      if (x.event === 'leak') this.emit('leak', this._leakEvent(x, stats))
+      else if (x.event === 'recovered') {
+        this.emit('recovered', {
+          kind: x.kind,
+          growthBytesPerMin: x.growthBytesPerMin,
+          confidence: x.confidence,
+          windowMs: x.windowMs,
+          samples: x.samples,
+          liveHeapBytes: x.kind === 'heap' ? x.liveHeapBytes : null,
+          bytes: x.liveHeapBytes,
+          reason: x.reason,
+        })
+      }
     }
+  }
+
+  /** The external and RSS series' views, for 'stats' and stats(). */
+  _outside() {
+    const out = {}
+    for (const x of (this._assessments || []).slice(1)) {
+      out[x.kind] = { state: x.state, bytes: x.liveHeapBytes, growthBytesPerMin: x.growthBytesPerMin, msToOom: x.msToOom ?? null }
+    }
+    return out
+  }
+
+  // A full GC when the native policy says one is worth its cost (urgent or
+  // starved detector, src/watch/cadence.rs); its pause spaces the next ones.
+  // The GC's own perf entry then feeds the reading in through _onGc.
+  _maybeForceGc() {
+    const now = performance.now()
+    const why = this._native.gcDue(now, heapNow())
+    if (!why) return
+    const t0 = performance.now()
+    // Twice: V8 sweeps dead ArrayBuffers in the background and corrects
+    // `external` only when the next GC finishes that sweep, so after one GC
+    // external still counts the Buffers it freed; after two it is exact.
+    const gc = collector()
+    gc()
+    gc()
+    const end = performance.now()
+    const pauseMs = end - t0
+    this._forcedPending += 2
+    this._addSample(end)
+    this._native.gcDone(now, pauseMs)
+    this._gc.forced++
+    this._gc.forcedPauseMs += pauseMs
   }
 
   _leakEvent(a, stats) {
     return {
+      // Where the memory grows: 'heap' (JS objects), 'external' (Buffers,
+      // ArrayBuffers) or 'rss' (native memory outside both).
+      kind: a.kind,
+      // True when a limit is projected within urgentHorizonMs: reported at
+      // once from the fewest readings that make the rise certain.
+      urgent: a.urgent,
+      // The series' latest reading: live heap, external or RSS outside V8.
+      bytes: a.liveHeapBytes,
       growthBytesPerMin: a.growthBytesPerMin,
       confidence: a.confidence,
       // Longer than options.windowMs when major GCs were too sparse for it.
       windowMs: a.windowMs,
       samples: a.samples,
-      liveHeapBytes: a.liveHeapBytes,
+      liveHeapBytes: a.kind === 'heap' ? a.liveHeapBytes : stats.liveHeapBytes,
       heapLimitBytes: stats.heapLimitBytes,
       memoryLimitBytes: stats.memoryLimitBytes,
       rssBytes: stats.rssBytes,

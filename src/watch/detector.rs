@@ -13,11 +13,16 @@
 //! - the maximum rises too: a leak lifts the whole band of readings, while
 //!   GCs that stop landing in a sawtooth's troughs lift only its floor.
 //!
+//! The same rules also run over a short window (`windowMs / SHORT_DIV`, with
+//! a minimum rate `SHORT_DIV` times higher: the same rise per window), so a
+//! fast leak is not kept waiting for the long window to fill.
+//!
 //! The first alarm also waits for the next reading to confirm it (confirm.rs).
 
 use std::collections::VecDeque;
 
 pub use super::assessment::{Assessment, Decision, DetectorConfig, Event, State};
+use super::cadence::SHORT_DIV;
 use super::confirm::Confirmation;
 use super::floor::human;
 use super::rules::{assess_window, Thresholds, MIN_RECENT_POINTS};
@@ -34,6 +39,8 @@ const MAX_SAMPLES: usize = 4096;
 #[derive(Debug)]
 pub struct GrowthDetector {
     cfg: DetectorConfig,
+    /// Whether the short window runs too (see the module docs).
+    short_window: bool,
     started_at_ms: f64,
     samples: VecDeque<(f64, f64)>,
     last_live: f64,
@@ -49,6 +56,7 @@ impl GrowthDetector {
         Ok(GrowthDetector {
             cfg,
             started_at_ms,
+            short_window: true,
             samples: VecDeque::new(),
             last_live: 0.0,
             leaking: false,
@@ -57,12 +65,25 @@ impl GrowthDetector {
         })
     }
 
+    /// Only the long window: for series sampled too noisily for the short one.
+    pub fn without_short_window(mut self) -> Self {
+        self.short_window = false;
+        self
+    }
+
     pub fn config(&self) -> &DetectorConfig {
         &self.cfg
     }
 
     pub fn is_leaking(&self) -> bool {
         self.leaking
+    }
+
+    /// Another rule (the urgent one) raised the alarm: repeats and the
+    /// recovery follow from here as if this detector had raised it.
+    pub fn mark_leaking(&mut self, now_ms: f64) {
+        self.leaking = true;
+        self.last_leak_event_ms = now_ms;
     }
 
     /// Records the live heap after a major GC. Readings taken during warm-up
@@ -114,6 +135,17 @@ impl GrowthDetector {
             Some(wa) if base.state != State::Leak && wa.state == State::Leak => wa,
             _ => base,
         };
+        if self.short_window && assessment.state != State::Leak {
+            // A fast leak shows the long window's rise in a short window.
+            let short = self.assess_with(
+                now_ms,
+                w / SHORT_DIV,
+                SHORT_DIV * self.cfg.min_growth_bytes_per_min,
+            );
+            if short.state == State::Leak {
+                assessment = short;
+            }
+        }
         if !self.leaking {
             self.confirm(&mut assessment);
         }

@@ -3,6 +3,7 @@
 //! RSS/cgroup sampling thread. No napi types here, so `cargo test` covers it.
 
 pub mod assessment;
+pub mod cadence;
 pub mod cgroup;
 pub mod confirm;
 pub mod detector;
@@ -13,6 +14,8 @@ pub mod oom;
 mod replay_tests;
 pub mod rules;
 pub mod sampler;
+pub mod track;
 pub mod trend;
+pub mod urgent;
 
 pub use error::{ErrorKind, WatchError};
