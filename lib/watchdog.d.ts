@@ -3,7 +3,7 @@ import { EventEmitter } from 'events'
 export interface WatchOptions {
   /** Sampling period: 'stats' events, RSS/cgroup reads, detector runs. Default 5000. */
   intervalMs?: number
-  /** Analysis window for the growth trend. Default 600000 (10 min); at least 4 x intervalMs. */
+  /** Analysis window for the growth trend. Default 180000 (3 min); at least 4 x intervalMs. */
   windowMs?: number
   /** Smallest growth of the post-GC live heap worth reporting. Default 1 MiB/min. */
   minGrowthBytesPerMin?: number

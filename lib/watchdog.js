@@ -23,12 +23,15 @@ const GC_KINDS = {
 
 const DEFAULTS = Object.freeze({
   intervalMs: 5000,
-  windowMs: 10 * 60 * 1000,
+  // 3 min at 1 MiB/min: 3 MiB of rise per window, the ratio of rise to
+  // noise the clean corpus was validated at (bench/watchdog.js); windowMs
+  // should still span 3 periods of any batch cycle (docs/watchdog.md).
+  windowMs: 3 * 60 * 1000,
   minGrowthBytesPerMin: 1 * MiB,
   confidence: 0.95,
-  // Short enough that a 10 MB/min leak is reported within 3 minutes of start
-  // (the short window, see src/watch/detector.rs); a leak that would kill
-  // the process sooner is reported during warm-up (src/watch/urgent.rs).
+  // With windowMs, a 10 MB/min leak is reported within 3 minutes of start
+  // (warm-up + half a window of readings + the confirming one); a leak that
+  // would kill the process sooner is reported during warm-up (urgent.rs).
   warmupMs: 60 * 1000,
   urgentHorizonMs: 15 * 60 * 1000,
   forceGc: true,
@@ -199,14 +202,11 @@ class Watchdog extends EventEmitter {
       if (e.duration > this._gc.maxPauseMs) this._gc.maxPauseMs = e.duration
       if (kind === 'major') {
         this._gc.majorPauseMs += e.duration
-        majorEnd = Math.max(majorEnd, e.startTime + e.duration)
+        // A GC this watchdog requested: its reading was taken at once,
+        // before new allocation could blur external (see _maybeForceGc).
+        if (this._forcedPending > 0) this._forcedPending--
+        else majorEnd = Math.max(majorEnd, e.startTime + e.duration)
       }
-    }
-    if (majorEnd >= 0 && this._forcedPending > 0) {
-      // A GC this watchdog requested: its reading was taken at once, before
-      // new allocation could blur external (see _maybeForceGc).
-      this._forcedPending--
-      majorEnd = -1
     }
     if (majorEnd >= 0) {
       // Read once per batch: entries arrive asynchronously, and promotions

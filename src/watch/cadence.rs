@@ -7,20 +7,19 @@
 //! - urgent: at the rate the upper bound rose since the last major GC, the
 //!   nearest limit would be reached within the horizon; at most one per
 //!   `max(intervalMs, 100 x the last forced pause)` (<= 1% of the time);
-//! - starved: no major GC for `windowMs / 40` while the upper bound rose at
-//!   least at the short window's minimum rate; at most one per
-//!   `max(windowMs / 40, 200 x the last forced pause)` (<= 0.5% of the time).
+//! - starved: no major GC for `windowMs / 12` (one bucket of the lower
+//!   envelope, which keeps one reading per bucket) while the upper bound rose
+//!   at least at `minGrowthBytesPerMin`; at most one per
+//!   `max(windowMs / 12, 200 x the last forced pause)` (<= 0.5% of the time).
 //!
-//! Bound: with readings at least every `windowMs / 40`, a steady leak of at
-//! least `SHORT_DIV x minGrowthBytesPerMin` is judged by the short window
-//! (`windowMs / SHORT_DIV`) whatever V8's own cadence; a leak that would
-//! exhaust a limit within the horizon gets a reading every `intervalMs` and
-//! is reported at the fifth (urgent.rs).
+//! Bound: every envelope bucket gets a reading whatever V8's own cadence, so
+//! a steady leak above `minGrowthBytesPerMin` is judged as if major GCs came
+//! every `windowMs / 12`: reported by `warmupMs + windowMs` plus two readings
+//! (the confirmation); a leak that would exhaust a limit within the horizon
+//! gets a reading every `intervalMs` (or its cost spacing) and is reported at
+//! the fifth (urgent.rs).
 
-/// The short window is `windowMs / SHORT_DIV`, with a minimum rate
-/// `SHORT_DIV` times higher: the same rise per window as the long one.
-pub const SHORT_DIV: f64 = 8.0;
-const STARVED_SHARE: f64 = 1.0 / 40.0;
+const STARVED_SHARE: f64 = 1.0 / 12.0;
 const URGENT_COST: f64 = 100.0;
 const STARVED_COST: f64 = 200.0;
 const MS_PER_MIN: f64 = 60_000.0;
@@ -99,8 +98,8 @@ impl GcPolicy {
         }
         let starved_after = self.window_ms * STARVED_SHARE;
         let starved_gap = starved_after.max(STARVED_COST * self.last_pause_ms);
-        let short_min = SHORT_DIV * self.min_growth_bytes_per_min / MS_PER_MIN;
-        (since_major >= starved_after && rate >= short_min && since_forced >= starved_gap)
+        let min_rate = self.min_growth_bytes_per_min / MS_PER_MIN;
+        (since_major >= starved_after && rate >= min_rate && since_forced >= starved_gap)
             .then_some(Why::Starved)
     }
 }
@@ -148,12 +147,12 @@ mod tests {
     #[test]
     fn a_starved_detector_gets_a_reading_now_and_then() {
         let p = policy();
-        // 10 MiB in 20 s (30 MiB/min) with no major GC for 20 s > 15 s.
-        assert_eq!(p.due(&upper(20_000.0, 10.0, 4000.0)), Some(Why::Starved));
-        assert_eq!(p.due(&upper(10_000.0, 10.0, 4000.0)), None);
+        // 10 MiB in 60 s with no major GC for 60 s > 600 s / 12.
+        assert_eq!(p.due(&upper(60_000.0, 10.0, 4000.0)), Some(Why::Starved));
+        assert_eq!(p.due(&upper(40_000.0, 10.0, 4000.0)), None);
         let mut costly = policy();
         costly.forced(0.0, 500.0);
-        assert_eq!(costly.due(&upper(20_000.0, 10.0, 4000.0)), None);
+        assert_eq!(costly.due(&upper(60_000.0, 10.0, 4000.0)), None);
     }
 
     #[test]

@@ -13,16 +13,14 @@
 //! - the maximum rises too: a leak lifts the whole band of readings, while
 //!   GCs that stop landing in a sawtooth's troughs lift only its floor.
 //!
-//! The same rules also run over a short window (`windowMs / SHORT_DIV`, with
-//! a minimum rate `SHORT_DIV` times higher: the same rise per window), so a
-//! fast leak is not kept waiting for the long window to fill.
+//! A leak that would exhaust a limit soon does not wait for any of this: see
+//! urgent.rs (and track.rs, which runs both).
 //!
 //! The first alarm also waits for the next reading to confirm it (confirm.rs).
 
 use std::collections::VecDeque;
 
 pub use super::assessment::{Assessment, Decision, DetectorConfig, Event, State};
-use super::cadence::SHORT_DIV;
 use super::confirm::Confirmation;
 use super::floor::human;
 use super::rules::{assess_window, Thresholds, MIN_RECENT_POINTS};
@@ -39,8 +37,6 @@ const MAX_SAMPLES: usize = 4096;
 #[derive(Debug)]
 pub struct GrowthDetector {
     cfg: DetectorConfig,
-    /// Whether the short window runs too (see the module docs).
-    short_window: bool,
     started_at_ms: f64,
     samples: VecDeque<(f64, f64)>,
     last_live: f64,
@@ -56,19 +52,12 @@ impl GrowthDetector {
         Ok(GrowthDetector {
             cfg,
             started_at_ms,
-            short_window: true,
             samples: VecDeque::new(),
             last_live: 0.0,
             leaking: false,
             last_leak_event_ms: f64::NEG_INFINITY,
             confirmation: Confirmation::default(),
         })
-    }
-
-    /// Only the long window: for series sampled too noisily for the short one.
-    pub fn without_short_window(mut self) -> Self {
-        self.short_window = false;
-        self
     }
 
     pub fn config(&self) -> &DetectorConfig {
@@ -135,17 +124,6 @@ impl GrowthDetector {
             Some(wa) if base.state != State::Leak && wa.state == State::Leak => wa,
             _ => base,
         };
-        if self.short_window && assessment.state != State::Leak {
-            // A fast leak shows the long window's rise in a short window.
-            let short = self.assess_with(
-                now_ms,
-                w / SHORT_DIV,
-                SHORT_DIV * self.cfg.min_growth_bytes_per_min,
-            );
-            if short.state == State::Leak {
-                assessment = short;
-            }
-        }
         if !self.leaking {
             self.confirm(&mut assessment);
         }
@@ -228,10 +206,6 @@ impl GrowthDetector {
     }
 
     fn assess(&self, now_ms: f64, window: f64) -> Assessment {
-        self.assess_with(now_ms, window, self.cfg.min_growth_bytes_per_min)
-    }
-
-    fn assess_with(&self, now_ms: f64, window: f64, min_growth: f64) -> Assessment {
         let mut a = Assessment {
             state: State::Insufficient,
             growth_bytes_per_min: 0.0,
@@ -253,7 +227,7 @@ impl GrowthDetector {
             return a;
         }
         let th = Thresholds {
-            min_growth_bytes_per_min: min_growth,
+            min_growth_bytes_per_min: self.cfg.min_growth_bytes_per_min,
             confidence: self.cfg.confidence,
         };
         assess_window(&self.samples, now_ms, window, &th, &mut a);

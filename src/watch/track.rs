@@ -60,16 +60,9 @@ impl Track {
         urgent_cfg: UrgentConfig,
         started_at_ms: f64,
     ) -> Result<Self, WatchError> {
-        let detector = GrowthDetector::new(cfg, started_at_ms)?;
         Ok(Track {
             kind,
-            // RSS outside V8 moves with V8's own bookkeeping and page
-            // commits: only the long window's careful rules judge it.
-            detector: if kind == Kind::Rss {
-                detector.without_short_window()
-            } else {
-                detector
-            },
+            detector: GrowthDetector::new(cfg, started_at_ms)?,
             recent: VecDeque::with_capacity(MAX_READINGS + 1),
             urgent_cfg,
             started_at_ms,
@@ -103,6 +96,8 @@ impl Track {
     /// During warm-up only a limit reached before another warm-up has passed
     /// counts: a start-up grows fast too, but it levels off.
     pub fn urgent(&self, now_ms: f64, limits: &Limits) -> Option<Urgent> {
+        // RSS outside V8 moves with V8's own bookkeeping and page commits:
+        // only the careful rules judge it.
         if self.kind == Kind::Rss {
             return None;
         }
