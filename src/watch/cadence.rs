@@ -89,7 +89,7 @@ impl GcPolicy {
             return None;
         }
         let rate = (u.upper_bytes - u.last_live_bytes) / since_major;
-        if !(rate > 0.0) {
+        if rate.is_nan() || rate <= 0.0 {
             return None;
         }
         let urgent_gap = self.interval_ms.max(URGENT_COST * self.last_pause_ms);
