@@ -76,7 +76,7 @@ describe('options', () => {
   })
 
   test('defaults are sane and returned watchdog is an EventEmitter', () => {
-    expect(DEFAULTS).toMatchObject({ intervalMs: 5000, windowMs: 180000, warmupMs: 60000, urgentHorizonMs: 900000, forceGc: true, confidence: 0.95 })
+    expect(DEFAULTS).toMatchObject({ intervalMs: 5000, windowMs: 180000, warmupMs: 30000, urgentHorizonMs: 900000, forceGc: true, confidence: 0.95 })
     const w = watch()
     try {
       expect(w).toBeInstanceOf(EventEmitter)

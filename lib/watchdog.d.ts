@@ -9,7 +9,7 @@ export interface WatchOptions {
   minGrowthBytesPerMin?: number
   /** Mann-Kendall confidence required, in (0.5, 1). Default 0.95. */
   confidence?: number
-  /** Readings during this time after start are ignored by the careful rules (start-up allocation). Default 60000. */
+  /** Readings during this time after start are ignored by the careful rules (start-up allocation). Default 30000. */
   warmupMs?: number
   /**
    * A leak projected to exhaust a limit (heap, container, constrained memory or

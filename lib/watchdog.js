@@ -8,10 +8,10 @@
 
 const { EventEmitter } = require('events')
 const { PerformanceObserver, constants, performance } = require('perf_hooks')
-const os = require('os')
 const v8 = require('v8')
 const { invalidOption, fromNative } = require('./errors')
 const { collector } = require('./heap-probe')
+const { heapNow, oldGenerationUsed } = require('./watchdog-readings')
 
 const MiB = 1024 * 1024
 const GC_KINDS = {
@@ -32,7 +32,7 @@ const DEFAULTS = Object.freeze({
   // With windowMs, a 10 MB/min leak is reported within 3 minutes of start
   // (warm-up + half a window of readings + the confirming one); a leak that
   // would kill the process sooner is reported during warm-up (urgent.rs).
-  warmupMs: 60 * 1000,
+  warmupMs: 30 * 1000,
   urgentHorizonMs: 15 * 60 * 1000,
   forceGc: true,
   snapshots: 0,
@@ -79,39 +79,6 @@ function validateOptions(opts) {
     throw invalidOption('cgroupRoot', 'must be a non-empty string')
   }
   return o
-}
-
-const UNLIMITED = 2 ** 60
-
-/** What RSS runs into: `process.constrainedMemory()` where Node has it and
- * it is a real limit, else the machine's memory. */
-function rssLimit() {
-  const c = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0
-  const total = os.totalmem()
-  return c > 0 && c < UNLIMITED && c < total ? c : total
-}
-
-/** V8's figures now, in the shape the native evaluate() and gcDue() take. */
-function heapNow(hs = v8.getHeapStatistics()) {
-  return {
-    // The old generation: the young one only holds short-lived garbage, and
-    // the last post-GC reading left it out too.
-    heapUsedBytes: oldGenerationUsed(),
-    heapTotalBytes: hs.total_heap_size,
-    heapLimitBytes: hs.heap_size_limit,
-    externalBytes: hs.external_memory,
-    rssLimitBytes: rssLimit(),
-  }
-}
-
-/** Live heap right after a major GC: everything but the young generation,
- * which is empty then and only refills with short-lived garbage. */
-function oldGenerationUsed() {
-  let used = 0
-  for (const s of v8.getHeapSpaceStatistics()) {
-    if (!s.space_name.startsWith('new_')) used += s.space_used_size
-  }
-  return used
 }
 
 class Watchdog extends EventEmitter {

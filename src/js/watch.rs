@@ -140,24 +140,12 @@ impl NativeWatchdog {
             confidence: opts.confidence,
             warmup_ms: opts.warmup_ms,
         };
-        if !(opts.interval_ms.is_finite() && opts.interval_ms >= 1.0) {
-            return Err(map_error(WatchError::invalid_option(
-                "intervalMs",
-                "must be a finite number >= 1",
-            )));
-        }
-        if !(opts.urgent_horizon_ms.is_finite() && opts.urgent_horizon_ms >= 5.0 * opts.interval_ms)
-        {
-            return Err(map_error(WatchError::invalid_option(
-                "urgentHorizonMs",
-                "must be at least 5 x intervalMs: the urgent rule needs five readings",
-            )));
-        }
-        let urgent = UrgentConfig {
-            horizon_ms: opts.urgent_horizon_ms,
-            min_span_ms: 2.0 * opts.interval_ms,
-            min_growth_bytes_per_min: opts.min_growth_bytes_per_min,
-        };
+        let urgent = UrgentConfig::new(
+            opts.interval_ms,
+            opts.urgent_horizon_ms,
+            opts.min_growth_bytes_per_min,
+        )
+        .map_err(map_error)?;
         let track = |kind| Track::new(kind, cfg.clone(), urgent, opts.started_at_ms);
         let (heap, external, rss) = (
             track(Kind::Heap).map_err(map_error)?,

@@ -19,6 +19,7 @@ use std::collections::VecDeque;
 use super::floor::human;
 use super::oom::{project, Limits, Projection};
 use super::trend::{exact_p_increasing, theil_sen};
+use super::WatchError;
 
 pub const MIN_READINGS: usize = 5;
 pub const MAX_READINGS: usize = 8;
@@ -31,6 +32,30 @@ pub struct UrgentConfig {
     pub horizon_ms: f64,
     pub min_span_ms: f64,
     pub min_growth_bytes_per_min: f64,
+}
+
+impl UrgentConfig {
+    /// From the watchdog's options: the readings must span two intervals,
+    /// and the horizon must hold five of them.
+    pub fn new(interval_ms: f64, horizon_ms: f64, min_growth: f64) -> Result<Self, WatchError> {
+        if !(interval_ms.is_finite() && interval_ms >= 1.0) {
+            return Err(WatchError::invalid_option(
+                "intervalMs",
+                "must be a finite number >= 1",
+            ));
+        }
+        if !(horizon_ms.is_finite() && horizon_ms >= MIN_READINGS as f64 * interval_ms) {
+            return Err(WatchError::invalid_option(
+                "urgentHorizonMs",
+                "must be at least 5 x intervalMs: the urgent rule needs five readings",
+            ));
+        }
+        Ok(UrgentConfig {
+            horizon_ms,
+            min_span_ms: 2.0 * interval_ms,
+            min_growth_bytes_per_min: min_growth,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -134,6 +159,17 @@ mod tests {
         assert_eq!(u.readings, 5);
         assert!((u.p_value - MAX_P).abs() < 1e-12);
         assert!(u.projection.ms_to_oom < 20_000.0, "{u:?}");
+    }
+
+    #[test]
+    fn contradictory_options_are_refused() {
+        let err = UrgentConfig::new(5000.0, 20_000.0, MIB).unwrap_err();
+        assert_eq!(err.code(), "ERR_LEAKWATCH_INVALID_OPTION");
+        assert!(err.message.contains("urgentHorizonMs"));
+        assert!(UrgentConfig::new(0.0, 20_000.0, MIB).is_err());
+        assert!(UrgentConfig::new(5000.0, f64::NAN, MIB).is_err());
+        let ok = UrgentConfig::new(5000.0, 25_000.0, MIB).unwrap();
+        assert_eq!(ok.min_span_ms, 10_000.0);
     }
 
     #[test]
