@@ -9,10 +9,10 @@
 const { spawn } = require('child_process')
 const path = require('path')
 
-function child(kind, mbPerMin, durationMs, flags = []) {
+function child(kind, mbPerMin, durationMs, flags = [], untilDeath = false) {
   return new Promise((resolve) => {
     const started = Date.now()
-    const p = spawn(process.execPath, [...flags, path.join(__dirname, 'watchdog-rate-child.js'), kind, String(mbPerMin), String(durationMs)], {
+    const p = spawn(process.execPath, [...flags, path.join(__dirname, 'watchdog-rate-child.js'), kind, String(mbPerMin), String(durationMs), untilDeath ? 'until-death' : ''], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
@@ -85,7 +85,7 @@ async function inTime({ quick, concurrency = 2, log = () => {} }) {
   async function worker() {
     while (next < jobs.length) {
       const [name, spec] = jobs[next++]
-      const r = score(name, spec, await child(spec.kind, spec.mbPerMin, spec.durationMs, spec.flags))
+      const r = score(name, spec, await child(spec.kind, spec.mbPerMin, spec.durationMs, spec.flags, Boolean(spec.flags)))
       const l = r.leakwatch
       log(`  ${name.padEnd(16)} leakwatch ${l.detected ? `${(l.detectMs / 1000).toFixed(1)}s ${l.kind}${l.urgent ? ' urgent' : ''}` : 'no'}` +
         `  memwatch ${r.memwatch.detected ? `${(r.memwatch.detectMs / 1000).toFixed(1)}s` : 'no'}${r.died ? `  died at ${(r.diedAtMs / 1000).toFixed(1)}s` : ''}\n`)

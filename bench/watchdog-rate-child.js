@@ -4,14 +4,16 @@
 // memwatch's rule side by side (a 'leak' after 5 consecutive rises of the
 // heap used after a full GC). Prints one JSON line per event; the parent
 // scores them (bench/watchdog-in-time.js).
-//   node bench/watchdog-rate-child.js <heap|external|clean-buffers|clean> <MB/min> <durationMs>
+//   node bench/watchdog-rate-child.js <heap|external|clean-buffers|clean> <MB/min> <durationMs> [until-death]
 
 const { PerformanceObserver, constants, performance } = require('perf_hooks')
 const v8 = require('v8')
 const { watch } = require('../lib/watchdog')
 const { background, TICK_MS } = require('./watchdog-scenarios')
 
-const [kind, rateArg, durArg] = process.argv.slice(2)
+const [kind, rateArg, durArg, untilArg] = process.argv.slice(2)
+// The OOM cases run on to their death: how long before it was 'leak' emitted?
+const untilDeath = untilArg === 'until-death'
 const mbPerMin = Number(rateArg) || 0
 const durationMs = Number(durArg) || 180_000
 const t0 = performance.now()
@@ -61,7 +63,8 @@ const timer = setInterval(() => {
     if (transient.length > Math.round(2000 / TICK_MS)) transient.shift()
   }
   const t = performance.now() - t0
-  if (t >= durationMs || (ours !== null && theirs !== null && t > Math.max(ours, theirs) + 1000)) finish()
+  const both = ours !== null && theirs !== null && t > Math.max(ours, theirs) + 1000
+  if (t >= durationMs || (both && !untilDeath)) finish()
 }, TICK_MS)
 
 function finish() {

@@ -7,7 +7,8 @@
 // settings. Writes bench/results/watchdog.json and prints a table.
 //   npm run bench:watchdog [-- --repeat N] [--only name,name] [--quick] [--trace DIR] [--in-time]
 // Then the in-time section (bench/watchdog-in-time.js): real time, defaults.
-// --in-time runs that section alone and replaces it in the existing results.
+// --in-time runs that section alone and replaces it in the existing results;
+// --overhead likewise for the CPU share at defaults.
 // --trace DIR records every post-GC reading of every run (leaks then run their
 // full 120 s) into DIR/<scenario>-<run>.json, to be replayed into the
 // detector by the Rust tests (src/watch/testdata/corpus); nothing is scored.
@@ -248,8 +249,20 @@ async function inTimeOnly() {
   printInTime(section)
 }
 
+/** --overhead: the CPU share at defaults alone, merged into the results. */
+async function overheadOnly() {
+  const report = JSON.parse(fs.readFileSync(RESULTS, 'utf8'))
+  report.overhead = await overhead([], quick ? 2 : 4)
+  report.overhead.date = new Date().toISOString()
+  fs.writeFileSync(RESULTS + '.tmp', JSON.stringify(report, null, 2) + '\n')
+  fs.renameSync(RESULTS + '.tmp', RESULTS)
+  const c = report.overhead
+  console.log(`overhead at defaults (${c.gcPerSec.toFixed(0)} GCs/s): ${c.totalCpuSharePct.toFixed(2)}% = own ${c.selfCpuSharePct.toFixed(2)}% + GC observer ${c.observerCpuSharePct.toFixed(2)}%`)
+}
+
 async function main() {
   if (IN_TIME_ONLY) return inTimeOnly()
+  if (args.includes('--overhead')) return overheadOnly()
   const t0 = Date.now()
   process.stderr.write(`corpus: compressed time ${JSON.stringify(OPTS)}\n`)
   const results = await corpus()
