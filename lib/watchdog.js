@@ -276,7 +276,8 @@ class Watchdog extends EventEmitter {
 
   // A full GC when the native policy says one is worth its cost (urgent or
   // starved detector, src/watch/cadence.rs); its pause spaces the next ones.
-  // The GC's own perf entry then feeds the reading in through _onGc.
+  // Its reading is taken right here; _onGc skips the perf entries it causes
+  // (should fewer arrive, the count only costs the next natural reading or two).
   _maybeForceGc() {
     const now = performance.now()
     const why = this._native.gcDue(now, heapNow())
