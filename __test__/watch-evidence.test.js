@@ -81,9 +81,11 @@ describe('urgent snapshots (scripted detector)', () => {
   function scripted(assessment) {
     return class {
       constructor(opts) { this.opts = opts }
-      addSample() {}
+      addSample() { return false }
+      gcDue() { return null }
+      gcDone() {}
       evaluate() {
-        return { state: 'insufficient', windowMs: this.opts.windowMs, growthBytesPerMin: 600 * MiB, recentGrowthBytesPerMin: 600 * MiB, confidence: 0.99, samples: 4, liveHeapBytes: 50 * MiB, reason: 'scripted', ...assessment }
+        return [{ kind: 'heap', urgent: false, state: 'insufficient', windowMs: this.opts.windowMs, growthBytesPerMin: 600 * MiB, recentGrowthBytesPerMin: 600 * MiB, confidence: 0.99, samples: 4, liveHeapBytes: 50 * MiB, reason: 'scripted', ...assessment }]
       }
       memory() { return { rssBytes: 80 * MiB, peakRssBytes: 80 * MiB, samplerCpuMs: 0 } }
       stop() {}

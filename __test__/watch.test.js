@@ -56,6 +56,11 @@ describe('options', () => {
     [{ snapshots: 2 }, 'snapshots'], // no takeSnapshot injected
     [{ cgroupRoot: 42 }, 'cgroupRoot'],
     [{ intervallMs: 100 }, 'intervallMs'],
+    // Contradictory: the urgent rule needs five readings, one per interval at best.
+    [{ urgentHorizonMs: 4000 }, 'urgentHorizonMs'],
+    [{ intervalMs: 60000, windowMs: 600000, urgentHorizonMs: 120000 }, 'urgentHorizonMs'],
+    [{ urgentHorizonMs: 0 }, 'urgentHorizonMs'],
+    [{ forceGc: 'yes' }, 'forceGc'],
     ['fast', 'options'],
   ]
   test.each(bad)('%j is rejected naming %s', (opts, name) => {
@@ -71,12 +76,12 @@ describe('options', () => {
   })
 
   test('defaults are sane and returned watchdog is an EventEmitter', () => {
-    expect(DEFAULTS).toMatchObject({ intervalMs: 5000, windowMs: 600000, confidence: 0.95 })
+    expect(DEFAULTS).toMatchObject({ intervalMs: 5000, windowMs: 180000, warmupMs: 30000, urgentHorizonMs: 900000, forceGc: true, confidence: 0.95 })
     const w = watch()
     try {
       expect(w).toBeInstanceOf(EventEmitter)
       expect(w).toBeInstanceOf(Watchdog)
-      expect(w.options.windowMs).toBe(600000)
+      expect(w.options.windowMs).toBe(180000)
     } finally {
       w.stop()
     }
@@ -256,10 +261,16 @@ describe('snapshots and error handling (scripted native detector)', () => {
       constructor(opts) {
         this.opts = opts
       }
-      addSample() {}
+      addSample() {
+        return false
+      }
+      gcDue() {
+        return null
+      }
+      gcDone() {}
       evaluate() {
         const s = states.length > 1 ? states.shift() : states[0]
-        return { state: s.state, event: s.event, windowMs: this.opts.windowMs, growthBytesPerMin: 5 * MiB, recentGrowthBytesPerMin: 5 * MiB, confidence: 0.99, samples: 9, liveHeapBytes: 50 * MiB, msToOom: 60000, projectedOomAt: Date.now() + 60000, oomBound: 'heap', reason: 'scripted' }
+        return [{ kind: 'heap', urgent: false, state: s.state, event: s.event, windowMs: this.opts.windowMs, growthBytesPerMin: 5 * MiB, recentGrowthBytesPerMin: 5 * MiB, confidence: 0.99, samples: 9, liveHeapBytes: 50 * MiB, msToOom: 60000, projectedOomAt: Date.now() + 60000, oomBound: 'heap', reason: 'scripted' }]
       }
       memory() {
         return { rssBytes: 80 * MiB, peakRssBytes: 80 * MiB, samplerCpuMs: 0 }

@@ -30,14 +30,14 @@ if (cfg.trace) {
   // into GrowthDetector in a Rust test (src/watch/detector_tests.rs).
   const addSample = w._native.addSample.bind(w._native)
   out({ type: 'start', startedAtMs: w._startedAt - t0 })
-  w._native.addSample = (atMs, live) => {
-    out({ type: 'sample', atMs: atMs - t0, live })
-    return addSample(atMs, live)
+  w._native.addSample = (atMs, live, external) => {
+    out({ type: 'sample', atMs: atMs - t0, live, external })
+    return addSample(atMs, live, external)
   }
 }
 w.on('leak', (e) => {
   if (leakAt === null) leakAt = performance.now() - t0
-  out({ type: 'leak', growthBytesPerMin: e.growthBytesPerMin, confidence: e.confidence, msToOom: e.msToOom, reason: e.reason })
+  out({ type: 'leak', kind: e.kind, urgent: e.urgent, growthBytesPerMin: e.growthBytesPerMin, confidence: e.confidence, msToOom: e.msToOom, reason: e.reason })
 })
 w.on('recovered', (e) => out({ type: 'recovered', reason: e.reason }))
 w.on('error', (e) => out({ type: 'error', message: e.message }))

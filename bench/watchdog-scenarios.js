@@ -79,6 +79,16 @@ const leaks = {
     // ~1.6 x the corpus' minGrowthBytesPerMin: the low end worth reporting.
     for (let i = 0; i < (s.slowPerTick || 60); i++) s.log.push(summary(reqs[i % reqs.length]))
   },
+  // The issue's fast leak, compressed: 200 request records per tick.
+  fast: (s, reqs) => {
+    s.log = s.log || []
+    for (let i = 0; i < 200; i++) s.log.push(summary(reqs[i % reqs.length]))
+  },
+  // Buffers kept in an array (16 KiB per tick): external memory, little heap.
+  buffers: (s) => {
+    s.bufs = s.bufs || []
+    s.bufs.push(Buffer.alloc(16 * 1024, s.bufs.length & 0xff))
+  },
   'sawtooth-leak': (s, reqs, t) => {
     s.slowPerTick = 100
     leaks['slow-leak'](s, reqs)
@@ -136,6 +146,15 @@ const clean = {
     s.reqPerTick = burst ? s.baseReq * 6 : Math.max(1, Math.floor(s.baseReq / 4))
   },
   idle: () => {},
+  // Large Buffers (1 MiB per tick) alive for about 2 s, then freed.
+  'buffers-freed': (s) => {
+    s.bufs = s.bufs || []
+    s.bufs.push(Buffer.alloc(1024 * 1024, 1))
+    if (s.bufs.length > 2000 / TICK_MS) s.bufs.shift()
+  },
 }
 
-module.exports = { leaks, clean, background, TICK_MS }
+// Scenarios judged on external memory rather than the heap.
+const EXTERNAL = new Set(['buffers', 'buffers-freed'])
+
+module.exports = { leaks, clean, background, TICK_MS, EXTERNAL }

@@ -5,7 +5,10 @@
 // scores leakwatch's detector and memwatch's 5-consecutive-GCs rule side by
 // side; then measures the watchdog's CPU share on a busy process at default
 // settings. Writes bench/results/watchdog.json and prints a table.
-//   npm run bench:watchdog [-- --repeat N] [--only name,name] [--quick] [--trace DIR]
+//   npm run bench:watchdog [-- --repeat N] [--only name,name] [--quick] [--trace DIR] [--in-time]
+// Then the in-time section (bench/watchdog-in-time.js): real time, defaults.
+// --in-time runs that section alone and replaces it in the existing results;
+// --overhead likewise for the CPU share at defaults.
 // --trace DIR records every post-GC reading of every run (leaks then run their
 // full 120 s) into DIR/<scenario>-<run>.json, to be replayed into the
 // detector by the Rust tests (src/watch/testdata/corpus); nothing is scored.
@@ -13,7 +16,8 @@
 const { spawn } = require('child_process')
 const fs = require('fs')
 const path = require('path')
-const { leaks, clean } = require('./watchdog-scenarios')
+const { leaks, clean, EXTERNAL } = require('./watchdog-scenarios')
+const { inTime } = require('./watchdog-in-time')
 
 const MiB = 1024 * 1024
 const args = process.argv.slice(2)
@@ -24,6 +28,8 @@ const repeatArg = args.indexOf('--repeat')
 const REPEAT = repeatArg >= 0 ? Math.max(1, Number(args[repeatArg + 1]) || 1) : 1
 const traceArg = args.indexOf('--trace')
 const TRACE_DIR = traceArg >= 0 ? path.resolve(args[traceArg + 1]) : null
+const IN_TIME_ONLY = args.includes('--in-time')
+const RESULTS = path.join(__dirname, 'results', 'watchdog.json')
 
 // Compressed time: a 30 s window stands for the 10 min default. The growth
 // floor keeps the same growth-per-window-to-noise ratio (6 MiB/min x 30 s =
@@ -109,8 +115,10 @@ function writeTrace(name, kind, run, lines) {
     node: process.version,
     startedAtMs: start ? start.startedAtMs : 0,
     durationMs: (lines.find((l) => l.type === 'done') || {}).t,
-    // [ms since start, live heap bytes after the major GC]
-    samples: lines.filter((l) => l.type === 'sample').map((l) => [Math.round(l.atMs), l.live]),
+    // Which reading the scenario is judged on: index 1 (heap) or 2 (external).
+    series: EXTERNAL.has(name) ? 'external' : 'heap',
+    // [ms since start, live heap bytes, external bytes after the major GC]
+    samples: lines.filter((l) => l.type === 'sample').map((l) => [Math.round(l.atMs), l.live, l.external]),
   }
   fs.mkdirSync(TRACE_DIR, { recursive: true })
   fs.writeFileSync(path.join(TRACE_DIR, `${name}-${run}.json`), JSON.stringify(trace) + '\n')
@@ -167,7 +175,7 @@ async function overhead(flags, pairs) {
   const total = w.map((r, i) => share[i] + observerShare[i])
   const opsPerCpuMs = (rs) => median(rs.map((r) => r.ops / r.cpuMs))
   return {
-    settings: 'defaults (intervalMs 5000, windowMs 600000)',
+    settings: 'defaults (intervalMs 5000, windowMs 180000)',
     nodeFlags: flags,
     runs,
     // Time in the watchdog's own callbacks and its thread.
@@ -222,7 +230,39 @@ function summarize(results) {
   return { leakwatch: score('leakwatch'), memwatch: score('memwatch') }
 }
 
+function printInTime(section) {
+  console.log('in time, at defaults:', JSON.stringify(section.summary, null, 2))
+}
+
+async function inTimeOnly() {
+  const t0 = Date.now()
+  process.stderr.write('in time: real processes at default options\n')
+  const section = await inTime({ quick, concurrency: CONCURRENCY, log: (l) => process.stderr.write(l) })
+  let report = {}
+  try {
+    report = JSON.parse(fs.readFileSync(RESULTS, 'utf8'))
+  } catch {}
+  report.inTime = { node: process.version, date: new Date().toISOString(), quick, ...section, totalMs: Date.now() - t0 }
+  fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
+  fs.writeFileSync(RESULTS + '.tmp', JSON.stringify(report, null, 2) + '\n')
+  fs.renameSync(RESULTS + '.tmp', RESULTS)
+  printInTime(section)
+}
+
+/** --overhead: the CPU share at defaults alone, merged into the results. */
+async function overheadOnly() {
+  const report = JSON.parse(fs.readFileSync(RESULTS, 'utf8'))
+  report.overhead = await overhead([], quick ? 2 : 4)
+  report.overhead.date = new Date().toISOString()
+  fs.writeFileSync(RESULTS + '.tmp', JSON.stringify(report, null, 2) + '\n')
+  fs.renameSync(RESULTS + '.tmp', RESULTS)
+  const c = report.overhead
+  console.log(`overhead at defaults (${c.gcPerSec.toFixed(0)} GCs/s): ${c.totalCpuSharePct.toFixed(2)}% = own ${c.selfCpuSharePct.toFixed(2)}% + GC observer ${c.observerCpuSharePct.toFixed(2)}%`)
+}
+
 async function main() {
+  if (IN_TIME_ONLY) return inTimeOnly()
+  if (args.includes('--overhead')) return overheadOnly()
   const t0 = Date.now()
   process.stderr.write(`corpus: compressed time ${JSON.stringify(OPTS)}\n`)
   const results = await corpus()
@@ -230,6 +270,8 @@ async function main() {
   const scoreOnly = only || TRACE_DIR
   const cpu = scoreOnly ? null : await overhead([], quick ? 2 : 4)
   const cpuGcHeavy = scoreOnly ? null : await overhead(['--max-semi-space-size=1'], 2)
+  const t1 = Date.now()
+  const section = scoreOnly ? null : await inTime({ quick, concurrency: CONCURRENCY, log: (l) => process.stderr.write(l) })
   const report = {
     node: process.version,
     date: new Date().toISOString(),
@@ -242,12 +284,17 @@ async function main() {
     overhead: cpu,
     overheadGcHeavy: cpuGcHeavy,
     scenarios: results,
+    inTime: section && { node: process.version, date: new Date().toISOString(), quick, ...section, totalMs: Date.now() - t1 },
     totalMs: Date.now() - t0,
   }
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
-  if (!scoreOnly) fs.writeFileSync(path.join(__dirname, 'results', 'watchdog.json'), JSON.stringify(report, null, 2) + '\n')
+  if (!scoreOnly) {
+    fs.writeFileSync(RESULTS + '.tmp', JSON.stringify(report, null, 2) + '\n')
+    fs.renameSync(RESULTS + '.tmp', RESULTS)
+  }
   console.log(table(results))
   console.log('summary', JSON.stringify(summary, null, 2))
+  if (section) printInTime(section)
   for (const [what, c] of [['a busy process', cpu], ['a GC-heavy busy process', cpuGcHeavy]]) {
     if (!c) continue
     console.log(

@@ -4,14 +4,23 @@ import type { SnapshotOptions } from '../index'
 export interface WatchOptions {
   /** Sampling period: 'stats' events, RSS/cgroup reads, detector runs. Default 5000. */
   intervalMs?: number
-  /** Analysis window for the growth trend. Default 600000 (10 min); at least 4 x intervalMs. */
+  /** Analysis window for the growth trend. Default 180000 (3 min); at least 4 x intervalMs. */
   windowMs?: number
   /** Smallest growth of the post-GC live heap worth reporting. Default 1 MiB/min. */
   minGrowthBytesPerMin?: number
   /** Mann-Kendall confidence required, in (0.5, 1). Default 0.95. */
   confidence?: number
-  /** Readings during this time after start are ignored (start-up allocation). Default 120000. */
+  /** Readings during this time after start are ignored by the careful rules (start-up allocation). Default 30000. */
   warmupMs?: number
+  /**
+   * A leak projected to exhaust a limit (heap, container, constrained memory or
+   * physical memory) within this many ms is reported at once, as `urgent`, from
+   * five readings. During warm-up only a limit reached within warmupMs counts.
+   * Default 900000 (15 min); at least 5 x intervalMs.
+   */
+  urgentHorizonMs?: number
+  /** Let the watchdog request rate-limited full GCs when major GCs are too sparse to judge (<= 1% of the time). Default true. */
+  forceGc?: boolean
   /** Take up to N heap snapshots over the watchdog's life when a leak is suspected, at least windowMs/2 apart. Default 0. */
   snapshots?: number
   /** cgroup mount to read instead of $LEAKWATCH_CGROUP_ROOT or /sys/fs/cgroup. */
@@ -47,6 +56,17 @@ export interface GcCounts {
   pauseMs: number
   majorPauseMs: number
   maxPauseMs: number
+  /** Full GCs the watchdog requested, and their total pause. */
+  forced: number
+  forcedPauseMs: number
+}
+
+export type LeakKind = 'heap' | 'external' | 'rss'
+
+/** The external-memory and RSS series' current views. */
+export interface OutsideViews {
+  external?: { state: WatchState; bytes: number; growthBytesPerMin: number; msToOom: number | null }
+  rss?: { state: WatchState; bytes: number; growthBytesPerMin: number; msToOom: number | null }
 }
 
 export interface WatchStats {
@@ -76,9 +96,18 @@ export interface WatchStatsEvent extends WatchStats {
   confidence: number
   /** Projection at the current trend, whether or not it is a leak; null when not growing. */
   msToOom: number | null
+  /** True while any series projects a limit within urgentHorizonMs. */
+  urgent: boolean
+  outside: OutsideViews
 }
 
 export interface LeakEvent {
+  /** Where the memory grows: JS heap, external (Buffers, ArrayBuffers), or RSS outside both. */
+  kind: LeakKind
+  /** True when reported by the urgent rule: a limit is projected within urgentHorizonMs. */
+  urgent: boolean
+  /** The series' latest reading, in bytes (live heap, external, or RSS outside V8). */
+  bytes: number
   /** Theil-Sen slope of the post-GC live heap's lower envelope over the window. */
   growthBytesPerMin: number
   /** 1 - p of the Mann-Kendall test for a rising floor. */
@@ -92,11 +121,11 @@ export interface LeakEvent {
   /** Container limit where one exists, else null. */
   memoryLimitBytes: number | null
   rssBytes: number | null
-  /** The trend projected onto the smaller of the heap limit and the container limit. */
+  /** The trend projected onto the nearest limit (the heap limit only for kind 'heap'). */
   msToOom: number | null
   projectedOomAt: Date | null
-  /** Which limit the projection reaches first. */
-  oomBound: 'heap' | 'container' | null
+  /** Which limit the projection reaches first ('rss': constrained or physical memory). */
+  oomBound: 'heap' | 'container' | 'rss' | null
   recentGrowthBytesPerMin: number
   reason: string
   /** Paths of snapshots completed so far (option `snapshots`). */
@@ -106,11 +135,14 @@ export interface LeakEvent {
 }
 
 export interface RecoveredEvent {
+  kind: LeakKind
   growthBytesPerMin: number
   confidence: number
   windowMs: number
   samples: number
-  liveHeapBytes: number
+  /** Null unless kind is 'heap'. */
+  liveHeapBytes: number | null
+  bytes: number
   reason: string
 }
 
@@ -134,6 +166,7 @@ export interface WatchdogStats extends Partial<WatchStats> {
     msToOom: number | null
     reason: string
   } | null
+  outside: OutsideViews
   /** The watchdog's own cost: main-thread time in its callbacks, CPU of its sampling thread. */
   overhead: { mainThreadMs: number; samplerCpuMs: number }
   snapshots: string[]

@@ -10,7 +10,10 @@ const { EventEmitter } = require('events')
 const { PerformanceObserver, constants, performance } = require('perf_hooks')
 const v8 = require('v8')
 const { invalidOption, fromNative } = require('./errors')
+const { rejectUnknown } = require('./options')
 const { WatchdogEvidence, evidenceOptions } = require('./watchdog-evidence')
+const { collector } = require('./heap-probe')
+const { heapNow, oldGenerationUsed } = require('./watchdog-readings')
 
 const MiB = 1024 * 1024
 const GC_KINDS = {
@@ -22,10 +25,18 @@ const GC_KINDS = {
 
 const DEFAULTS = Object.freeze({
   intervalMs: 5000,
-  windowMs: 10 * 60 * 1000,
+  // 3 min at 1 MiB/min: 3 MiB of rise per window, the ratio of rise to
+  // noise the clean corpus was validated at (bench/watchdog.js); windowMs
+  // should still span 3 periods of any batch cycle (docs/watchdog.md).
+  windowMs: 3 * 60 * 1000,
   minGrowthBytesPerMin: 1 * MiB,
   confidence: 0.95,
-  warmupMs: 2 * 60 * 1000,
+  // With windowMs, a 10 MB/min leak is reported within 3 minutes of start
+  // (warm-up + half a window of readings + the confirming one); a leak that
+  // would kill the process sooner is reported during warm-up (urgent.rs).
+  warmupMs: 30 * 1000,
+  urgentHorizonMs: 15 * 60 * 1000,
+  forceGc: true,
   snapshots: 0,
   cgroupRoot: undefined,
   // Validated by lib/watchdog-evidence.js: snapshot() options, profile policy.
@@ -47,19 +58,24 @@ function number(opts, name, { min, max, integer, exclusiveMin }) {
 function validateOptions(opts) {
   if (opts === undefined || opts === null) opts = {}
   if (typeof opts !== 'object' || Array.isArray(opts)) throw invalidOption('options', 'must be an object')
-  for (const key of Object.keys(opts)) {
-    if (!Object.prototype.hasOwnProperty.call(DEFAULTS, key)) throw invalidOption(key, 'unknown option')
-  }
+  rejectUnknown(opts, Object.keys(DEFAULTS))
   const o = {
     intervalMs: number(opts, 'intervalMs', { min: 10 }),
     windowMs: number(opts, 'windowMs', { exclusiveMin: 0 }),
     minGrowthBytesPerMin: number(opts, 'minGrowthBytesPerMin', { exclusiveMin: 0 }),
     confidence: number(opts, 'confidence', { exclusiveMin: 0.5, max: 0.9999 }),
     warmupMs: number(opts, 'warmupMs', { min: 0 }),
+    urgentHorizonMs: number(opts, 'urgentHorizonMs', { exclusiveMin: 0 }),
+    forceGc: opts.forceGc === undefined ? DEFAULTS.forceGc : opts.forceGc,
     snapshots: number(opts, 'snapshots', { min: 0, max: 20, integer: true }),
     cgroupRoot: opts.cgroupRoot,
   }
   Object.assign(o, evidenceOptions(opts, o.snapshots))
+  if (typeof o.forceGc !== 'boolean') throw invalidOption('forceGc', `must be a boolean, got ${String(o.forceGc)}`)
+  // The urgent rule needs five readings, at best one per interval.
+  if (o.urgentHorizonMs < 5 * o.intervalMs) {
+    throw invalidOption('urgentHorizonMs', `must be at least 5 x intervalMs (${5 * o.intervalMs}), got ${o.urgentHorizonMs}`)
+  }
   if (o.windowMs < 4 * o.intervalMs) {
     throw invalidOption('windowMs', `must be at least 4 x intervalMs (${4 * o.intervalMs}), got ${o.windowMs}`)
   }
@@ -67,16 +83,6 @@ function validateOptions(opts) {
     throw invalidOption('cgroupRoot', 'must be a non-empty string')
   }
   return o
-}
-
-/** Live heap right after a major GC: everything but the young generation,
- * which is empty then and only refills with short-lived garbage. */
-function oldGenerationUsed() {
-  let used = 0
-  for (const s of v8.getHeapSpaceStatistics()) {
-    if (!s.space_name.startsWith('new_')) used += s.space_used_size
-  }
-  return used
 }
 
 class Watchdog extends EventEmitter {
@@ -94,7 +100,10 @@ class Watchdog extends EventEmitter {
     } catch (err) {
       throw fromNative(err)
     }
-    this._gc = { minor: 0, major: 0, incremental: 0, weakcb: 0, pauseMs: 0, majorPauseMs: 0, maxPauseMs: 0 }
+    this._gc = { minor: 0, major: 0, incremental: 0, weakcb: 0, pauseMs: 0, majorPauseMs: 0, maxPauseMs: 0, forced: 0, forcedPauseMs: 0 }
+    this._urgentTick = null
+    this._assessments = null
+    this._forcedPending = 0
     this._lastMajor = null
     this._lastStats = null
     this._lastAssessment = null
@@ -135,6 +144,7 @@ class Watchdog extends EventEmitter {
         msToOom: a.msToOom ?? null,
         reason: a.reason,
       },
+      outside: this._outside(),
       overhead: {
         mainThreadMs: Number(this._selfNs) / 1e6,
         samplerCpuMs: this._stopped ? this._samplerCpuMs || 0 : this._native.memory(false).samplerCpuMs,
@@ -148,6 +158,7 @@ class Watchdog extends EventEmitter {
     if (this._stopped) return
     this._stopped = true
     clearInterval(this._timer)
+    if (this._urgentTick) clearImmediate(this._urgentTick)
     this._observer.disconnect()
     this._evidence.stop()
     try {
@@ -169,18 +180,34 @@ class Watchdog extends EventEmitter {
       if (e.duration > this._gc.maxPauseMs) this._gc.maxPauseMs = e.duration
       if (kind === 'major') {
         this._gc.majorPauseMs += e.duration
-        majorEnd = Math.max(majorEnd, e.startTime + e.duration)
+        // A GC this watchdog requested: its reading was taken at once,
+        // before new allocation could blur external (see _maybeForceGc).
+        if (this._forcedPending > 0) this._forcedPending--
+        else majorEnd = Math.max(majorEnd, e.startTime + e.duration)
       }
     }
     if (majorEnd >= 0) {
       // Read once per batch: entries arrive asynchronously, and promotions
       // since the GC can only make this an over-estimate, which the detector's
       // lower envelope tolerates.
-      const live = oldGenerationUsed()
-      this._lastMajor = { liveHeapBytes: live, atMs: majorEnd }
-      this._native.addSample(majorEnd, live)
+      this._addSample(majorEnd)
     }
     this._selfNs += process.hrtime.bigint() - t0
+  }
+
+  _addSample(atMs) {
+    const live = oldGenerationUsed()
+    const external = v8.getHeapStatistics().external_memory
+    this._lastMajor = { liveHeapBytes: live, externalBytes: external, atMs }
+    // An urgent projection is judged now, not at the next tick: a fast
+    // leak may not live to see it.
+    if (this._native.addSample(atMs, live, external) && !this._urgentTick) {
+      this._urgentTick = setImmediate(() => {
+        this._urgentTick = null
+        this._tick()
+      })
+      this._urgentTick.unref()
+    }
   }
 
   _collect(resetPeak = false) {
@@ -204,20 +231,26 @@ class Watchdog extends EventEmitter {
   _tick() {
     if (this._stopped) return
     const t0 = process.hrtime.bigint()
-    let a
+    let all
     let stats
     try {
       stats = this._collect(true)
-      a = this._native.evaluate(performance.now(), stats.heapUsedBytes, stats.heapLimitBytes)
+      all = this._native.evaluate(performance.now(), heapNow())
+      this._maybeForceGc()
     } catch (err) {
       this._selfNs += process.hrtime.bigint() - t0
       this._warn(fromNative(err))
       return
     }
+    const a = all[0]
     this._lastStats = stats
     this._lastAssessment = a
-    const plan = this._evidence.onTick(a, stats, this._snap)
-    if (!plan.skip && (plan.snapshotNow || a.state === 'suspected' || a.state === 'leak')) this._maybeSnapshot(a, plan)
+    this._assessments = all
+    // The first series that raised or suspects a leak (heap, external, rss)
+    // drives snapshots and evidence; the heap's assessment otherwise.
+    const alarmed = all.find((x) => x.event === 'leak') || all.find((x) => x.state === 'suspected' || x.state === 'leak')
+    const plan = this._evidence.onTick(alarmed || a, stats, this._snap)
+    if (!plan.skip && (plan.snapshotNow || alarmed)) this._maybeSnapshot(alarmed || a, plan)
     this._selfNs += process.hrtime.bigint() - t0
 
     this.emit('stats', {
@@ -226,28 +259,75 @@ class Watchdog extends EventEmitter {
       growthBytesPerMin: a.growthBytesPerMin,
       confidence: a.confidence,
       msToOom: a.msToOom ?? null,
+      urgent: all.some((x) => x.urgent),
+      outside: this._outside(),
     })
-    if (a.event === 'leak') this.emit('leak', this._leakEvent(a, stats))
-    else if (a.event === 'recovered') {
-      this.emit('recovered', {
-        growthBytesPerMin: a.growthBytesPerMin,
-        confidence: a.confidence,
-        windowMs: a.windowMs,
-        samples: a.samples,
-        liveHeapBytes: a.liveHeapBytes,
-        reason: a.reason,
-      })
+    for (const x of all) {
+      if (x.event === 'leak') this.emit('leak', this._leakEvent(x, stats))
+      else if (x.event === 'recovered') {
+        this.emit('recovered', {
+          kind: x.kind,
+          growthBytesPerMin: x.growthBytesPerMin,
+          confidence: x.confidence,
+          windowMs: x.windowMs,
+          samples: x.samples,
+          liveHeapBytes: x.kind === 'heap' ? x.liveHeapBytes : null,
+          bytes: x.liveHeapBytes,
+          reason: x.reason,
+        })
+      }
     }
+  }
+
+  /** The external and RSS series' views, for 'stats' and stats(). */
+  _outside() {
+    const out = {}
+    for (const x of (this._assessments || []).slice(1)) {
+      out[x.kind] = { state: x.state, bytes: x.liveHeapBytes, growthBytesPerMin: x.growthBytesPerMin, msToOom: x.msToOom ?? null }
+    }
+    return out
+  }
+
+  // A full GC when the native policy says one is worth its cost (urgent or
+  // starved detector, src/watch/cadence.rs); its pause spaces the next ones.
+  // Its reading is taken right here; _onGc skips the perf entries it causes
+  // (should fewer arrive, the count only costs the next natural reading or two).
+  _maybeForceGc() {
+    const now = performance.now()
+    const why = this._native.gcDue(now, heapNow())
+    if (!why) return
+    const t0 = performance.now()
+    // Twice: V8 sweeps dead ArrayBuffers in the background and corrects
+    // `external` only when the next GC finishes that sweep, so after one GC
+    // external still counts the Buffers it freed; after two it is exact.
+    const gc = collector()
+    gc()
+    gc()
+    const end = performance.now()
+    const pauseMs = end - t0
+    this._forcedPending += 2
+    this._addSample(end)
+    this._native.gcDone(now, pauseMs)
+    this._gc.forced++
+    this._gc.forcedPauseMs += pauseMs
   }
 
   _leakEvent(a, stats) {
     return {
+      // Where the memory grows: 'heap' (JS objects), 'external' (Buffers,
+      // ArrayBuffers) or 'rss' (native memory outside both).
+      kind: a.kind,
+      // True when a limit is projected within urgentHorizonMs: reported at
+      // once from the fewest readings that make the rise certain.
+      urgent: a.urgent,
+      // The series' latest reading: live heap, external or RSS outside V8.
+      bytes: a.liveHeapBytes,
       growthBytesPerMin: a.growthBytesPerMin,
       confidence: a.confidence,
       // Longer than options.windowMs when major GCs were too sparse for it.
       windowMs: a.windowMs,
       samples: a.samples,
-      liveHeapBytes: a.liveHeapBytes,
+      liveHeapBytes: a.kind === 'heap' ? a.liveHeapBytes : stats.liveHeapBytes,
       heapLimitBytes: stats.heapLimitBytes,
       memoryLimitBytes: stats.memoryLimitBytes,
       rssBytes: stats.rssBytes,

@@ -12,11 +12,13 @@ use napi::CleanupEnvHook;
 use napi_derive::napi;
 
 use super::error::{internal, map_error, Code};
+use crate::watch::cadence::{GcPolicy, Upper};
 use crate::watch::cgroup::{CgroupReader, Version};
-use crate::watch::detector::{DetectorConfig, Event, GrowthDetector};
-use crate::watch::oom::{self, Bound, Limits};
+use crate::watch::detector::{DetectorConfig, Event};
+use crate::watch::oom::Limits;
 use crate::watch::sampler::{MemoryReading, Sampler};
-use crate::watch::WatchError;
+use crate::watch::track::{Kind, Track, TrackDecision};
+use crate::watch::urgent::UrgentConfig;
 
 /// Options for the native half of a watchdog; `lib/watchdog.js` validates and
 /// fills defaults before calling.
@@ -32,6 +34,11 @@ pub struct NativeWatchOptions {
     pub confidence: f64,
     /// Readings in the first `warmupMs` after `startedAtMs` are ignored.
     pub warmup_ms: f64,
+    /// A leak projected to exhaust a limit within this many ms is reported at
+    /// once, from five readings (see src/watch/urgent.rs).
+    pub urgent_horizon_ms: f64,
+    /// Whether the watchdog may request full GCs (src/watch/cadence.rs).
+    pub force_gc: bool,
     /// The clock origin for sample times (`performance.now()` at start).
     pub started_at_ms: f64,
     /// cgroup mount to read instead of `LEAKWATCH_CGROUP_ROOT` or /sys/fs/cgroup.
@@ -57,11 +64,16 @@ pub struct NativeMemory {
     pub sampler_cpu_ms: f64,
 }
 
-/// One evaluation of the detector, with the time-to-OOM projection.
+/// One evaluation of one memory series, with the time-to-OOM projection.
 #[napi(object)]
 pub struct NativeAssessment {
+    /// "heap" (post-GC live heap), "external" (Buffers, ArrayBuffers after
+    /// major GCs) or "rss" (RSS outside V8's heap and external memory).
+    pub kind: String,
     /// "leak" or "recovered" when an event is due, else absent.
     pub event: Option<String>,
+    /// True while the urgent rule holds: a limit is projected within the horizon.
+    pub urgent: bool,
     /// warmup | insufficient | steady | suspected | leak
     pub state: String,
     /// Theil-Sen slope of the post-GC floor over the window.
@@ -86,16 +98,23 @@ pub struct NativeAssessment {
     pub ms_to_oom: Option<f64>,
     /// Wall-clock time (epoch ms) of that projection.
     pub projected_oom_at: Option<f64>,
-    /// "heap" or "container": which limit the projection hits first.
+    /// "heap", "container" or "rss": which limit the projection hits first.
     pub oom_bound: Option<String>,
     /// Why the detector decided as it did.
     pub reason: String,
 }
 
-/// Native half of a watchdog: the growth detector and the sampling thread.
+/// Native half of a watchdog: the three memory series, the full-GC policy
+/// and the sampling thread.
 #[napi]
 pub struct NativeWatchdog {
-    detector: GrowthDetector,
+    heap: Track,
+    external: Track,
+    rss: Track,
+    gc: Option<GcPolicy>,
+    last_major: Option<(f64, f64)>,
+    /// V8's figures at the last call that gave them.
+    last_heap: HeapNow,
     sampler: Option<Arc<Sampler>>,
     cleanup: Option<CleanupEnvHook<Weak<Sampler>>>,
 }
@@ -111,13 +130,26 @@ impl NativeWatchdog {
             confidence: opts.confidence,
             warmup_ms: opts.warmup_ms,
         };
-        let detector = GrowthDetector::new(cfg, opts.started_at_ms).map_err(map_error)?;
-        if !(opts.interval_ms.is_finite() && opts.interval_ms >= 1.0) {
-            return Err(map_error(WatchError::invalid_option(
-                "intervalMs",
-                "must be a finite number >= 1",
-            )));
-        }
+        let urgent = UrgentConfig::new(
+            opts.interval_ms,
+            opts.urgent_horizon_ms,
+            opts.min_growth_bytes_per_min,
+        )
+        .map_err(map_error)?;
+        let track = |kind| Track::new(kind, cfg.clone(), urgent, opts.started_at_ms);
+        let (heap, external, rss) = (
+            track(Kind::Heap).map_err(map_error)?,
+            track(Kind::External).map_err(map_error)?,
+            track(Kind::Rss).map_err(map_error)?,
+        );
+        let gc = opts.force_gc.then(|| {
+            GcPolicy::new(
+                opts.interval_ms,
+                opts.window_ms,
+                opts.urgent_horizon_ms,
+                opts.min_growth_bytes_per_min,
+            )
+        });
         let root = opts
             .cgroup_root
             .filter(|r| !r.is_empty())
@@ -135,68 +167,96 @@ impl NativeWatchdog {
             })
             .map_err(internal)?;
         Ok(NativeWatchdog {
-            detector,
+            heap,
+            external,
+            rss,
+            gc,
+            last_major: None,
+            last_heap: HeapNow::default(),
             sampler: Some(sampler),
             cleanup: Some(cleanup),
         })
     }
 
-    /// Records the live heap measured right after a major GC at `tMs`.
+    /// Records the live heap and `external` measured right after a major GC
+    /// at `tMs`. Returns true when the urgent rule now holds for either, so
+    /// the caller evaluates at once rather than at its next tick.
     #[napi]
-    pub fn add_sample(&mut self, t_ms: f64, live_bytes: f64) {
-        self.detector.push(t_ms, live_bytes);
+    pub fn add_sample(&mut self, t_ms: f64, live_bytes: f64, external_bytes: f64) -> bool {
+        self.heap.push(t_ms, live_bytes);
+        self.external.push(t_ms, external_bytes);
+        self.last_major = Some((t_ms, live_bytes + external_bytes));
+        // Right after a GC, V8's heap is compacted and external counts only
+        // live Buffers: the steadiest moment to see what is outside both.
+        let rss = self.reading(false).rss_bytes;
+        if rss > 0.0 {
+            let outside = rss - self.last_heap.heap_total_bytes - external_bytes;
+            self.rss.push(t_ms, outside.max(0.0));
+        }
+        let limits = self.limits(&self.last_heap);
+        self.heap.urgent(t_ms, &limits).is_some() || self.external.urgent(t_ms, &limits).is_some()
     }
 
-    /// Runs the detector at `nowMs` and projects time-to-OOM from the heap
-    /// figures given and the sampler's latest container reading.
+    /// Runs the three series' rules at `nowMs` with the heap figures given
+    /// and the sampler's latest RSS and container reading. Returns the heap's
+    /// assessment first, then external's, then RSS's (left out while the heap
+    /// or external grows).
     #[napi]
-    pub fn evaluate(
-        &mut self,
-        now_ms: f64,
-        heap_used_bytes: f64,
-        heap_limit_bytes: f64,
-    ) -> NativeAssessment {
-        let d = self.detector.evaluate(now_ms);
-        let mem = self.reading(false);
-        let a = d.assessment;
-        let limits = Limits {
-            heap_used_bytes,
-            heap_limit_bytes,
-            memory_limit_bytes: mem.cgroup.map(|c| c.limit_bytes),
-            memory_usage_bytes: mem.cgroup.map(|c| c.usage_bytes),
-        };
-        let projection = oom::project(a.growth_bytes_per_min, &limits);
+    pub fn evaluate(&mut self, now_ms: f64, heap: HeapNow) -> Vec<NativeAssessment> {
+        self.last_heap = heap;
+        let limits = self.limits(&heap);
         let now_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-        NativeAssessment {
-            event: d.event.map(|e| {
-                match e {
-                    Event::Leak => "leak",
-                    Event::Recovered => "recovered",
-                }
-                .to_string()
-            }),
-            state: a.state.as_str().to_string(),
-            growth_bytes_per_min: a.growth_bytes_per_min,
-            recent_growth_bytes_per_min: a.recent_growth_bytes_per_min,
-            confidence: a.confidence,
-            samples: a.samples.min(u32::MAX as usize) as u32,
-            points: a.points.min(u32::MAX as usize) as u32,
-            span_ms: a.span_ms,
-            window_ms: a.window_ms,
-            floor_rise_bytes: a.floor_rise_bytes,
-            live_heap_bytes: a.live_heap_bytes,
-            ms_to_oom: projection.map(|p| p.ms_to_oom),
-            projected_oom_at: projection.map(|p| now_epoch + p.ms_to_oom),
-            oom_bound: projection.map(|p| {
-                match p.bound {
-                    Bound::Heap => "heap",
-                    Bound::Container => "container",
-                }
-                .to_string()
-            }),
-            reason: a.reason,
+        let heap_d = self.heap.evaluate(now_ms, &limits);
+        let ext_d = self.external.evaluate(now_ms, &limits);
+        // Memory outside the heap and external is judged only while neither
+        // grows: V8's own bookkeeping grows with them, and RSS lags them.
+        let known_growing =
+            self.heap.growing(&heap_d.assessment) || self.external.growing(&ext_d.assessment);
+        let mut out = vec![to_native(heap_d, now_epoch), to_native(ext_d, now_epoch)];
+        if !known_growing {
+            out.push(to_native(self.rss.evaluate(now_ms, &limits), now_epoch));
+        }
+        out
+    }
+
+    /// "urgent" or "starved" when a full GC is worth requesting now (see
+    /// src/watch/cadence.rs), else absent; always absent with `forceGc: false`.
+    #[napi]
+    pub fn gc_due(&mut self, now_ms: f64, heap: HeapNow) -> Option<String> {
+        self.last_heap = heap;
+        let upper_bytes = heap.heap_used_bytes + heap.external_bytes;
+        // Before the first major GC, the first call is the baseline.
+        let (last_major_ms, last_live_bytes) =
+            *self.last_major.get_or_insert((now_ms, upper_bytes));
+        let policy = self.gc.as_ref()?;
+        let l = self.limits(&heap);
+        let headroom = [
+            Some(l.heap_limit_bytes - heap.heap_used_bytes).filter(|_| l.heap_limit_bytes > 0.0),
+            l.memory_limit_bytes
+                .zip(l.memory_usage_bytes)
+                .map(|(lim, used)| lim - used),
+            l.rss_limit_bytes.map(|lim| lim - l.rss_bytes),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(f64::INFINITY, f64::min);
+        let upper = Upper {
+            now_ms,
+            last_major_ms,
+            last_live_bytes,
+            upper_bytes,
+            headroom_bytes: headroom,
+        };
+        policy.due(&upper).map(|w| w.as_str().to_string())
+    }
+
+    /// Records a requested full GC and its pause, which spaces the next ones.
+    #[napi]
+    pub fn gc_done(&mut self, at_ms: f64, pause_ms: f64) {
+        if let Some(p) = self.gc.as_mut() {
+            p.forced(at_ms, pause_ms);
         }
     }
 
@@ -237,11 +297,68 @@ impl NativeWatchdog {
         Ok(())
     }
 
+    fn limits(&self, heap: &HeapNow) -> Limits {
+        let mem = self.reading(false);
+        Limits {
+            heap_used_bytes: heap.heap_used_bytes,
+            heap_limit_bytes: heap.heap_limit_bytes,
+            memory_limit_bytes: mem.cgroup.map(|c| c.limit_bytes),
+            memory_usage_bytes: mem.cgroup.map(|c| c.usage_bytes),
+            rss_bytes: mem.rss_bytes,
+            rss_limit_bytes: heap.rss_limit_bytes.filter(|l| l.is_finite() && *l > 0.0),
+        }
+    }
+
     fn reading(&self, reset_peak: bool) -> MemoryReading {
         match &self.sampler {
             Some(s) if reset_peak => s.take_peak_rss(),
             Some(s) => s.latest(),
             None => MemoryReading::default(),
         }
+    }
+}
+
+/// V8's figures at the time of a call, from `v8.getHeapStatistics()`.
+#[napi(object)]
+#[derive(Default, Clone, Copy)]
+pub struct HeapNow {
+    /// Heap used now: the live heap plus garbage not yet collected.
+    pub heap_used_bytes: f64,
+    /// Heap committed by V8.
+    pub heap_total_bytes: f64,
+    pub heap_limit_bytes: f64,
+    /// Memory held by JS objects outside the heap (Buffers, ArrayBuffers).
+    pub external_bytes: f64,
+    /// `process.constrainedMemory()` where it is a real limit, else the
+    /// machine's memory: what RSS runs into.
+    pub rss_limit_bytes: Option<f64>,
+}
+
+fn to_native(d: TrackDecision, now_epoch: f64) -> NativeAssessment {
+    let a = d.assessment;
+    NativeAssessment {
+        kind: d.kind.as_str().to_string(),
+        event: d.event.map(|e| {
+            match e {
+                Event::Leak => "leak",
+                Event::Recovered => "recovered",
+            }
+            .to_string()
+        }),
+        urgent: d.urgent.is_some(),
+        state: a.state.as_str().to_string(),
+        growth_bytes_per_min: a.growth_bytes_per_min,
+        recent_growth_bytes_per_min: a.recent_growth_bytes_per_min,
+        confidence: a.confidence,
+        samples: a.samples.min(u32::MAX as usize) as u32,
+        points: a.points.min(u32::MAX as usize) as u32,
+        span_ms: a.span_ms,
+        window_ms: a.window_ms,
+        floor_rise_bytes: a.floor_rise_bytes,
+        live_heap_bytes: a.live_heap_bytes,
+        ms_to_oom: d.projection.map(|p| p.ms_to_oom),
+        projected_oom_at: d.projection.map(|p| now_epoch + p.ms_to_oom),
+        oom_bound: d.projection.map(|p| p.bound.as_str().to_string()),
+        reason: a.reason,
     }
 }

@@ -13,31 +13,19 @@
 //! - the maximum rises too: a leak lifts the whole band of readings, while
 //!   GCs that stop landing in a sawtooth's troughs lift only its floor.
 //!
+//! A leak that would exhaust a limit soon does not wait for any of this: see
+//! urgent.rs (and track.rs, which runs both).
+//!
 //! The first alarm also waits for the next reading to confirm it (confirm.rs).
 
 use std::collections::VecDeque;
 
 pub use super::assessment::{Assessment, Decision, DetectorConfig, Event, State};
 use super::confirm::Confirmation;
-use super::floor::{ceiling_rise, envelope, floor_rise, human, spread};
-use super::trend::{mann_kendall, theil_sen};
+use super::floor::human;
+use super::rules::{assess_window, Thresholds, MIN_RECENT_POINTS};
 use super::WatchError;
 
-const MIN_POINTS: usize = 5;
-const MIN_RECENT_POINTS: usize = 3;
-/// The envelope must span this share of the window before anything is decided.
-const MIN_COVERAGE: f64 = 0.5;
-const RECENT_MIN_CONFIDENCE: f64 = 0.8;
-/// A filling cache slows down (exponentially); a leak keeps its pace. The
-/// recent half must grow at least this share of the early half's rate.
-const DECELERATION: f64 = 0.6;
-/// The rise over the window must clear the readings' scatter around the
-/// trend by this factor: transient data (a batch alive at some GCs and not
-/// others) scatters the readings by its own size.
-const SCATTER_K: f64 = 1.5;
-const SUSPECT_MIN_CONFIDENCE: f64 = 0.8;
-/// Share of the trend's predicted rise the highest readings must show too.
-const CEILING_SHARE: f64 = 0.3;
 /// Few major GCs (a big heap grows its GC trigger): the window stretches back
 /// to hold this many readings, up to `MAX_STRETCH` windows, so such a process
 /// is judged later rather than never. Only while readings keep coming.
@@ -45,7 +33,6 @@ const STRETCH_POINTS: usize = 7;
 const MAX_STRETCH: f64 = 4.0;
 /// Bounds memory under a GC storm; the envelope only needs a few per bucket.
 const MAX_SAMPLES: usize = 4096;
-const MS_PER_MIN: f64 = 60_000.0;
 
 #[derive(Debug)]
 pub struct GrowthDetector {
@@ -79,6 +66,13 @@ impl GrowthDetector {
 
     pub fn is_leaking(&self) -> bool {
         self.leaking
+    }
+
+    /// Another rule (the urgent one) raised the alarm: repeats and the
+    /// recovery follow from here as if this detector had raised it.
+    pub fn mark_leaking(&mut self, now_ms: f64) {
+        self.leaking = true;
+        self.last_leak_event_ms = now_ms;
     }
 
     /// Records the live heap after a major GC. Readings taken during warm-up
@@ -232,137 +226,11 @@ impl GrowthDetector {
             a.reason = "warming up: readings before warmupMs are ignored".into();
             return a;
         }
-        a.window_ms = window;
-        let window_start = now_ms - window;
-        let points = envelope(&self.samples, window_start, window);
-        a.samples = self
-            .samples
-            .iter()
-            .filter(|s| s.0 >= window_start && s.0 <= now_ms)
-            .count();
-        a.points = points.len();
-        if let (Some(first), Some(last)) = (points.first(), points.last()) {
-            a.span_ms = last.0 - first.0;
-        }
-        if a.points < MIN_POINTS || a.span_ms < MIN_COVERAGE * window {
-            a.reason = format!(
-                "not enough post-GC readings yet: {} envelope points over {:.0} ms \
-                 (need {MIN_POINTS} over {:.0} ms)",
-                a.points,
-                a.span_ms,
-                MIN_COVERAGE * window
-            );
-            return a;
-        }
-        let ys: Vec<f64> = points.iter().map(|p| p.1).collect();
-        let slope = theil_sen(&points).map_or(0.0, |(m, _)| m) * MS_PER_MIN;
-        let conf = mann_kendall(&ys).map_or(0.0, |mk| 1.0 - mk.p_increasing);
-        let t0 = points[0].0;
-        // Halves by time; by count when GCs are so sparse that a time half
-        // holds fewer than 3 readings, whose slope would mean nothing.
-        let mid = t0 + a.span_ms / 2.0;
-        let split = points.partition_point(|p| p.0 < mid);
-        let (early, recent) =
-            if split >= MIN_RECENT_POINTS && points.len() - split >= MIN_RECENT_POINTS {
-                (&points[..split], &points[split..])
-            } else {
-                let half = points.len().div_ceil(2);
-                (&points[..half], &points[points.len() - half..])
-            };
-        // The newest third too: a step (a cache loaded at once) puts a jump in
-        // the recent half, but the readings after it are flat.
-        let newest = &points[points.len() - points.len().div_ceil(3).max(3)..];
-        let newest_slope = theil_sen(newest).map_or(0.0, |(m, _)| m) * MS_PER_MIN;
-        let early_slope = theil_sen(early).map_or(0.0, |(m, _)| m) * MS_PER_MIN;
-        let (recent_slope, recent_conf) = if recent.len() >= MIN_RECENT_POINTS {
-            let ry: Vec<f64> = recent.iter().map(|p| p.1).collect();
-            (
-                theil_sen(recent).map_or(0.0, |(m, _)| m) * MS_PER_MIN,
-                mann_kendall(&ry).map_or(0.0, |mk| 1.0 - mk.p_increasing),
-            )
-        } else {
-            (0.0, 0.0)
+        let th = Thresholds {
+            min_growth_bytes_per_min: self.cfg.min_growth_bytes_per_min,
+            confidence: self.cfg.confidence,
         };
-        let (rise, rise_dt, start) = floor_rise(&points, t0, a.span_ms);
-        let total_rise = slope * a.span_ms / MS_PER_MIN;
-        let scatter = spread(&points, slope / MS_PER_MIN);
-        let ceiling = ceiling_rise(&self.samples, t0, a.span_ms);
-        let predicted_rise = slope * rise_dt / MS_PER_MIN;
-        a.growth_bytes_per_min = slope;
-        a.recent_growth_bytes_per_min = recent_slope;
-        a.recent_points = recent.len();
-        a.confidence = conf;
-        a.floor_rise_bytes = rise;
-        a.floor_start_bytes = start;
-
-        let min = self.cfg.min_growth_bytes_per_min;
-        let expected_rise = 0.5 * slope.max(min) * rise_dt / MS_PER_MIN;
-        let why_not = if slope < min {
-            Some(format!(
-                "growth {}/min is below minGrowthBytesPerMin {}/min",
-                human(slope),
-                human(min)
-            ))
-        } else if conf < self.cfg.confidence {
-            Some(format!(
-                "trend not significant: confidence {conf:.3} < {}",
-                self.cfg.confidence
-            ))
-        } else if recent_slope < (0.5 * min).max(DECELERATION * early_slope)
-            || recent_conf < RECENT_MIN_CONFIDENCE
-            || newest_slope < 0.25 * slope
-        {
-            Some(format!(
-                "growth has slowed in the recent half ({}/min, confidence {recent_conf:.2}): \
-                 warm-up or plateau",
-                human(recent_slope)
-            ))
-        } else if total_rise < SCATTER_K * scatter {
-            Some(format!(
-                "the rise over the window ({}) is within the readings' scatter ({}): \
-                 transient data, or too early to tell",
-                human(total_rise),
-                human(scatter)
-            ))
-        } else if rise < expected_rise {
-            Some(format!(
-                "the floor returns low: minimum rose {} where the slope predicts {} (sawtooth)",
-                human(rise),
-                human(2.0 * expected_rise)
-            ))
-        } else if ceiling < CEILING_SHARE * predicted_rise {
-            Some(format!(
-                "only the floor rose: the highest readings rose {} where the slope predicts {} \
-                 (GCs missing the troughs of a periodic batch)",
-                human(ceiling),
-                human(predicted_rise)
-            ))
-        } else {
-            None
-        };
-        match why_not {
-            Some(reason) => {
-                a.state = if slope >= min && conf >= SUSPECT_MIN_CONFIDENCE {
-                    State::Suspected
-                } else {
-                    State::Steady
-                };
-                a.reason = reason;
-            }
-            None => {
-                a.state = State::Leak;
-                a.reason = format!(
-                    "live heap after major GC grew {}/min over {:.0} s (Theil-Sen on {} \
-                     lower-envelope points, Mann-Kendall confidence {conf:.4}); still {}/min \
-                     in the recent half; floor rose {}",
-                    human(slope),
-                    a.span_ms / 1000.0,
-                    a.points,
-                    human(recent_slope),
-                    human(rise)
-                );
-            }
-        }
+        assess_window(&self.samples, now_ms, window, &th, &mut a);
         a
     }
 }

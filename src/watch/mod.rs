@@ -3,6 +3,7 @@
 //! RSS/cgroup sampling thread. No napi types here, so `cargo test` covers it.
 
 pub mod assessment;
+pub mod cadence;
 pub mod cgroup;
 pub mod confirm;
 pub mod detector;
@@ -11,7 +12,10 @@ pub mod floor;
 pub mod oom;
 #[cfg(test)]
 mod replay_tests;
+pub mod rules;
 pub mod sampler;
+pub mod track;
 pub mod trend;
+pub mod urgent;
 
 pub use error::{ErrorKind, WatchError};

@@ -95,6 +95,41 @@ pub fn mann_kendall(ys: &[f64]) -> Option<MannKendall> {
     })
 }
 
+/// Exact one-sided p-value of the Mann-Kendall test for "increasing" on a
+/// short series (3 to 20 readings): the share of the n! orderings of n values
+/// with at most as many falling pairs as this one (Mahonian numbers). A tie
+/// counts as a falling pair, so ties only make the test stricter. Five
+/// strictly rising readings give 1/120; `None` outside 3..=20.
+pub fn exact_p_increasing(ys: &[f64]) -> Option<f64> {
+    let n = ys.len();
+    if !(3..=20).contains(&n) {
+        return None;
+    }
+    let mut falling = 0usize;
+    for (i, a) in ys.iter().enumerate() {
+        falling += ys[i + 1..].iter().filter(|b| *b <= a).count();
+    }
+    // counts[k]: orderings of m values with exactly k inversions, built up
+    // one value at a time (the new value adds 0..m inversions).
+    let max = n * (n - 1) / 2;
+    let mut counts = vec![0.0f64; max + 1];
+    counts[0] = 1.0;
+    for m in 1..n {
+        let mut next = vec![0.0f64; max + 1];
+        for (k, c) in counts.iter().enumerate().filter(|(_, c)| **c > 0.0) {
+            for add in 0..=m {
+                if let Some(slot) = next.get_mut(k + add) {
+                    *slot += c;
+                }
+            }
+        }
+        counts = next;
+    }
+    let total: f64 = counts.iter().sum();
+    let at_most: f64 = counts.iter().take(falling + 1).sum();
+    Some(at_most / total)
+}
+
 fn sign(d: f64) -> f64 {
     if d > 0.0 {
         1.0
@@ -195,6 +230,25 @@ mod tests {
     #[test]
     fn mann_kendall_needs_three_points() {
         assert!(mann_kendall(&[1.0, 2.0]).is_none());
+    }
+
+    #[test]
+    fn exact_p_matches_the_permutation_counts() {
+        let rising: Vec<f64> = (0..5).map(f64::from).collect();
+        assert!(close(
+            exact_p_increasing(&rising).unwrap(),
+            1.0 / 120.0,
+            1e-12
+        ));
+        // One falling pair among six: (1 + 5) / 720.
+        let six = [1.0, 2.0, 4.0, 3.0, 5.0, 6.0];
+        assert!(close(exact_p_increasing(&six).unwrap(), 6.0 / 720.0, 1e-12));
+        // A tie is no rise.
+        let tied = [1.0, 2.0, 2.0, 3.0, 4.0];
+        assert!(exact_p_increasing(&tied).unwrap() > 1.0 / 120.0);
+        let falling: Vec<f64> = (0..5).map(|i| -f64::from(i)).collect();
+        assert!(close(exact_p_increasing(&falling).unwrap(), 1.0, 1e-12));
+        assert!(exact_p_increasing(&[1.0, 2.0]).is_none());
     }
 
     #[test]
