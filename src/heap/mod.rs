@@ -28,6 +28,8 @@ pub mod dominators;
 pub mod ephemerons;
 pub mod error;
 pub mod graph;
+pub mod holder;
+pub mod kind;
 mod lexer;
 mod meta;
 pub mod parser;
@@ -36,6 +38,7 @@ pub mod report;
 pub mod retainers;
 pub mod sizes;
 pub mod strings;
+pub mod verdicts;
 
 use std::path::PathBuf;
 

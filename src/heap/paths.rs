@@ -83,6 +83,20 @@ pub fn render_path(graph: &HeapGraph, distances: &Distances, node: u32) -> Optio
     if edges.is_empty() {
         return None;
     }
+    let parts = step_labels(graph, &edges, node);
+    Some(
+        parts
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(" > "),
+    )
+}
+
+/// One label per edge of `edges` (a path from the root to `node`), then
+/// `node`'s own label. The root's edge gets an empty label when it says
+/// nothing (a one-edge path).
+pub fn step_labels(graph: &HeapGraph, edges: &[usize], node: u32) -> Vec<String> {
     let mut parts = Vec::with_capacity(edges.len() + 1);
     for (i, &e) in edges.iter().enumerate() {
         let to = graph.edge_target(e);
@@ -105,10 +119,88 @@ pub fn render_path(graph: &HeapGraph, distances: &Distances, node: u32) -> Optio
             // The root's edges lead to synthetic groups whose names say more
             // than the edge index, e.g. "(GC roots)".
             parts.push(clip(graph.name(to)));
+        } else {
+            parts.push(String::new());
         }
     }
     parts.push(node_label(graph, node));
-    Some(parts.join(" > "))
+    parts
+}
+
+/// Most steps a readable path prints; the middle of longer ones is elided.
+pub const MAX_READABLE_STEPS: usize = 12;
+
+/// A label with element indices blanked, so `[12]` and `[7]` repeat.
+fn shape(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
+}
+
+/// Collapses runs of a repeated step, or of a repeated group of up to three
+/// steps, into one entry with a count: `_idleNext ×3000`,
+/// `([reactions_or_result] > [2]) ×4021`.
+pub fn collapse_repeats(parts: &[String]) -> Vec<String> {
+    let shapes: Vec<String> = parts.iter().map(|p| shape(p)).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < parts.len() {
+        let mut best: Option<(usize, usize)> = None;
+        for p in 1..=3 {
+            let mut reps = 1;
+            while i + (reps + 1) * p <= parts.len()
+                && (0..p).all(|j| shapes.get(i + j) == shapes.get(i + reps * p + j))
+            {
+                reps += 1;
+            }
+            if reps >= 2 {
+                best = Some((p, reps));
+                break;
+            }
+        }
+        match best {
+            Some((p, reps)) => {
+                let group = parts.get(i..i + p).unwrap_or_default().join(" > ");
+                out.push(if p == 1 {
+                    format!("{group} ×{reps}")
+                } else {
+                    format!("({group}) ×{reps}")
+                });
+                i += p * reps;
+            }
+            None => {
+                out.push(parts.get(i).cloned().unwrap_or_default());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The path for people: from `anchor` (a step index and the label that
+/// replaces everything up to and including it, e.g. a module's file) when
+/// given, repeats collapsed, at most [`MAX_READABLE_STEPS`] steps.
+pub fn readable_path(parts: &[String], anchor: Option<(usize, &str)>) -> String {
+    let mut steps: Vec<String> = Vec::new();
+    let rest = match anchor {
+        Some((k, label)) if k <= parts.len() => {
+            steps.push(label.to_owned());
+            parts.get(k..).unwrap_or_default()
+        }
+        _ => parts,
+    };
+    steps.extend(rest.iter().filter(|p| !p.is_empty()).cloned());
+    let mut steps = collapse_repeats(&steps);
+    if steps.len() > MAX_READABLE_STEPS {
+        let tail = MAX_READABLE_STEPS - 4;
+        let elided = steps.len() - 3 - tail;
+        let mut out: Vec<String> = steps.drain(..3).collect();
+        out.push(format!("… {elided} steps …"));
+        out.extend(steps.drain(steps.len() - tail..));
+        steps = out;
+    }
+    steps.join(" > ")
 }
 
 /// Nodes on the retaining path of `node`, root first, `node` last.
@@ -205,27 +297,60 @@ pub fn path_signatures(
     };
     let mut interned: HashMap<u64, u32> = HashMap::new();
     sig.assign(0, 1, &mut interned);
-    // A node's step is recomputed from its parent edge when its child needs
-    // it, rather than stored: one hash costs less than 8 bytes per node.
+    // Each node's step (folded to 32 bits) and parent, so that chains whose
+    // links take two or three steps (promise reactions, `a > b > a > b`)
+    // collapse like one-step links do: a node whose last `p` steps repeat the
+    // `p` steps before them joins the group of its ancestor `p` levels up.
+    let mut step32 = vec![0u32; n];
+    let mut parent_of = vec![u32::MAX; n];
     for &node in distances.order.iter().skip(1) {
         let Some(e) = distances.parent_edge(node) else {
             continue;
         };
         let parent = graph.edge_source(e);
         let s = step_of(e, node);
-        let parent_step = distances
-            .parent_edge(parent)
-            .map_or(0, |pe| step_of(pe, parent));
-        let parent_sig = sig.signature(parent);
-        let value = if s == parent_step {
-            parent_sig
-        } else {
-            mix(parent_sig, s)
+        let folded = (s ^ (s >> 32)) as u32 | 1;
+        if let (Some(a), Some(b)) = (step32.get_mut(node as usize), parent_of.get_mut(node as usize)) {
+            *a = folded;
+            *b = parent;
+        }
+        let value = match repeated_period(&step32, &parent_of, node) {
+            Some(ancestor) => sig.signature(ancestor),
+            None => mix(sig.signature(parent), s),
         };
         sig.assign(node, value, &mut interned);
     }
     sig.keys.shrink_to_fit();
     sig
+}
+
+/// Longest chain link, in steps, that signatures collapse.
+const MAX_PERIOD: usize = 3;
+
+/// If the last `p` steps above `node` (itself included) repeat the `p` steps
+/// before them, for the smallest such `p`, the ancestor `p` levels up.
+fn repeated_period(step: &[u32], parent: &[u32], node: u32) -> Option<u32> {
+    let mut anc = [u32::MAX; 2 * MAX_PERIOD];
+    let mut cur = node;
+    for slot in anc.iter_mut() {
+        // The root (0) has no step: a chain stops there.
+        if cur == u32::MAX || cur == 0 {
+            break;
+        }
+        *slot = cur;
+        cur = parent.get(cur as usize).copied().unwrap_or(u32::MAX);
+    }
+    let step_at = |i: usize| -> Option<u32> {
+        let v = *anc.get(i)?;
+        (v != u32::MAX).then(|| step.get(v as usize).copied()).flatten()
+    };
+    (1..=MAX_PERIOD).find_map(|p| {
+        let repeats = (0..p).all(|i| match (step_at(i), step_at(i + p)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        });
+        repeats.then(|| anc.get(p).copied()).flatten()
+    })
 }
 
 /// No group: unreachable nodes.
