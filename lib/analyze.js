@@ -2,6 +2,7 @@
 
 // analyze(): the native heap snapshot analyzer, run on a libuv worker thread.
 const { fromNative, invalidOption } = require('./errors')
+const { selectSnapshots } = require('./snapshot-select')
 
 let binding = null
 function native() {
@@ -57,25 +58,28 @@ function nativeOptions(opts) {
 }
 
 /**
- * Analyses one to three `.heapsnapshot` / `.heapsnapshot.gz` files, oldest first.
- * One file: the largest classes by retained size. Two or three files of the same
- * program: leak suspects (places in the heap that grow from one to the next), with
- * object-id survivors when the snapshots come from one process.
+ * Analyses heap snapshots (`.heapsnapshot` / `.heapsnapshot.gz`) off the main thread.
+ * `files` may be any number of files and directories (their snapshots). They are
+ * grouped by process (the pid in leakwatch's file names
+ * `<host>-<pid>-<stamp>-<seq>[-label].heapsnapshot.gz`), ordered by time (the
+ * name's stamp, else the modification time), and of one process the first, middle
+ * and last are analysed; `report.summary.selection` says what was chosen and warns
+ * about mixed processes or files not given oldest first.
+ * One snapshot: the largest classes by retained size (with `singleSuspects: true`,
+ * also the biggest groups of alike objects). Two or three: leak suspects, each with
+ * its `holder`, `kind`, one line of `advice`, a readable `path` and the `rawPath`.
  * @param {string | string[]} files
- * With one file and `singleSuspects: true`, the biggest groups of alike objects
- * (same retaining path) are reported as suspects too.
  * @param {{ minRetainedDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean }} [opts]
  * @returns {Promise<Report>}
  */
 async function analyze(files, opts) {
-  const list = typeof files === 'string' ? [files] : files
-  if (!Array.isArray(list) || list.length < 1 || list.length > 3 || !list.every((f) => typeof f === 'string' && f)) {
-    throw invalidOption('files', 'must be one to three snapshot paths')
-  }
   const options = nativeOptions(opts)
+  const { files: chosen, selection } = selectSnapshots(files)
+  // Said only when there was a choice to make or something to warn about.
+  if (selection.notes.length > 0) options.selection = JSON.stringify(selection)
   let out
   try {
-    out = await native().analyzeSnapshots(list, options)
+    out = await native().analyzeSnapshots(chosen, options)
   } catch (err) {
     throw fromNative(err)
   }

@@ -180,7 +180,9 @@ pub fn growth_suspects(
             continue;
         }
         let counts = series(|s| s.count);
-        if delta(&retained) < opts.min_retained_delta as i64 && !multiplies(last, stat.sample, &counts, opts) {
+        if delta(&retained) < opts.min_retained_delta as i64
+            && !multiplies(last, stat.sample, &counts, opts)
+        {
             below += 1;
             continue;
         }
@@ -276,7 +278,10 @@ pub fn growth_suspects(
 /// `min_count_delta` in total (handles that hold file descriptors: by 20),
 /// and they are objects people create rather than engine internals.
 fn multiplies(last: &SnapshotAnalysis, sample: u32, counts: &[u64], opts: &DiffOptions) -> bool {
-    if opts.min_count_delta == 0 || !strictly_increasing(counts) || !verdicts::counts_as_user_object(last, sample) {
+    if opts.min_count_delta == 0
+        || !strictly_increasing(counts)
+        || !verdicts::counts_as_user_object(last, sample)
+    {
         return false;
     }
     let grew = delta(counts).max(0) as u64;

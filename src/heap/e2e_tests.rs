@@ -141,8 +141,16 @@ fn listener_per_call_capturing_a_large_object() {
     let report = analyze(&files);
     let top = &report.suspects[0];
     assert_eq!(top.constructor, "onData", "{top:?}");
-    assert!(top.raw_path.contains("bus > _events > data"), "{}", top.raw_path);
-    assert!(top.path.starts_with("EventEmitter 'data' listeners > "), "{}", top.path);
+    assert!(
+        top.raw_path.contains("bus > _events > data"),
+        "{}",
+        top.raw_path
+    );
+    assert!(
+        top.path.starts_with("EventEmitter 'data' listeners > "),
+        "{}",
+        top.path
+    );
     assert!(top.path.ends_with("onData"), "{}", top.path);
     assert_eq!(top.kind, crate::heap::kind::LeakKind::EventListeners);
     assert_eq!(top.holder.name.as_deref(), Some("data"));

@@ -181,8 +181,9 @@ fn context_script(g: &HeapGraph, context: u32, via: Option<u32>) -> Option<Strin
 /// Whether a context is a script's top-level scope (its outer context is the
 /// native or script context).
 fn is_top_level(g: &HeapGraph, context: u32) -> bool {
-    g.follow(context, &["previous"])
-        .is_some_and(|outer| g.name(outer).contains("NativeContext") || g.name(outer).contains("ScriptContext"))
+    g.follow(context, &["previous"]).is_some_and(|outer| {
+        g.name(outer).contains("NativeContext") || g.name(outer).contains("ScriptContext")
+    })
 }
 
 fn closure_location(g: &HeapGraph, closure: u32) -> Option<SourceLocation> {
@@ -322,7 +323,10 @@ pub fn verdict(graph: &HeapGraph, edges: &[usize]) -> Verdict {
         // Held by Node's own bookkeeping (a native handle's owner symbol, a
         // variable of a `node:` module): the handles are the holder.
         let name = holder.name.as_deref().unwrap_or("");
-        let internal = holder.script.as_deref().is_some_and(|s| s.starts_with("node:"))
+        let internal = holder
+            .script
+            .as_deref()
+            .is_some_and(|s| s.starts_with("node:"))
             || name.starts_with("<symbol")
             || name.starts_with("Symbol(")
             || holder
@@ -357,7 +361,13 @@ pub fn verdict(graph: &HeapGraph, edges: &[usize]) -> Verdict {
             ("timer-list", format!("pending {} objects (callback `{what}`) that keep their AsyncLocalStorage store alive", p.class(t)))
         } else {
             kind = LeakKind::Timers;
-            ("timer-list", format!("the timer list: pending {} objects never cleared, callback `{what}`", p.class(t)))
+            (
+                "timer-list",
+                format!(
+                    "the timer list: pending {} objects never cleared, callback `{what}`",
+                    p.class(t)
+                ),
+            )
         };
         holder = Holder {
             description,
@@ -374,7 +384,9 @@ pub fn verdict(graph: &HeapGraph, edges: &[usize]) -> Verdict {
         kind = LeakKind::EventListeners;
         let emitter = p.class(p.node(k.saturating_sub(1)));
         let event = p.name(k);
-        let listener = (k + 1..=last).map(|i| p.node(i)).find(|&n| graph.is_closure(n));
+        let listener = (k + 1..=last)
+            .map(|i| p.node(i))
+            .find(|&n| graph.is_closure(n));
         location = listener.and_then(|c| closure_location(graph, c));
         holder = Holder {
             description: format!("'{event}' listeners of {emitter} (added and never removed)"),
@@ -386,9 +398,14 @@ pub fn verdict(graph: &HeapGraph, edges: &[usize]) -> Verdict {
             function: listener.map(|c| fn_name(graph, c)),
         };
         anchor = Some((k + 1, format!("{emitter} '{event}' listeners")));
-    } else if p.class(sample) == "Promise" || find_class(&p, below, &["Promise"]).is_some_and(|i| i < last) {
+    } else if p.class(sample) == "Promise"
+        || find_class(&p, below, &["Promise"]).is_some_and(|i| i < last)
+    {
         kind = LeakKind::PromiseChain;
-        holder.description = format!("a chain of pending promises, reached from {}", holder.description);
+        holder.description = format!(
+            "a chain of pending promises, reached from {}",
+            holder.description
+        );
         holder.holder_type = "promise-chain".into();
     } else if BUFFER_CLASSES.contains(&p.class(sample).as_str()) {
         kind = LeakKind::ExternalBuffers;

@@ -12,7 +12,10 @@ fn verdict_of(nodes: &[(&str, &str)], edges: &[(u32, &str, &str, u32)], node: u3
 /// Node 0..=6: root, global, a closure of /srv/app.js, its module scope
 /// (outer context: the native context), the native context, the closure's
 /// shared info and the script. Cases append their nodes from 7.
-fn module_base() -> (Vec<(&'static str, &'static str)>, Vec<(u32, &'static str, &'static str, u32)>) {
+fn module_base() -> (
+    Vec<(&'static str, &'static str)>,
+    Vec<(u32, &'static str, &'static str, u32)>,
+) {
     (
         vec![
             ("synthetic", ""),
@@ -48,7 +51,11 @@ fn a_module_variable_is_named_with_its_file_not_the_closure_on_the_path() {
     assert_eq!(v.holder.name.as_deref(), Some("requestLog"));
     assert_eq!(v.holder.holder_type, "variable");
     assert_eq!(v.holder.script.as_deref(), Some("/srv/app.js"));
-    assert!(v.holder.description.contains("module scope of /srv/app.js"), "{:?}", v.holder);
+    assert!(
+        v.holder.description.contains("module scope of /srv/app.js"),
+        "{:?}",
+        v.holder
+    );
     assert_eq!(v.anchor, Some((3, "module scope of /srv/app.js".into())));
     assert_eq!(v.held, 7);
     assert!(v.location.is_none(), "no unrelated closure's line");
@@ -193,7 +200,13 @@ fn promise_chains_buffers_and_closures() {
     assert_eq!(kind(9), LeakKind::PromiseChain);
     assert_eq!(kind(11), LeakKind::ExternalBuffers);
     assert_eq!(kind(12), LeakKind::Closures);
-    assert_eq!(verdict(&g, &d.path_edges(&g, 12)).holder.function.as_deref(), Some("audit"));
+    assert_eq!(
+        verdict(&g, &d.path_edges(&g, 12))
+            .holder
+            .function
+            .as_deref(),
+        Some("audit")
+    );
 }
 
 #[test]
@@ -219,7 +232,11 @@ fn sockets_held_by_native_handles_are_unclosed_resources() {
 
 #[test]
 fn nothing_named_on_the_path_is_unknown() {
-    let n = [("synthetic", ""), ("synthetic", "(GC roots)"), ("object", "Foo")];
+    let n = [
+        ("synthetic", ""),
+        ("synthetic", "(GC roots)"),
+        ("object", "Foo"),
+    ];
     let e = [(0, "element", "1", 1), (1, "element", "3", 2)];
     let v = verdict_of(&n, &e, 2);
     assert_eq!(v.kind, LeakKind::Unknown);

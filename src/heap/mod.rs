@@ -47,7 +47,7 @@ pub use diff::DiffOptions;
 pub use error::{HeapError, HeapErrorKind};
 pub use graph::{HeapGraph, SourceLocation};
 pub use parser::{parse_file, parse_reader, ParseLimits};
-pub use report::{to_text, Report, SnapshotSummary, Summary, Suspect};
+pub use report::{to_text, Report, Selection, SnapshotSummary, Summary, Suspect};
 
 /// Options of [`analyze_files`].
 #[derive(Debug, Clone)]
@@ -60,6 +60,8 @@ pub struct AnalyzeOptions {
     /// (same retaining path, at least `single_min_count` of them) as suspects.
     pub single_suspects: bool,
     pub single_min_count: u64,
+    /// How the caller chose `paths` among more snapshots; copied to the summary.
+    pub selection: Option<Selection>,
 }
 
 impl Default for AnalyzeOptions {
@@ -70,6 +72,7 @@ impl Default for AnalyzeOptions {
             top_classes: 15,
             single_suspects: false,
             single_min_count: 1000,
+            selection: None,
         }
     }
 }
@@ -149,6 +152,7 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
         top_classes,
         survivors: Vec::new(),
         below_threshold: 0,
+        selection: opts.selection.clone(),
     };
     if paths.len() == 1 {
         let mut suspects = Vec::new();

@@ -130,12 +130,23 @@ pub fn step_labels(graph: &HeapGraph, edges: &[usize], node: u32) -> Vec<String>
 /// Most steps a readable path prints; the middle of longer ones is elided.
 pub const MAX_READABLE_STEPS: usize = 12;
 
-/// A label with element indices blanked, so `[12]` and `[7]` repeat.
+/// A label with each run of digits (element indices) as `…`, so `[12]` and
+/// `[7]` repeat.
 fn shape(label: &str) -> String {
-    label
-        .chars()
-        .map(|c| if c.is_ascii_digit() { '#' } else { c })
-        .collect()
+    let mut out = String::with_capacity(label.len());
+    let mut in_digits = false;
+    for c in label.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('…');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    out
 }
 
 /// Collapses runs of a repeated step, or of a repeated group of up to three
@@ -161,7 +172,7 @@ pub fn collapse_repeats(parts: &[String]) -> Vec<String> {
         }
         match best {
             Some((p, reps)) => {
-                let group = parts.get(i..i + p).unwrap_or_default().join(" > ");
+                let group = shapes.get(i..i + p).unwrap_or_default().join(" > ");
                 out.push(if p == 1 {
                     format!("{group} ×{reps}")
                 } else {
@@ -310,7 +321,10 @@ pub fn path_signatures(
         let parent = graph.edge_source(e);
         let s = step_of(e, node);
         let folded = (s ^ (s >> 32)) as u32 | 1;
-        if let (Some(a), Some(b)) = (step32.get_mut(node as usize), parent_of.get_mut(node as usize)) {
+        if let (Some(a), Some(b)) = (
+            step32.get_mut(node as usize),
+            parent_of.get_mut(node as usize),
+        ) {
             *a = folded;
             *b = parent;
         }
@@ -342,7 +356,9 @@ fn repeated_period(step: &[u32], parent: &[u32], node: u32) -> Option<u32> {
     }
     let step_at = |i: usize| -> Option<u32> {
         let v = *anc.get(i)?;
-        (v != u32::MAX).then(|| step.get(v as usize).copied()).flatten()
+        (v != u32::MAX)
+            .then(|| step.get(v as usize).copied())
+            .flatten()
     };
     (1..=MAX_PERIOD).find_map(|p| {
         let repeats = (0..p).all(|i| match (step_at(i), step_at(i + p)) {
@@ -481,5 +497,77 @@ mod tests {
         assert_ne!(sig(5), sig(4));
         assert_eq!(sig(10), sig(11), "a linked list is one group");
         assert_ne!(sig(8), sig(9));
+    }
+
+    #[test]
+    fn readable_paths_collapse_repeats_and_are_capped() {
+        let parts: Vec<String> = [
+            "global",
+            "timers",
+            "_idleNext",
+            "_idleNext",
+            "_idleNext",
+            "Timeout",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            readable_path(&parts, None),
+            "global > timers > _idleNext ×3 > Timeout"
+        );
+        let chain: Vec<String> = std::iter::once("queue".to_string())
+            .chain((0..4000).flat_map(|i| [format!("[reactions_or_result]"), format!("[{i}]")]))
+            .chain(std::iter::once("Promise".to_string()))
+            .collect();
+        let text = readable_path(&chain, Some((0, "module scope of /srv/q.js")));
+        assert_eq!(
+            text,
+            "module scope of /srv/q.js > queue > ([reactions_or_result] > […]) ×4000 > Promise"
+        );
+        let long: Vec<String> = (0..40)
+            .map(|i| format!("p{}", char::from(b'a' + (i % 26) as u8)).repeat(1 + i / 26))
+            .collect();
+        let text = readable_path(&long, None);
+        assert_eq!(text.split(" > ").count(), MAX_READABLE_STEPS);
+        assert!(text.contains("… 29 steps …"), "{text}");
+    }
+
+    #[test]
+    fn two_step_chain_links_are_one_group() {
+        // global -> head -> A -> B -> A -> B -> A: a promise chain's shape.
+        let g = build(
+            &[
+                ("synthetic", ""),
+                ("object", "global"),
+                ("object", "Promise"),
+                ("hidden", "Reaction"),
+                ("object", "Promise"),
+                ("hidden", "Reaction"),
+                ("object", "Promise"),
+                ("hidden", "Reaction"),
+                ("object", "Promise"),
+            ],
+            &[
+                (0, "element", "1", 1),
+                (1, "property", "head", 2),
+                (2, "internal", "reactions", 3),
+                (3, "internal", "promise", 4),
+                (4, "internal", "reactions", 5),
+                (5, "internal", "promise", 6),
+                (6, "internal", "reactions", 7),
+                (7, "internal", "promise", 8),
+            ],
+        );
+        let d = Distances::compute(&g);
+        let p = path_signatures(&g, &d, &ClassIndex::build(&g));
+        assert_eq!(p.signature(6), p.signature(4));
+        assert_eq!(p.signature(8), p.signature(4));
+        assert_eq!(p.signature(7), p.signature(5));
+        assert_ne!(
+            p.signature(4),
+            p.signature(2),
+            "the head is reached by a named edge"
+        );
     }
 }

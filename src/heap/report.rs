@@ -86,6 +86,24 @@ pub struct Summary {
     pub survivors: Vec<ClassStat>,
     /// Groups that grew but stayed under the reporting threshold.
     pub below_threshold: u64,
+    /// Which snapshots were chosen among those given, and warnings about
+    /// them (mixed processes, order); absent when the caller chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
+}
+
+/// How the analysed snapshots were chosen among those given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Selection {
+    /// `<host>-<pid>` of the analysed process, when the file names say.
+    pub process: Option<String>,
+    /// How many snapshots of that process were given.
+    pub available: u64,
+    /// The analysed files, oldest first.
+    pub chosen: Vec<String>,
+    /// What was chosen and why, and warnings, one sentence each.
+    pub notes: Vec<String>,
 }
 
 /// The analysis result.
@@ -187,6 +205,9 @@ pub fn to_text(report: &Report) -> String {
     let mut out = String::new();
     let s = &report.summary;
     let _ = writeln!(out, "leakwatch heap analysis ({} mode)", s.mode);
+    for note in s.selection.iter().flat_map(|sel| &sel.notes) {
+        let _ = writeln!(out, "  {note}");
+    }
     for (i, snap) in s.snapshots.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -324,6 +345,7 @@ mod tests {
                 top_classes: vec![],
                 survivors: vec![],
                 below_threshold: 0,
+                selection: None,
             },
         }
     }
@@ -337,10 +359,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("path: module scope of /srv/app.js > headersArray"));
-        assert!(text.contains("held by: variable `headersArray` (Array) in the module scope of /srv/app.js"));
+        assert!(text.contains(
+            "held by: variable `headersArray` (Array) in the module scope of /srv/app.js"
+        ));
         assert!(text.contains("kind: unbounded-collection"));
         assert!(text.contains("fix: Bound it"));
-        assert!(text.contains("closure `onData` defined at: /srv/app.js:10:3"), "{text}");
+        assert!(
+            text.contains("closure `onData` defined at: /srv/app.js:10:3"),
+            "{text}"
+        );
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["suspects"][0]["retainedSizeDelta"], 64_000);
         assert_eq!(json["suspects"][0]["location"]["scriptId"], 7);
@@ -348,7 +375,10 @@ mod tests {
         assert_eq!(json["suspects"][0]["kind"], "unbounded-collection");
         assert_eq!(json["suspects"][0]["holder"]["name"], "headersArray");
         assert_eq!(json["suspects"][0]["holder"]["type"], "variable");
-        assert!(json["suspects"][0]["rawPath"].as_str().unwrap().starts_with("(GC roots)"));
+        assert!(json["suspects"][0]["rawPath"]
+            .as_str()
+            .unwrap()
+            .starts_with("(GC roots)"));
         let back: Report = serde_json::from_value(json).unwrap();
         assert_eq!(back, report);
     }

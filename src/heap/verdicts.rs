@@ -102,7 +102,11 @@ pub fn merge_and_rank(found: Vec<(Suspect, u32)>, max: usize) -> Vec<Suspect> {
     let mut by_held: HashMap<u32, usize> = HashMap::new();
     for (s, held) in found {
         let mergeable = held != 0 && s.kind != LeakKind::Unknown;
-        if let Some(primary) = by_held.get(&held).and_then(|&i| out.get_mut(i)).filter(|_| mergeable) {
+        if let Some(primary) = by_held
+            .get(&held)
+            .and_then(|&i| out.get_mut(i))
+            .filter(|_| mergeable)
+        {
             primary.retained_size_delta += s.retained_size_delta;
             primary.shallow_size_delta += s.shallow_size_delta;
             primary.score += s.score;
@@ -127,3 +131,7 @@ pub fn merge_and_rank(found: Vec<(Suspect, u32)>, max: usize) -> Vec<Suspect> {
     out.truncate(max);
     out
 }
+
+#[cfg(test)]
+#[path = "verdicts_tests.rs"]
+mod tests;

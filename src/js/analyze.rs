@@ -24,6 +24,9 @@ pub struct AnalyzeSnapshotsOptions {
     /// With one snapshot, also report the biggest groups of alike objects
     /// (same retaining path, 1000 or more) as suspects (default false).
     pub single_suspects: Option<bool>,
+    /// How `lib/analyze.js` chose the files among those given, as JSON
+    /// (`Selection` shape); shown in the report.
+    pub selection: Option<String>,
 }
 
 /// The analysis result as JSON (`Report` shape) and as readable text.
@@ -88,6 +91,10 @@ pub fn analyze_snapshots(
         if let Some(v) = o.single_suspects {
             opts.single_suspects = v;
         }
+        // Written by lib/analyze.js, never by users: a malformed one is dropped.
+        opts.selection = o
+            .selection
+            .and_then(|json| serde_json::from_str::<heap::Selection>(&json).ok());
     }
     AsyncTask::new(AnalyzeTask {
         files: files.into_iter().map(PathBuf::from).collect(),
