@@ -243,3 +243,61 @@ fn nothing_named_on_the_path_is_unknown() {
     assert_eq!(v.holder.holder_type, "unknown");
     assert_eq!(v.held, 0);
 }
+
+#[test]
+fn objects_carrying_a_per_call_closure_are_closure_leaks() {
+    // An Express-like `stack` of Layers, each with a handler made per request.
+    let (mut n, mut e) = module_base();
+    n.extend([
+        ("object", "Array"),
+        ("object", "Layer"),
+        ("closure", "handler"),
+        ("object", "system / Context"),
+        ("object", "Layer"),
+        ("closure", "moduleLevel"),
+    ]);
+    e.extend([
+        (3, "context", "stack", 7),
+        (7, "element", "0", 8),
+        (8, "property", "handle", 9),
+        (9, "internal", "context", 10),
+        (10, "internal", "previous", 3),
+        (7, "element", "1", 11),
+        (11, "property", "handle", 12),
+        (12, "internal", "context", 3),
+    ]);
+    let v = verdict_of(&n, &e, 8);
+    assert_eq!(v.kind, LeakKind::Closures);
+    assert_eq!(v.holder.function.as_deref(), Some("handler"));
+    assert_eq!(v.holder.name.as_deref(), Some("stack"));
+    // A closure of the module scope captures no request: a plain collection.
+    assert_eq!(verdict_of(&n, &e, 11).kind, LeakKind::UnboundedCollection);
+}
+
+#[test]
+fn a_promise_chain_kept_by_one_timer_is_a_promise_chain() {
+    // sleep()'s timer resolves the newest promise of a recursive async chain.
+    let (mut n, mut e) = module_base();
+    n.extend([
+        ("object", "Object"),
+        ("object", "TimersList"),
+        ("object", "Timeout"),
+        ("closure", "resolve"),
+        ("object", "system / Context"),
+        ("object", "Promise"),
+        ("hidden", "system / PromiseReaction"),
+        ("object", "Promise"),
+    ]);
+    e.extend([
+        (3, "context", "timerListMap", 7),
+        (7, "property", "1", 8),
+        (8, "property", "_idleNext", 9),
+        (9, "property", "_onTimeout", 10),
+        (10, "internal", "context", 11),
+        (11, "internal", "promise", 12),
+        (12, "internal", "reactions_or_result", 13),
+        (13, "internal", "promise_or_capability", 14),
+    ]);
+    assert_eq!(verdict_of(&n, &e, 12).kind, LeakKind::PromiseChain);
+    assert_eq!(verdict_of(&n, &e, 9).kind, LeakKind::Timers);
+}
