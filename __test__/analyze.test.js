@@ -63,9 +63,13 @@ describe('analyze()', () => {
   })
 
   test('thresholds are options', async () => {
-    const report = await analyze(leak, { minRetainedDelta: 1 << 30 })
+    // 10,000 more objects per step: a suspect by count even under the byte threshold.
+    const byCount = await analyze(leak, { minRetainedDelta: 1 << 30 })
+    expect(byCount.suspects[0].holder.name).toBe('headersArray')
+    const report = await analyze(leak, { minRetainedDelta: 1 << 30, minCountDelta: 0 })
     expect(report.suspects).toEqual([])
     expect(report.summary.belowThreshold).toBeGreaterThan(0)
+    await expect(analyze(leak, { minCountDelta: -1 })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
   })
 
   test('bad inputs reject with stable codes', async () => {

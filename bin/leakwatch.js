@@ -26,6 +26,7 @@ options:
   --json                 print the report as JSON
   --html <file>          also write the report as an HTML page (mode 0600)
   --min-retained <bytes> report only places that grew by at least this much (default 262144)
+  --min-count <n>        also report places whose object count grew by n at every step (default 1000, 0: off)
   --max-suspects <n>     at most n suspects (default 10)
   --top-classes <n>      list n classes in the summary (default 15)
   --suspects             with one snapshot, list the biggest groups of alike objects
@@ -35,12 +36,13 @@ const OPTIONS = {
   json: { type: 'boolean' },
   html: { type: 'string' },
   'min-retained': { type: 'string' },
+  'min-count': { type: 'string' },
   'max-suspects': { type: 'string' },
   'top-classes': { type: 'string' },
   suspects: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 }
-const NUMERIC = { 'min-retained': 'minRetainedDelta', 'max-suspects': 'maxSuspects', 'top-classes': 'topClasses' }
+const NUMERIC = { 'min-retained': 'minRetainedDelta', 'min-count': 'minCountDelta', 'max-suspects': 'maxSuspects', 'top-classes': 'topClasses' }
 
 function usageError(message) {
   const err = new Error(message)

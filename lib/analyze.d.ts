@@ -116,6 +116,8 @@ export declare class Report {
 export interface AnalyzeOptions {
   /** Report a place only if its retained size grew by at least this many bytes (default 262144). */
   minRetainedDelta?: number
+  /** Report a place whose object count grows at every step by this many in total even under `minRetainedDelta` (default 1000; 0: off). */
+  minCountDelta?: number
   /** At most this many suspects (default 10). */
   maxSuspects?: number
   /** How many classes the summary lists (default 15). */

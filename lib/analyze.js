@@ -46,6 +46,8 @@ function nativeOptions(opts) {
     }
     out.minRetainedDelta = v
   }
+  const minCountDelta = checkCount(opts, 'minCountDelta')
+  if (minCountDelta !== undefined) out.minCountDelta = minCountDelta
   const maxSuspects = checkCount(opts, 'maxSuspects')
   if (maxSuspects !== undefined) out.maxSuspects = maxSuspects
   const topClasses = checkCount(opts, 'topClasses')
@@ -69,7 +71,7 @@ function nativeOptions(opts) {
  * also the biggest groups of alike objects). Two or three: leak suspects, each with
  * its `holder`, `kind`, one line of `advice`, a readable `path` and the `rawPath`.
  * @param {string | string[]} files
- * @param {{ minRetainedDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean }} [opts]
+ * @param {{ minRetainedDelta?: number, minCountDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean }} [opts]
  * @returns {Promise<Report>}
  */
 async function analyze(files, opts) {

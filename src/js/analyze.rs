@@ -17,6 +17,10 @@ pub struct AnalyzeSnapshotsOptions {
     /// A place in the heap is reported only if its retained size grew by at
     /// least this many bytes overall (default 262144).
     pub min_retained_delta: Option<f64>,
+    /// A place whose object count grows at every step by at least this many
+    /// in total is reported even under `min_retained_delta` (default 1000;
+    /// 0 turns the rule off).
+    pub min_count_delta: Option<f64>,
     /// At most this many suspects are reported (default 10).
     pub max_suspects: Option<u32>,
     /// How many classes the summary lists (default 15).
@@ -80,6 +84,11 @@ pub fn analyze_snapshots(
         if let Some(v) = o.min_retained_delta {
             if v.is_finite() && v >= 0.0 {
                 opts.diff.min_retained_delta = v as u64;
+            }
+        }
+        if let Some(v) = o.min_count_delta {
+            if v.is_finite() && v >= 0.0 {
+                opts.diff.min_count_delta = v as u64;
             }
         }
         if let Some(v) = o.max_suspects {
