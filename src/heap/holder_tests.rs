@@ -12,10 +12,10 @@ fn verdict_of(nodes: &[(&str, &str)], edges: &[(u32, &str, &str, u32)], node: u3
 /// Node 0..=6: root, global, a closure of /srv/app.js, its module scope
 /// (outer context: the native context), the native context, the closure's
 /// shared info and the script. Cases append their nodes from 7.
-fn module_base() -> (
-    Vec<(&'static str, &'static str)>,
-    Vec<(u32, &'static str, &'static str, u32)>,
-) {
+type Nodes = Vec<(&'static str, &'static str)>;
+type Edges = Vec<(u32, &'static str, &'static str, u32)>;
+
+fn module_base() -> (Nodes, Edges) {
     (
         vec![
             ("synthetic", ""),

@@ -517,7 +517,7 @@ mod tests {
             "global > timers > _idleNext ×3 > Timeout"
         );
         let chain: Vec<String> = std::iter::once("queue".to_string())
-            .chain((0..4000).flat_map(|i| [format!("[reactions_or_result]"), format!("[{i}]")]))
+            .chain((0..4000).flat_map(|i| ["[reactions_or_result]".to_string(), format!("[{i}]")]))
             .chain(std::iter::once("Promise".to_string()))
             .collect();
         let text = readable_path(&chain, Some((0, "module scope of /srv/q.js")));
