@@ -34,6 +34,7 @@ mod lexer;
 mod meta;
 pub mod parser;
 pub mod paths;
+pub mod readable;
 pub mod report;
 pub mod retainers;
 pub mod sizes;

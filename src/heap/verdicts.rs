@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::analysis::SnapshotAnalysis;
 use super::holder;
 use super::kind::LeakKind;
-use super::paths;
+use super::readable;
 use super::report::{MergedGroup, Suspect};
 
 /// Classes of handles whose growing count matters even when their bytes do
@@ -60,13 +60,14 @@ pub fn suspect(last: &SnapshotAnalysis, g: Growth) -> (Suspect, u32) {
     let graph = &last.graph;
     let edges = last.distances.path_edges(graph, g.sample);
     let v = holder::verdict(graph, &edges);
-    let parts = paths::step_labels(graph, &edges, g.sample);
+    let parts = readable::step_labels(graph, &edges, g.sample);
     let raw: Vec<&str> = parts
         .iter()
         .map(String::as_str)
         .filter(|p| !p.is_empty())
         .collect();
-    let readable = paths::readable_path(&parts, v.anchor.as_ref().map(|(k, l)| (*k, l.as_str())));
+    let readable =
+        readable::readable_path(&parts, v.anchor.as_ref().map(|(k, l)| (*k, l.as_str())));
     let retained_delta = delta(&g.retained);
     let s = Suspect {
         constructor: last.classes.name(last.classes.class(g.sample)).to_owned(),
