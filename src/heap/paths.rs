@@ -187,31 +187,29 @@ pub fn path_signatures(
     };
     let mut interned: HashMap<u64, u32> = HashMap::new();
     sig.assign(0, 1, &mut interned);
-    // Each node's step (folded to 32 bits) and parent, so that chains whose
-    // links take two or three steps (promise reactions, `a > b > a > b`)
-    // collapse like one-step links do: a node whose last `p` steps repeat the
-    // `p` steps before them joins the group of its ancestor `p` levels up.
-    let mut step32 = vec![0u32; n];
-    let mut parent_of = vec![u32::MAX; n];
+    // Per group: its last step and its parent group. Chains whose links
+    // take one to three steps (`next > next`, promise reactions `a > b > a >
+    // b`) collapse: a node whose step ends a repetition of the last `p` steps
+    // of its (collapsed) path joins the group `p - 1` levels above its
+    // parent's. All members of a group share their last step and parent
+    // group, so this costs 12 bytes per group, not per node.
+    let mut chain: Vec<(u64, u32)> = vec![(0, NO_GROUP)];
     for &node in distances.order.iter().skip(1) {
         let Some(e) = distances.parent_edge(node) else {
             continue;
         };
-        let parent = graph.edge_source(e);
+        let parent_group = sig.group(graph.edge_source(e));
         let s = step_of(e, node);
-        let folded = (s ^ (s >> 32)) as u32 | 1;
-        if let (Some(a), Some(b)) = (
-            step32.get_mut(node as usize),
-            parent_of.get_mut(node as usize),
-        ) {
-            *a = folded;
-            *b = parent;
+        if let Some(g) = repeated_in(&chain, parent_group, s) {
+            if let Some(slot) = sig.group_of.get_mut(node as usize) {
+                *slot = g;
+            }
+            continue;
         }
-        let value = match repeated_period(&step32, &parent_of, node) {
-            Some(ancestor) => sig.signature(ancestor),
-            None => mix(sig.signature(parent), s),
-        };
-        sig.assign(node, value, &mut interned);
+        let value = mix(sig.key(parent_group), s);
+        if sig.assign(node, value, &mut interned) {
+            chain.push((s, parent_group));
+        }
     }
     sig.keys.shrink_to_fit();
     sig
@@ -220,31 +218,30 @@ pub fn path_signatures(
 /// Longest chain link, in steps, that signatures collapse.
 const MAX_PERIOD: usize = 3;
 
-/// If the last `p` steps above `node` (itself included) repeat the `p` steps
-/// before them, for the smallest such `p`, the ancestor `p` levels up.
-fn repeated_period(step: &[u32], parent: &[u32], node: u32) -> Option<u32> {
-    let mut anc = [u32::MAX; 2 * MAX_PERIOD];
-    let mut cur = node;
-    for slot in anc.iter_mut() {
-        // The root (0) has no step: a chain stops there.
-        if cur == u32::MAX || cur == 0 {
+/// The group a node of step `s` under `parent_group` collapses into, if
+/// `s` completes a repetition: with `a_j` the last step of the group `j`
+/// levels above `parent_group` (`a_0` its own), period `p` repeats when
+/// `s == a_(p-1)` and `a_j == a_(j+p)` for `j < p - 1`.
+fn repeated_in(chain: &[(u64, u32)], parent_group: u32, s: u64) -> Option<u32> {
+    let mut up = [(0u64, NO_GROUP); 2 * MAX_PERIOD];
+    let mut g = parent_group;
+    for slot in up.iter_mut() {
+        // Group 0 is the root's, which has no step.
+        if g == NO_GROUP || g == 0 {
             break;
         }
-        *slot = cur;
-        cur = parent.get(cur as usize).copied().unwrap_or(u32::MAX);
+        let Some(&(step, parent)) = chain.get(g as usize) else {
+            break;
+        };
+        *slot = (step, g);
+        g = parent;
     }
-    let step_at = |i: usize| -> Option<u32> {
-        let v = *anc.get(i)?;
-        (v != u32::MAX)
-            .then(|| step.get(v as usize).copied())
-            .flatten()
-    };
+    let at = |j: usize| up.get(j).copied().filter(|&(_, g)| g != NO_GROUP);
     (1..=MAX_PERIOD).find_map(|p| {
-        let repeats = (0..p).all(|i| match (step_at(i), step_at(i + p)) {
-            (Some(a), Some(b)) => a == b,
-            _ => false,
-        });
-        repeats.then(|| anc.get(p).copied()).flatten()
+        let (step, group) = at(p - 1)?;
+        let repeats = step == s
+            && (0..p - 1).all(|j| matches!((at(j), at(j + p)), (Some(x), Some(y)) if x.0 == y.0));
+        repeats.then_some(group)
     })
 }
 
@@ -262,12 +259,15 @@ pub struct PathSignatures {
 }
 
 impl PathSignatures {
-    fn assign(&mut self, node: u32, value: u64, interned: &mut HashMap<u64, u32>) {
+    /// Puts `node` in the group of signature `value`; true when that group
+    /// is new.
+    fn assign(&mut self, node: u32, value: u64, interned: &mut HashMap<u64, u32>) -> bool {
         // 0 means "unreachable", as it did before interning.
         if value == 0 {
-            return;
+            return false;
         }
         let keys = &mut self.keys;
+        let before = keys.len();
         let id = *interned.entry(value).or_insert_with(|| {
             keys.push(value);
             keys.len() as u32 - 1
@@ -275,6 +275,12 @@ impl PathSignatures {
         if let Some(slot) = self.group_of.get_mut(node as usize) {
             *slot = id;
         }
+        keys.len() > before
+    }
+
+    /// The signature of a group, 0 for [`NO_GROUP`].
+    fn key(&self, group: u32) -> u64 {
+        self.keys.get(group as usize).copied().unwrap_or(0)
     }
 
     /// The node's group, or [`NO_GROUP`].
