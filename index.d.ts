@@ -1,9 +1,11 @@
 import { EventEmitter } from 'events'
-import type { analyze as analyzeFn } from './lib/analyze'
+import type { analyze as analyzeFn, allocationSites as allocationSitesFn } from './lib/analyze'
 
-export type { Report, Suspect, SourceLocation, AnalyzeOptions } from './lib/analyze'
-export type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
-import type { Watchdog, WatchOptions } from './lib/watchdog'
+export type { Report, Suspect, SourceLocation, AnalyzeOptions, AllocationSite, AllocationFrame } from './lib/analyze'
+export type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent, HeapProfileOptions, EvidenceEvent, SnapshotEvent } from './lib/watchdog'
+import type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
+export { SamplingProfiler } from './lib/sampling-profiler'
+export type { SamplingProfilerOptions, SamplingHeapProfile } from './lib/sampling-profiler'
 export type { GrowthOptions, GrowthResult } from './lib/growth'
 import type { GrowthOptions, GrowthResult } from './lib/growth'
 
@@ -32,6 +34,13 @@ export interface SnapshotOptions {
   forkAttempts?: number
   /** Root of the cgroup filesystem for the container memory limit (default /sys/fs/cgroup). */
   cgroupRoot?: string
+  /**
+   * Replace string values by `<redacted N>` placeholders while the snapshot streams
+   * (names, sizes and the graph stay exact; see README "Redaction"). Default false.
+   * The file name ends in `redacted.heapsnapshot.gz`. A stream that cannot be
+   * redacted fails with `ERR_LEAKWATCH_REDACT_FAILED` and leaves no file.
+   */
+  redact?: boolean
 }
 
 export interface SnapshotInfo {
@@ -52,6 +61,8 @@ export interface SnapshotInfo {
   /** Present when 'auto' fell back to inline: the last fork error. */
   fallbackReason?: string
   label?: string
+  /** Present (true) when string values were redacted. */
+  redacted?: true
   /** Snapshot files deleted by retention afterwards. */
   deleted: string[]
 }
@@ -68,6 +79,7 @@ export interface SignalHandle {
   close(): void
 }
 
+/** Every code leakwatch emits (checked against the sources and README by __test__/error-codes.test.js). */
 export type LeakwatchErrorCode =
   | 'ERR_LEAKWATCH_INVALID_OPTION'
   | 'ERR_LEAKWATCH_BUSY'
@@ -76,13 +88,23 @@ export type LeakwatchErrorCode =
   | 'ERR_LEAKWATCH_NO_DISK_HEADROOM'
   | 'ERR_LEAKWATCH_NO_MEMORY_HEADROOM'
   | 'ERR_LEAKWATCH_SNAPSHOT_FAILED'
-  | 'ERR_LEAKWATCH_TRUNCATED'
+  | 'ERR_LEAKWATCH_SNAPSHOT_TRUNCATED'
   | 'ERR_LEAKWATCH_CHILD_HUNG'
   | 'ERR_LEAKWATCH_CHILD_FAILED'
+  | 'ERR_LEAKWATCH_CHILD_TIMEOUT'
   | 'ERR_LEAKWATCH_TIMEOUT'
+  | 'ERR_LEAKWATCH_LEAK_DETECTED'
   | 'ERR_LEAKWATCH_FORK_FAILED'
   | 'ERR_LEAKWATCH_FORK_UNSUPPORTED'
   | 'ERR_LEAKWATCH_IO'
+  | 'ERR_LEAKWATCH_SNAPSHOT_PARSE'
+  | 'ERR_LEAKWATCH_SNAPSHOT_INVALID'
+  | 'ERR_LEAKWATCH_SNAPSHOT_TOO_LARGE'
+  | 'ERR_LEAKWATCH_GZIP'
+  | 'ERR_LEAKWATCH_SINK_FAILED'
+  | 'ERR_LEAKWATCH_UNAUTHORIZED'
+  | 'ERR_LEAKWATCH_METHOD_NOT_ALLOWED'
+  | 'ERR_LEAKWATCH_NOT_FOUND'
   | 'ERR_LEAKWATCH_INTERNAL'
 
 export class LeakwatchError extends Error {
@@ -93,10 +115,14 @@ export class LeakwatchError extends Error {
 export interface LeakwatchEvents extends EventEmitter {
   on(event: 'snapshot', listener: (info: SignalSnapshotInfo) => void): this
   on(event: 'error', listener: (err: LeakwatchError) => void): this
+  /** Relayed from every watchdog started with `watch()`. */
+  on(event: 'stats', listener: (stats: WatchStatsEvent) => void): this
+  on(event: 'leak', listener: (leak: LeakEvent) => void): this
+  on(event: 'recovered', listener: (ev: RecoveredEvent) => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
 }
 
-/** 'snapshot' and 'error' events of signal-triggered snapshots. */
+/** 'snapshot' and 'error' events of signal-triggered snapshots, and the 'stats', 'leak' and 'recovered' events of every watchdog started with `watch()`. */
 export const events: LeakwatchEvents
 
 /** Takes one heap snapshot; rejects with ERR_LEAKWATCH_BUSY while another is in flight. */
@@ -144,6 +170,8 @@ export interface Status {
   leak: Record<string, unknown> | null
   /** The 20 most recent snapshots, newest first. */
   snapshots: SnapshotRecord[]
+  /** The watchdog's latest 'report' (its JSON form, `text` and when), or null. */
+  report: (ReturnType<import('./lib/analyze').Report['toJSON']> & { at: string; text: string }) | null
 }
 
 /** What GET /status serves. */
@@ -154,9 +182,11 @@ export interface ExpressRouterOptions {
   token: string
   /** Options for snapshots taken through POST /snapshot. */
   snapshot?: SnapshotOptions
+  /** Redact every snapshot this router takes (as does `snapshot.redact`); `?redact=0` is then refused with 400. */
+  redact?: boolean
 }
 
-/** A connect-style router: GET /status, POST /snapshot[?download=1][&label=x], GET /metrics; all behind `Authorization: Bearer <token>`. */
+/** A connect-style router: GET /status, POST /snapshot[?download=1][&label=x][&redact=1], GET /metrics; all behind `Authorization: Bearer <token>`. */
 export function express(opts: ExpressRouterOptions): (req: any, res: any, next?: (err?: unknown) => void) => void
 
 /** True while a snapshot is in flight. */
@@ -164,6 +194,7 @@ export function isBusy(): boolean
 
 /** Analyzes one to three `.heapsnapshot(.gz)` files off the main thread and names leak suspects with their retaining paths. */
 export const analyze: typeof analyzeFn
+export const allocationSites: typeof allocationSitesFn
 
 /** Starts a watchdog that emits 'leak' when the post-GC live heap grows with confidence; its events are also emitted on `events`. */
 export function watch(opts?: WatchOptions): Watchdog

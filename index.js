@@ -1,6 +1,7 @@
 'use strict'
 
-const { snapshot, forkProven, isBusy } = require('./lib/capture')
+const { forkProven, isBusy } = require('./lib/capture')
+const { snapshot, publish } = require('./lib/publish')
 const { onSignal } = require('./lib/signals')
 const { events } = require('./lib/events')
 const { onSnapshot, flushSinks } = require('./lib/sinks')
@@ -8,14 +9,15 @@ const metrics = require('./lib/metrics')
 const { LeakwatchError } = require('./lib/errors')
 const { defaultDir } = require('./lib/options')
 
-const RELAYED = ['stats', 'leak', 'recovered']
+const RELAYED = ['stats', 'leak', 'recovered', 'evidence']
 
 /**
  * Starts a watchdog. Its snapshots go through the capture module, /status and
  * the metrics follow it, and its events are also emitted on `events`.
  */
 function watch(opts) {
-  const wd = require('./lib/watchdog').watch(opts, { takeSnapshot: (label) => snapshot({ label }) })
+  // snapOpts are watch()'s `snapshot` option, validated by captureOptions.
+  const wd = require('./lib/watchdog').watch(opts, { takeSnapshot: (label, snapOpts) => publish({ ...snapOpts, label }) })
   metrics.attachWatchdog(wd)
   for (const name of RELAYED) wd.on(name, (payload) => events.emit(name, payload))
   return wd
@@ -33,10 +35,14 @@ module.exports = {
   status: metrics.status,
   express: (opts) => require('./lib/express').router(opts),
   analyze: (files, opts) => require('./lib/analyze').analyze(files, opts),
+  allocationSites: (profiles) => require('./lib/analyze').allocationSites(profiles),
   measureGrowth: (fn, opts) => require('./lib/growth').measureGrowth(fn, opts),
   assertNoLeak: (fn, opts) => require('./lib/growth').assertNoLeak(fn, opts),
   isBusy,
   forkProven,
   defaultDir,
   LeakwatchError,
+  get SamplingProfiler() {
+    return require('./lib/sampling-profiler').SamplingProfiler
+  },
 }

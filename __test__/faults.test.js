@@ -139,12 +139,12 @@ test('in auto mode a child that keeps hanging falls back to an inline snapshot a
   }
 })
 
-test('a child still busy at its deadline is killed: ERR_LEAKWATCH_TIMEOUT', async () => {
+test('a child still busy at its deadline is killed: ERR_LEAKWATCH_CHILD_TIMEOUT', async () => {
   const dir = tempDir('deadline')
   const h = new Host(HOST, { FAULT: 'busy', LW_OPTS: JSON.stringify({ dir, mode: 'fork', timeoutMs: 1000 }) })
   try {
     await h.waitFor((e) => e.event === 'ready')
-    expect(await trigger(h)).toMatchObject({ event: 'error', code: 'ERR_LEAKWATCH_TIMEOUT' })
+    expect(await trigger(h)).toMatchObject({ event: 'error', code: 'ERR_LEAKWATCH_CHILD_TIMEOUT' })
     expect(listDir(dir)).toEqual([])
     expect(childrenOf(h.pid)).toEqual([])
     await expectRecovery(h, dir)

@@ -1,6 +1,6 @@
 'use strict'
 // The trend statistics behind measureGrowth, against hand-computed values.
-const { theilSen, mannKendall, medianStep, trend, median } = require('../lib/growth-stats')
+const { theilSen, mannKendall, trend, afterPlateauCheck, median } = require('../lib/growth-stats')
 
 const xs = (n) => Array.from({ length: n }, (_, i) => i)
 
@@ -34,10 +34,25 @@ describe('growth statistics', () => {
     const t = trend(x, stairs, { confidence: 0.99, budget: 128 })
     expect(t.significant).toBe(true)
     expect(t.slope).toBeGreaterThan(128)
-    expect(medianStep(x, stairs)).toBeLessThan(128 / 4)
+    expect(t.medianStep).toBeLessThan(128 / 4)
     expect(t.leaking).toBe(false)
     const leak = x.map((v, i) => 1000 + 300 * v + (i % 3) * 50)
     expect(trend(x, leak, { confidence: 0.99, budget: 128 }).leaking).toBe(true)
     expect(trend(x, leak, { confidence: 0.99, budget: 400 }).leaking).toBe(false)
+    // One call per round: the 256 B round floor is the budget.
+    expect(trend(x, leak, { confidence: 0.99, budget: 128, iterations: 1 }).budget).toBe(256)
+    const first = trend(x, leak, { confidence: 0.99, budget: 128 })
+    expect(afterPlateauCheck(first, t)).toEqual(t)
+    expect(afterPlateauCheck(first, first)).toEqual(first)
   })
+})
+
+// One verdict module: its rules must not come back in JS beside it.
+test('the verdict rules live in src/growth/mod.rs only', () => {
+  const fs = require('fs')
+  const path = require('path')
+  for (const f of ['growth.js', 'growth-stats.js']) {
+    const src = fs.readFileSync(path.join(__dirname, '..', 'lib', f), 'utf8')
+    expect(src).not.toMatch(/PERSISTENCE|ROUND_FLOOR|significant:|\.leaking\s*=/)
+  }
 })

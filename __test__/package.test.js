@@ -69,6 +69,18 @@ test('the tarball ships sources, types and a binary, and no tests or benchmarks'
   expect(list).toEqual(expect.arrayContaining(['package/index.js', 'package/index.d.ts', 'package/binding.js', 'package/Cargo.toml', 'package/Cargo.lock', 'package/src/lib.rs', 'package/scripts/install.js']))
   expect(list.some((f) => f.endsWith('.node'))).toBe(true)
   expect(list.filter((f) => /__test__|bench\/|\.ci\//.test(f))).toEqual([])
+  // Test sources need their testdata, which is not shipped either (issue 13).
+  expect(list.filter((f) => /(_tests|\/tests)\.rs$|testdata/.test(f))).toEqual([])
+  expect(list).toContain('package/LICENSE')
+  expect(fs.readFileSync(path.join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License/)
+})
+
+test('the shipped binary is stripped', () => {
+  const work = tempDir('unpack')
+  execFileSync('tar', ['xzf', tarball, '-C', work])
+  const bin = fs.readdirSync(path.join(work, 'package')).find((f) => f.endsWith('.node'))
+  // A symbol table leaves its section name in the section header strings.
+  expect(fs.readFileSync(path.join(work, 'package', bin)).includes('.symtab\0')).toBe(false)
 })
 
 test('installs into a fresh Express project with the shipped binary', async () => {

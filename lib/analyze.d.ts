@@ -1,4 +1,4 @@
-// Types of lib/analyze.js (for the main engineer to merge into index.d.ts).
+// Types of lib/analyze.js; index.d.ts re-exports them.
 
 /** Where a closure was defined; line and column are zero-based, as V8 writes them. */
 export interface SourceLocation {
@@ -72,6 +72,29 @@ export interface Suspect {
   retainedSizes: number[]
   score: number
   merged: MergedGroup[]
+  /** The code that allocated the growth, from sampling heap profiles (null without one, or when no frame tells). */
+  allocation: AllocationSite | null
+}
+
+/** One call frame; zero-based `line`/`column` of the function, -1 when unknown (builtins). */
+export interface AllocationFrame {
+  functionName: string
+  url: string
+  line: number
+  column: number
+  /** Where V8 saw it, when a source map moved it to the original source. */
+  generated?: { url: string; line: number; column: number; functionName: string }
+}
+
+/** A stack whose live sampled bytes grew (sampling heap profile). */
+export interface AllocationSite extends AllocationFrame {
+  /** The stack, innermost first, at most 8 frames, Node's own included. */
+  frames: AllocationFrame[]
+  /** Growth of live sampled bytes between the first and last profile (one profile: its live bytes). */
+  bytes: number
+  liveBytes: number
+  /** On a suspect: `script` (a frame runs in the suspect's script), `class` (a frame is its constructor), `window` (top growing stack of the same window, nothing tells more). */
+  matchedBy?: 'script' | 'class' | 'window'
 }
 
 export interface ClassStat {
@@ -103,6 +126,8 @@ export interface Summary {
     chosen: string[]
     notes: string[]
   }
+  /** Allocation sites by growth of live sampled bytes, at most 10 (empty without profiles). */
+  allocationSites: AllocationSite[]
 }
 
 export declare class Report {
@@ -124,14 +149,27 @@ export interface AnalyzeOptions {
   topClasses?: number
   /** With one snapshot, report the biggest groups of alike objects (1000+) as suspects (default false). */
   singleSuspects?: boolean
+  /**
+   * Sampling heap profiles (`.heapprofile`) of the same window, oldest first; default:
+   * `<snapshot base>.heapprofile` beside each snapshot, where present; `false`: none.
+   */
+  profiles?: string[] | false
 }
+
+/**
+ * Allocation sites of one to three `.heapprofile` files alone, ranked by growth of live
+ * sampled bytes, mapped to original sources where a source map is found. Rejects with
+ * ERR_LEAKWATCH_INVALID_OPTION, ERR_LEAKWATCH_PROFILE_INVALID or ERR_LEAKWATCH_IO.
+ */
+export declare function allocationSites(profiles: string[]): Promise<AllocationSite[]>
 
 /**
  * Analyses `.heapsnapshot(.gz)` files off the main thread: any number of files and
  * directories; of one process (pid in the file name) the first, middle and last by
  * time are analysed, and `summary.selection` says so.
  * Rejects with a `LeakwatchError` whose `code` is one of ERR_LEAKWATCH_SNAPSHOT_PARSE,
- * _SNAPSHOT_TRUNCATED, _SNAPSHOT_INVALID, _SNAPSHOT_TOO_LARGE, _GZIP, _IO, _INVALID_OPTION.
+ * _SNAPSHOT_TRUNCATED, _SNAPSHOT_INVALID, _SNAPSHOT_TOO_LARGE, _GZIP, _IO, _INVALID_OPTION,
+ * _PROFILE_INVALID (a `.heapprofile` that is not one).
  */
 export declare function analyze(files: string | string[], opts?: AnalyzeOptions): Promise<Report>
 

@@ -1,8 +1,16 @@
 'use strict'
 
 // analyze(): the native heap snapshot analyzer, run on a libuv worker thread.
+const fs = require('fs')
+const path = require('path')
 const { fromNative, invalidOption } = require('./errors')
 const { selectSnapshots } = require('./snapshot-select')
+const { mapReport } = require('./source-maps')
+
+// leakwatch's own code is never "the allocating function" of a report.
+const ROOT = path.resolve(__dirname, '..')
+const INTERNAL_PREFIXES = [path.join(ROOT, 'lib') + path.sep, path.join(ROOT, 'jest.js'), path.join(ROOT, 'index.js')]
+const SNAPSHOT_SUFFIX = /\.heapsnapshot(\.gz)?$/
 
 let binding = null
 function native() {
@@ -52,11 +60,28 @@ function nativeOptions(opts) {
   if (maxSuspects !== undefined) out.maxSuspects = maxSuspects
   const topClasses = checkCount(opts, 'topClasses')
   if (topClasses !== undefined) out.topClasses = topClasses
+  if (opts.profiles !== undefined && opts.profiles !== false) {
+    const p = opts.profiles
+    if (!Array.isArray(p) || p.length > 3 || !p.every((f) => typeof f === 'string' && f)) {
+      throw invalidOption('profiles', 'must be false or up to three .heapprofile paths, oldest first')
+    }
+  }
   if (opts.singleSuspects !== undefined) {
     if (typeof opts.singleSuspects !== 'boolean') throw invalidOption('singleSuspects', 'must be a boolean')
     out.singleSuspects = opts.singleSuspects
   }
   return out
+}
+
+/** `<snapshot base>.heapprofile` beside each snapshot, where present. */
+function profilesBeside(files) {
+  const found = []
+  for (const f of files) {
+    if (!SNAPSHOT_SUFFIX.test(f)) continue
+    const candidate = f.replace(SNAPSHOT_SUFFIX, '.heapprofile')
+    if (fs.existsSync(candidate)) found.push(candidate)
+  }
+  return found
 }
 
 /**
@@ -71,21 +96,59 @@ function nativeOptions(opts) {
  * also the biggest groups of alike objects). Two or three: leak suspects, each with
  * its `holder`, `kind`, one line of `advice`, a readable `path` and the `rawPath`.
  * @param {string | string[]} files
- * @param {{ minRetainedDelta?: number, minCountDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean }} [opts]
+ * Allocation sites: sampling heap profiles (`profiles`, oldest first; by
+ * default `<snapshot base>.heapprofile` beside each analysed snapshot, where
+ * present; `false` for none) are ranked by growth of live sampled bytes and
+ * joined to the suspects (`suspect.allocation`, `summary.allocationSites`), with
+ * positions mapped to original sources where a source map is found.
+ * @param {{ minRetainedDelta?: number, minCountDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean, profiles?: string[] | false }} [opts]
  * @returns {Promise<Report>}
  */
-async function analyze(files, opts) {
+async function analyze(files, opts, internal = {}) {
   const options = nativeOptions(opts)
   const { files: chosen, selection } = selectSnapshots(files)
   // Said only when there was a choice to make or something to warn about.
   if (selection.notes.length > 0) options.selection = JSON.stringify(selection)
+  const profiles = opts && opts.profiles !== undefined ? opts.profiles || [] : profilesBeside(chosen)
+  if (profiles.length) {
+    options.profiles = profiles
+    options.internalPrefixes = INTERNAL_PREFIXES
+  }
   let out
   try {
     out = await native().analyzeSnapshots(chosen, options)
   } catch (err) {
     throw fromNative(err)
   }
-  return new Report(JSON.parse(out.json), out.text)
+  const data = JSON.parse(out.json)
+  // Source maps are read in JS (Node's own parser); the text is then rendered
+  // again from the mapped JSON, so it has one renderer.
+  if (profiles.length && mapReport(data, { inspector: internal.inspectorSourceMaps })) return reportFromJSON(data)
+  return new Report(data, out.text)
+}
+
+/**
+ * Allocation sites of sampling heap profiles alone (no snapshot), ranked by
+ * growth of live sampled bytes from the first profile to the last, positions
+ * mapped to original sources where a source map is found.
+ * @param {string[]} profiles one to three `.heapprofile` paths, oldest first
+ * @returns {Promise<object[]>} AllocationSite[] (zero-based positions)
+ * Rejects with ERR_LEAKWATCH_INVALID_OPTION, ERR_LEAKWATCH_PROFILE_INVALID, ERR_LEAKWATCH_IO.
+ */
+async function allocationSites(profiles, internal = {}) {
+  if (!Array.isArray(profiles) || profiles.length < 1 || profiles.length > 3 ||
+      !profiles.every((f) => typeof f === 'string' && f)) {
+    throw invalidOption('profiles', 'must be one to three .heapprofile paths, oldest first')
+  }
+  let json
+  try {
+    json = await native().rankAllocationSites(profiles, INTERNAL_PREFIXES)
+  } catch (err) {
+    throw fromNative(err)
+  }
+  const sites = JSON.parse(json)
+  mapReport({ summary: { allocationSites: sites } }, { inspector: internal.inspectorSourceMaps })
+  return sites
 }
 
 /**
@@ -105,4 +168,4 @@ function reportFromJSON(data) {
   return new Report(JSON.parse(json), text)
 }
 
-module.exports = { analyze, reportFromJSON, Report }
+module.exports = { analyze, allocationSites, reportFromJSON, Report }

@@ -5,8 +5,6 @@ const { performance } = require('perf_hooks')
 const native = require('./native')
 const { LeakwatchError, fromNative } = require('./errors')
 const { captureOptions } = require('./options')
-const metrics = require('./metrics')
-const { runSinks } = require('./sinks')
 
 // Fork mode is the default only where `npm run stress:fork` delivered every
 // snapshot under allocation load (bench/results/stress-fork.json).
@@ -54,6 +52,8 @@ function begin(o, forked) {
       cgroupRoot: o.cgroupRoot,
       maxFiles: o.maxFiles,
       maxBytes: o.maxBytes,
+      reserveBytes: o.reserveBytes,
+      redact: o.redact,
     })
   } catch (err) {
     throw fromNative(err)
@@ -127,27 +127,25 @@ async function captureWithRetries(o) {
   return { ...info, attempts: o.forkAttempts + 1, fallbackReason: `${lastError.code}: ${lastError.message}` }
 }
 
-/** Takes one snapshot; rejects with ERR_LEAKWATCH_BUSY while another is in flight. */
+/**
+ * Takes one snapshot and returns what it wrote; nothing else happens: no
+ * metric, no sink. Callers that publish use lib/publish.js. Rejects with
+ * ERR_LEAKWATCH_BUSY while another is in flight.
+ */
 async function snapshot(opts) {
-  const o = captureOptions(opts)
-  return takeValidated(o)
+  return capture(captureOptions(opts))
 }
 
-async function takeValidated(o) {
+/** Same as snapshot() with options already through captureOptions(). */
+async function capture(o) {
   if (inFlight) {
     throw new LeakwatchError('ERR_LEAKWATCH_BUSY', 'a snapshot is already being taken')
   }
   inFlight = true
   const t0 = performance.now()
   try {
-    let info
-    try {
-      info = await captureWithRetries(o)
-    } catch (err) {
-      metrics.recordSnapshot('error', o.mode === 'auto' ? resolveMode('auto') : o.mode, 0, err)
-      throw err
-    }
-    const result = {
+    const info = await captureWithRetries(o)
+    return {
       path: info.path,
       bytes: info.bytes,
       rawBytes: info.rawBytes,
@@ -157,11 +155,9 @@ async function takeValidated(o) {
       attempts: info.attempts,
       ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
       ...(o.label ? { label: o.label } : {}),
+      ...(o.redact ? { redacted: true } : {}),
       deleted: info.deleted,
     }
-    metrics.recordSnapshot('success', result.mode, result.durationMs / 1000, result)
-    runSinks(result)
-    return result
   } finally {
     inFlight = false
   }
@@ -171,4 +167,4 @@ function isBusy() {
   return inFlight
 }
 
-module.exports = { snapshot, takeValidated, isBusy, forkProven, resolveMode }
+module.exports = { snapshot, capture, isBusy, forkProven, resolveMode }

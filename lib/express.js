@@ -1,14 +1,14 @@
 'use strict'
 
-// leakwatch.express({ token }): a router for Express (or any connect-style
+// leakwatch.express({ token, redact }): a router for Express (or any connect-style
 // app) with GET /status, POST /snapshot and GET /metrics. Every route needs
 // `Authorization: Bearer <token>`: heap snapshots hold the process's secrets.
 // It is a plain (req, res, next) handler, so it needs no express import.
 const crypto = require('crypto')
 const fs = require('fs')
 const path = require('path')
-const { snapshot, isBusy } = require('./capture')
-const { captureOptions, isPlainObject } = require('./options')
+const { snapshot, isBusy } = require('./publish')
+const { captureOptions, isPlainObject, rejectUnknown } = require('./options')
 const metrics = require('./metrics')
 const { invalidOption } = require('./errors')
 
@@ -53,29 +53,31 @@ function parseBoolean(name, v) {
 
 function routerOptions(opts) {
   if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object with a token')
-  for (const key of Object.keys(opts)) {
-    if (key !== 'token' && key !== 'snapshot') throw invalidOption(key, 'unknown option')
-  }
+  rejectUnknown(opts, ['token', 'snapshot', 'redact'])
+  if (opts.redact !== undefined && typeof opts.redact !== 'boolean') throw invalidOption('redact', 'expected a boolean')
   if (typeof opts.token !== 'string' || opts.token.length < MIN_TOKEN_LENGTH) {
     throw invalidOption('token', `the router refuses to mount without a bearer token of at least ${MIN_TOKEN_LENGTH} characters`)
   }
-  return { expected: digest(opts.token), base: captureOptions(opts.snapshot) }
+  const base = captureOptions(opts.snapshot)
+  // Either switch forces redaction: a request cannot turn it off.
+  return { expected: digest(opts.token), base, forceRedact: opts.redact === true || base.redact }
 }
 
 /** Builds the middleware; throws ERR_LEAKWATCH_INVALID_OPTION without a token. */
 function router(opts) {
-  const { expected, base } = routerOptions(opts)
+  const { expected, base, forceRedact } = routerOptions(opts)
 
   async function takeSnapshot(req, res, query) {
-    for (const key of query.keys()) {
-      if (key !== 'download' && key !== 'label') throw invalidOption(key, 'unknown query parameter')
-    }
+    rejectUnknown(Object.fromEntries(query), ['download', 'label', 'redact'], 'query parameter')
     const download = parseBoolean('download', query.get('download'))
+    const asked = query.has('redact') ? parseBoolean('redact', query.get('redact')) : null
+    if (forceRedact && asked === false) throw invalidOption('redact', 'this router always redacts snapshots')
+    const redact = forceRedact || asked === true
     if (isBusy()) {
       return sendError(res, 429, 'ERR_LEAKWATCH_BUSY', 'a snapshot is already being taken', { 'Retry-After': '5' })
     }
     const label = query.get('label')
-    const info = await snapshot({ ...base, ...(label !== null ? { label } : {}) })
+    const info = await snapshot({ ...base, redact, ...(label !== null ? { label } : {}) })
     if (!download) return sendJson(res, 201, info)
     res.statusCode = 200
     res.setHeader('Content-Type', 'application/gzip')

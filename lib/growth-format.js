@@ -2,13 +2,9 @@
 
 // Messages for growth verdicts: what a failing leak test prints.
 
-function bytes(n) {
-  const sign = n < 0 ? '-' : ''
-  const a = Math.abs(n)
-  if (a < 1024) return `${sign}${Math.round(a)} B`
-  if (a < 1024 * 1024) return `${sign}${(a / 1024).toFixed(1)} KiB`
-  return `${sign}${(a / 1024 / 1024).toFixed(2)} MiB`
-}
+// The one byte formatter (the analyzer's, src/heap/report.rs), so a failing
+// leak test and the report it quotes write sizes alike.
+const bytes = (n) => require('./native').formatBytes(n)
 
 function perCall(n) {
   return `${Number.isFinite(n) ? (Math.abs(n) >= 100 ? Math.round(n) : n.toFixed(1)) : 'n/a'} B per iteration`
@@ -60,10 +56,17 @@ function measurement(r) {
     `after ${r.warmupIterations} warm-up calls`
 }
 
+/** `fn (file:line:col)` of an allocation site (zero-based positions). */
+function allocatedBy(a) {
+  const file = a.url || 'native'
+  const at = a.line >= 0 ? `${file}:${a.line + 1}:${a.column + 1}` : file
+  return `${a.functionName || '(anonymous)'} (${at})`
+}
+
 function suspectLines(r) {
   const lines = []
   if (r.suspects && r.suspects.length) {
-    lines.push(`Top suspects (3-snapshot analysis over 2 x ${r.explainCalls} more calls):`)
+    lines.push(`Top suspects (3 snapshots and a sampling heap profile over 2 x ${r.explainCalls} more calls):`)
     r.suspects.slice(0, 3).forEach((s, i) => {
       lines.push(`  ${i + 1}. ${s.constructor}: ${signed(s.countDelta)} objects, ${bytes(s.retainedSizeDelta)} retained` +
         (s.survivors != null ? `, ${s.survivors} survivors` : ''))
@@ -72,12 +75,33 @@ function suspectLines(r) {
       lines.push(`     retained by: ${compactPath(s.path)}`)
       // The location is the listener's, timer callback's or capturing closure's.
       if (s.location) lines.push(`     ${s.holder && s.holder.function ? `\`${s.holder.function}\`` : 'function'} defined at: ${where(s.location)}`)
+      if (s.allocation) lines.push(`     allocated by: ${allocatedBy(s.allocation)}`)
     })
+    if (r.allocationError) lines.push(`No allocation sites: ${r.allocationError}.`)
   } else if (r.explainError) {
     lines.push(`No suspects: the snapshot analysis failed (${r.explainError}).`)
-  } else if (r.explainCalls !== undefined) {
+  } else if (r.explainCalls !== undefined && !r.explainSkipped) {
     lines.push(`No suspects: the growth is spread over many small places or held outside the JS heap (Buffers, native memory).`)
   }
+  if (!(r.suspects && r.suspects.length) && r.allocationSites && r.allocationSites.length) {
+    lines.push(`Allocated by: ${allocatedBy(r.allocationSites[0])} (sampling heap profile over ${r.explainCalls} more calls)`)
+    for (const site of r.allocationSites.slice(1, 3)) lines.push(`          also: ${allocatedBy(site)}`)
+  }
+  if (r.explainSkipped) {
+    const k = r.explainSkipped
+    const next = Math.ceil((k.neededMs * 2) / 5000) * 5000
+    const raise = k.limit === 'timeoutMs'
+      ? `raise the timeoutMs option (${k.budgetMs} ms were left of it; try { timeoutMs: ${Math.max(next, 60000)} })`
+      : `raise the timeout: jest.setTimeout(${next}), testTimeout in the Jest config, or a timeout as the test's third argument`
+    const where = k.limit === 'timeoutMs' ? 'timeoutMs' : "the test's timeout"
+    if (k.snapshotMs === 0) {
+      lines.push(`Culprit not named: the verdict left ${Math.max(0, k.budgetMs)} ms of ${where}. To name the allocating function and the holder, ${raise}.`)
+    } else {
+      lines.push(`Holder not named: three heap snapshots (${k.estimated ? 'an estimated ' : ''}${k.snapshotMs} ms ${k.estimated ? 'each' : 'for the first here'}) ` +
+        `would end past the ${k.budgetMs} ms left of ${where}. To name the growing structure and its holder, ${raise}.`)
+    }
+  }
+
   return lines
 }
 
@@ -96,4 +120,4 @@ function formatNoLeak(r) {
   return `${why}. Measured: ${measurement(r)}.`
 }
 
-module.exports = { formatLeak, formatNoLeak, bytes, compactPath }
+module.exports = { formatLeak, formatNoLeak, bytes, compactPath, allocatedBy }

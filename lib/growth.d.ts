@@ -1,5 +1,5 @@
-// Types of lib/growth.js (for the main engineer to merge into index.d.ts).
-import type { Suspect } from './analyze'
+// Types of lib/growth.js; index.d.ts and jest.d.ts re-export them.
+import type { Suspect, AllocationSite } from './analyze'
 
 export interface GrowthOptions {
   /** Calls per round. Default: chosen so that a round takes about 100 ms (at most 1000). */
@@ -51,6 +51,12 @@ export interface GrowthResult {
   explainCalls?: number
   /** Why the analysis failed, if it did; the verdict stands. */
   explainError?: string
+  /** On a leak: allocation sites of the sampling heap profile run during the explanation. */
+  allocationSites?: AllocationSite[]
+  /** Why the sampling heap profiler could not run (busy: the watchdog or DevTools samples). */
+  allocationError?: string
+  /** Under a test runner's timeout: the snapshots (or the whole explanation) were skipped to finish in time. */
+  explainSkipped?: { budgetMs: number; snapshotMs: number; estimated: boolean; neededMs: number }
   /** The analyzer's text report (on a leak). */
   report?: string
   perCallMs: number

@@ -5,17 +5,14 @@
 // regressed on cumulative calls (Theil-Sen) and tested for an increasing trend
 // (Mann-Kendall). A leak is reported only if the trend is significant, steeper
 // than a per-call byte budget, present in most rounds, and still there in a
-// later window; on a leak, three in-process snapshots and the native analyzer
-// name the growing structure.
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
+// later window; on a leak, lib/growth-explain.js names the culprit.
 const { performance } = require('perf_hooks')
 const { LeakwatchError, invalidOption } = require('./errors')
-const { isPlainObject } = require('./options')
-const { trend, mannKendall } = require('./growth-stats')
+const { isPlainObject, rejectUnknown } = require('./options')
+const { trend, afterPlateauCheck, mannKendall } = require('./growth-stats')
 const { settle, reading, runCalls, quietConsole } = require('./heap-probe')
 const { formatLeak } = require('./growth-format')
+const { explain } = require('./growth-explain')
 
 const DEFAULTS = {
   rounds: 10,
@@ -36,10 +33,6 @@ const ROUND_MS = 100
 const MAX_AUTO_ITERATIONS = 1000
 // A calibration chunk must last this long for its per-call time to mean anything.
 const CALIBRATION_MS = 20
-// On a leak, each snapshot phase runs enough calls to grow the heap by about
-// this much, so the analyzer sees the growth above its noise, bounded in time.
-const EXPLAIN_GROWTH = 1 << 20
-const EXPLAIN_MS = 2000
 
 function intOption(opts, name, min, max) {
   const v = opts[name]
@@ -58,9 +51,7 @@ function maxConfidence(n) {
 function growthOptions(opts) {
   if (opts === undefined || opts === null) opts = {}
   if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object')
-  for (const key of Object.keys(opts)) {
-    if (!KEYS.has(key)) throw invalidOption(key, `unknown option (known: ${[...KEYS].join(', ')})`)
-  }
+  rejectUnknown(opts, KEYS)
   const o = {
     iterations: intOption(opts, 'iterations', 1, 1e8),
     rounds: intOption(opts, 'rounds', 3, 10000) ?? DEFAULTS.rounds,
@@ -149,11 +140,8 @@ class Recorder {
     const from = this.n - count
     const xs = Array.from(this.x.subarray(from, this.n))
     const ys = xs.map((_, i) => this.heap[from + i] + this.ext[from + i])
-    // With few calls per round, the measurement's own residual allocations
-    // (a few hundred bytes over a run: promise and timer internals, feedback)
-    // would exceed a per-call budget; a per-round floor absorbs them.
-    const budget = Math.max(o.budgetBytesPerIteration, ROUND_FLOOR_BYTES / iterations)
-    return { ...trend(xs, ys, { confidence: o.confidence, budget }), budget }
+    // The rules (round floor included) live in src/growth/mod.rs.
+    return trend(xs, ys, { confidence: o.confidence, budget: o.budgetBytesPerIteration, iterations })
   }
 
   samples() {
@@ -173,7 +161,6 @@ class Recorder {
 const DRY_CYCLES = 40
 const MACHINERY_WARMUP = 2
 const noGc = () => {}
-const ROUND_FLOOR_BYTES = 256
 
 async function measure(fn, o, deadline) {
   const { iterations, warmupCalls, perCallMs } = await warmUp(fn, o, deadline)
@@ -208,8 +195,7 @@ async function measure(fn, o, deadline) {
       cumulative += iterations
       await rec.take(cumulative)
     }
-    const recent = rec.verdict(o, iterations, o.rounds + 1)
-    if (!recent.leaking) t = recent
+    t = afterPlateauCheck(t, rec.verdict(o, iterations, o.rounds + 1))
   }
   const samples = rec.samples()
   return {
@@ -231,37 +217,7 @@ async function measure(fn, o, deadline) {
   }
 }
 
-/** Three in-process snapshots around two phases of calls, analysed natively. */
-async function explain(fn, result, deadline) {
-  const { snapshot } = require('./capture')
-  const { analyze } = require('./analyze')
-  const slope = Math.max(result.bytesPerIteration, 1)
-  const byTime = Number.isFinite(result.perCallMs) && result.perCallMs > 0
-    ? Math.floor(EXPLAIN_MS / result.perCallMs) : Infinity
-  const calls = Math.max(result.iterations, Math.min(Math.ceil(EXPLAIN_GROWTH / slope), byTime))
-  const expected = slope * calls
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-assert-'))
-  try {
-    const files = []
-    for (let phase = 0; phase < 3; phase++) {
-      if (phase > 0 && !(await runCalls(fn, calls, deadline))) throw new Error('timeoutMs reached')
-      await settle()
-      const info = await snapshot({ dir, mode: 'inline', gzipLevel: 1, label: `assert-${phase + 1}` })
-      files.push(info.path)
-    }
-    const report = await analyze(files, {
-      minRetainedDelta: Math.max(4096, Math.min(256 * 1024, Math.floor(expected / 8))),
-      maxSuspects: 5,
-    })
-    return { suspects: report.suspects, explainCalls: calls, report: report.toString() }
-  } catch (err) {
-    return { suspects: [], explainCalls: calls, explainError: String((err && err.message) || err) }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-async function run(fn, opts, explainLeaks) {
+async function run(fn, opts, explainLeaks, budgetMs) {
   if (typeof fn !== 'function') throw invalidOption('fn', 'expected a function (sync or async)')
   const o = growthOptions(opts)
   const t0 = performance.now()
@@ -270,7 +226,15 @@ async function run(fn, opts, explainLeaks) {
   try {
     const result = await measure(fn, o, deadline)
     result.measureMs = performance.now() - t0
-    if (result.leaking && explainLeaks) Object.assign(result, await explain(fn, result, deadline))
+    // The budget counts from the start: a test runner's timeout covers the measurement too.
+    // timeoutMs bounds the explanation too: what would not fit is skipped
+    // and said, rather than failing the explanation half-way.
+    const runnerLeft = budgetMs === undefined ? Infinity : budgetMs - (performance.now() - t0)
+    const deadlineLeft = deadline - performance.now()
+    const limit = runnerLeft <= deadlineLeft ? 'test timeout' : 'timeoutMs'
+    if (result.leaking && explainLeaks) {
+      Object.assign(result, await explain(fn, result, deadline, Math.min(runnerLeft, deadlineLeft), limit))
+    }
     result.durationMs = performance.now() - t0
     return result
   } finally {

@@ -41,6 +41,8 @@ function attachWatchdog(wd) {
   wd.on('stats', (s) => { state.watchdog = s })
   wd.on('leak', (l) => { state.leak = l })
   wd.on('recovered', () => { state.leak = null })
+  // The watchdog's own analysis: its JSON form and its text.
+  wd.on('report', (r) => { state.report = { at: new Date().toISOString(), ...r.toJSON(), text: String(r) } })
 }
 
 function status() {
@@ -49,6 +51,7 @@ function status() {
     watchdog: state.watchdog,
     leak: state.leak,
     snapshots: state.recent,
+    report: state.report || null,
   }
 }
 

@@ -12,10 +12,11 @@ const CAPTURE_DEFAULTS = {
   hangMs: 1500,
   forkAttempts: 3,
   checkHeadroom: true,
+  redact: false,
 }
 const CAPTURE_KEYS = new Set([
   'dir', 'mode', 'gzipLevel', 'timeoutMs', 'label', 'maxFiles', 'maxBytes',
-  'checkHeadroom', 'cgroupRoot', 'hangMs', 'forkAttempts',
+  'checkHeadroom', 'cgroupRoot', 'hangMs', 'forkAttempts', 'redact',
 ])
 
 function isPlainObject(v) {
@@ -33,6 +34,50 @@ function optionalInteger(name, v, min, max) {
   return v === undefined || v === null ? undefined : integer(name, v, min, max)
 }
 
+// Edit distance (insert, delete, substitute, swap two neighbours), for
+// naming the option a typo meant.
+function editDistance(a, b) {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0][j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+    }
+  }
+  return d[a.length][b.length]
+}
+
+/** The known name `key` most likely meant, or undefined when none is close. */
+function nearest(key, known) {
+  const k = key.toLowerCase()
+  let best
+  let bestScore = Infinity
+  for (const name of known) {
+    const n = name.toLowerCase()
+    // A name one starts with (`directory` for `dir`) is as good as a typo.
+    const score = k.startsWith(n) || n.startsWith(k) ? 1 : editDistance(k, n)
+    if (score < bestScore) [best, bestScore] = [name, score]
+  }
+  return bestScore <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
+}
+
+/**
+ * The one check for unknown keys, used by every option parser: throws
+ * ERR_LEAKWATCH_INVALID_OPTION naming the nearest known option, so a typo
+ * never passes silently. `what` says what the keys are ("option",
+ * "query parameter").
+ */
+function rejectUnknown(obj, known, what = 'option') {
+  const names = [...known]
+  for (const key of Object.keys(obj)) {
+    if (names.includes(key)) continue
+    const guess = nearest(key, names)
+    throw invalidOption(key, `unknown ${what}, ${guess ? `did you mean \`${guess}\`?` : `expected one of ${names.join(', ')}`}`)
+  }
+}
+
 function defaultDir() {
   return process.env.LEAKWATCH_DIR || path.join(os.tmpdir(), 'leakwatch')
 }
@@ -41,9 +86,7 @@ function defaultDir() {
 function captureOptions(opts) {
   if (opts === undefined || opts === null) opts = {}
   if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object')
-  for (const key of Object.keys(opts)) {
-    if (!CAPTURE_KEYS.has(key)) throw invalidOption(key, 'unknown option')
-  }
+  rejectUnknown(opts, CAPTURE_KEYS)
   const o = { ...CAPTURE_DEFAULTS }
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) o[k] = v
   if (o.dir === undefined) o.dir = defaultDir()
@@ -59,6 +102,7 @@ function captureOptions(opts) {
   o.maxFiles = optionalInteger('maxFiles', o.maxFiles, 1, 1e6)
   o.maxBytes = optionalInteger('maxBytes', o.maxBytes, 1, Number.MAX_SAFE_INTEGER)
   if (typeof o.checkHeadroom !== 'boolean') throw invalidOption('checkHeadroom', 'expected a boolean')
+  if (typeof o.redact !== 'boolean') throw invalidOption('redact', 'expected a boolean')
   if (o.label !== undefined && (typeof o.label !== 'string' || o.label.length > 64)) {
     throw invalidOption('label', 'expected a string of at most 64 characters')
   }
@@ -66,6 +110,18 @@ function captureOptions(opts) {
     throw invalidOption('cgroupRoot', 'expected a path string')
   }
   return o
+}
+
+/** watch()'s `snapshot` option: exactly snapshot()'s options, errors named `snapshot.<key>`. */
+function watchSnapshotOptions(opts) {
+  try {
+    return captureOptions(opts)
+  } catch (err) {
+    if (err.code === 'ERR_LEAKWATCH_INVALID_OPTION') {
+      err.message = err.message.replace(/^invalid option /, 'invalid option snapshot.')
+    }
+    throw err
+  }
 }
 
 // Signals a snapshot trigger may not take: they cannot be caught, are used by
@@ -81,4 +137,4 @@ function signalName(signal) {
   return signal
 }
 
-module.exports = { captureOptions, signalName, defaultDir, isPlainObject, integer }
+module.exports = { captureOptions, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest }

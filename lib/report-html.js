@@ -5,19 +5,16 @@
 // get mailed around and opened offline, and snapshots (hence reports) may hold
 // secrets that must not leak through requests to third parties.
 
+const fs = require('fs')
+const path = require('path')
+const { fromIo } = require('./errors')
+
 function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
 }
 
-function humanBytes(n) {
-  const sign = n < 0 ? '-' : ''
-  let v = Math.abs(n)
-  for (const unit of ['B', 'KiB', 'MiB']) {
-    if (v < 1024) return unit === 'B' ? `${sign}${v} B` : `${sign}${v.toFixed(1)} ${unit}`
-    v /= 1024
-  }
-  return `${sign}${v.toFixed(1)} GiB`
-}
+// The analyzer's own formatter, so the page and the text report agree.
+const humanBytes = (n) => require('./native').formatBytes(n)
 
 const signed = (n) => (n > 0 ? `+${n}` : String(n))
 const signedBytes = (n) => (n > 0 ? `+${humanBytes(n)}` : humanBytes(n))
@@ -195,4 +192,22 @@ ${text ? `<details><summary>Report as text</summary><pre>${escapeHtml(text)}</pr
 `
 }
 
-module.exports = { toHtml, escapeHtml, humanBytes }
+/**
+ * Writes the page for `report` to `file`: mode 0600 (reports hold what the
+ * heap held), through a temp file renamed into place, so a reader never sees
+ * half a page. Throws a LeakwatchError (ERR_LEAKWATCH_DIR_NOT_WRITABLE for a
+ * missing or unwritable directory, _DISK_FULL, _IO).
+ */
+function writeHtml(file, report) {
+  const html = toHtml(report, report.toString())
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`)
+  try {
+    fs.writeFileSync(temp, html, { mode: 0o600, flag: 'wx' })
+    fs.renameSync(temp, file)
+  } catch (err) {
+    fs.rmSync(temp, { force: true })
+    throw fromIo(`writing the HTML report ${file}`, err)
+  }
+}
+
+module.exports = { toHtml, writeHtml, escapeHtml, humanBytes }

@@ -1,7 +1,7 @@
 'use strict'
 
 const { captureOptions, signalName } = require('./options')
-const { takeValidated, isBusy } = require('./capture')
+const { publish, isBusy } = require('./publish')
 const { events, emitError } = require('./events')
 
 /**
@@ -20,7 +20,7 @@ function onSignal(signal = 'SIGUSR2', opts) {
   async function run(coalesced) {
     running = true
     try {
-      const info = await takeValidated(o)
+      const info = await publish(o)
       events.emit('snapshot', { ...info, signal: sig, coalesced })
     } catch (err) {
       emitError(err)

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'events'
+import type { SnapshotOptions } from '../index'
 
 export interface WatchOptions {
   /** Sampling period: 'stats' events, RSS/cgroup reads, detector runs. Default 5000. */
@@ -15,7 +16,27 @@ export interface WatchOptions {
   snapshots?: number
   /** cgroup mount to read instead of $LEAKWATCH_CGROUP_ROOT or /sys/fs/cgroup. */
   cgroupRoot?: string
+  /** Options of the watchdog's snapshots and evidence files: snapshot()'s options, same validation (label becomes a prefix of `leak-N`). */
+  snapshot?: SnapshotOptions
+  /** The sampling heap profile kept as evidence (see README "Evidence before an OOM"). */
+  heapProfile?: HeapProfileOptions
 }
+
+export interface HeapProfileOptions {
+  /** 'suspected' (default when snapshots > 0): start when growth is suspected, OOM is projected or the live heap passes 40% of the limit; 'always': at start; 'never' (default otherwise). */
+  when?: 'suspected' | 'always' | 'never'
+  /** Mean bytes between samples, 1024..2^30. Default 524288. */
+  samplingIntervalBytes?: number
+  /** Re-save period while OOM is not near (every tick when it is). Each save costs one full GC. Default 30000, min 100. */
+  saveEveryMs?: number
+}
+
+export type EvidenceEvent =
+  | { type: 'profiling-started'; reason: 'always' | 'suspected' | 'leak' | 'urgent' | 'oom-projected' | 'near-limit' }
+  /** A profile written: the rolling evidence file (first save only) or the one beside a snapshot (`snapshot` set). */
+  | { type: 'heap-profile'; path: string; bytes: number; snapshot?: string }
+  /** The snapshot could not finish before the projected OOM; none was started. */
+  | { type: 'snapshot-skipped'; reason: string; heapProfile: string | null }
 
 export interface GcCounts {
   minor: number
@@ -80,6 +101,8 @@ export interface LeakEvent {
   reason: string
   /** Paths of snapshots completed so far (option `snapshots`). */
   snapshots: string[]
+  /** The rolling evidence `.heapprofile` once written (README "Evidence before an OOM"), else null. */
+  heapProfile: string | null
 }
 
 export interface RecoveredEvent {
@@ -94,6 +117,8 @@ export interface RecoveredEvent {
 export interface SnapshotEvent {
   label: string
   path: string
+  /** The profile saved beside it (`<same base>.heapprofile`), or null. */
+  heapProfile: string | null
   [key: string]: unknown
 }
 
@@ -125,6 +150,13 @@ export declare class Watchdog extends EventEmitter {
   on(event: 'leak', listener: (e: LeakEvent) => void): this
   on(event: 'recovered', listener: (e: RecoveredEvent) => void): this
   on(event: 'snapshot', listener: (e: SnapshotEvent) => void): this
+  /**
+   * After the last of `options.snapshots` (>= 2) snapshots: the same Report that analyze()
+   * returns for them, allocation sites included, analysed in a child process.
+   * Failures are 'error' events (ERR_LEAKWATCH_REPORT_FAILED, _TIMEOUT, or the analyzer's code).
+   */
+  on(event: 'report', listener: (r: import('./analyze').Report) => void): this
+  on(event: 'evidence', listener: (e: EvidenceEvent) => void): this
   on(event: 'error', listener: (err: Error) => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
   once(event: 'stats', listener: (s: WatchStatsEvent) => void): this
@@ -135,7 +167,7 @@ export declare class Watchdog extends EventEmitter {
 
 export interface WatchDeps {
   /** Injected by the facade: `require('leakwatch').snapshot({ label })`. */
-  takeSnapshot?: (label: string) => Promise<{ path: string }>
+  takeSnapshot?: (label: string, opts: SnapshotOptions & { reserveBytes: number }) => Promise<{ path: string; deleted?: string[] }>
   /** Replaces the native binding (tests). */
   NativeWatchdog?: new (opts: object) => unknown
 }

@@ -10,6 +10,7 @@ const { EventEmitter } = require('events')
 const { PerformanceObserver, constants, performance } = require('perf_hooks')
 const v8 = require('v8')
 const { invalidOption, fromNative } = require('./errors')
+const { WatchdogEvidence, evidenceOptions } = require('./watchdog-evidence')
 
 const MiB = 1024 * 1024
 const GC_KINDS = {
@@ -27,6 +28,9 @@ const DEFAULTS = Object.freeze({
   warmupMs: 2 * 60 * 1000,
   snapshots: 0,
   cgroupRoot: undefined,
+  // Validated by lib/watchdog-evidence.js: snapshot() options, profile policy.
+  snapshot: undefined,
+  heapProfile: undefined,
 })
 
 function number(opts, name, { min, max, integer, exclusiveMin }) {
@@ -55,6 +59,7 @@ function validateOptions(opts) {
     snapshots: number(opts, 'snapshots', { min: 0, max: 20, integer: true }),
     cgroupRoot: opts.cgroupRoot,
   }
+  Object.assign(o, evidenceOptions(opts, o.snapshots))
   if (o.windowMs < 4 * o.intervalMs) {
     throw invalidOption('windowMs', `must be at least 4 x intervalMs (${4 * o.intervalMs}), got ${o.windowMs}`)
   }
@@ -96,11 +101,17 @@ class Watchdog extends EventEmitter {
     this._selfNs = 0n
     this._snap = { left: this.options.snapshots, inFlight: false, lastAt: -Infinity, paths: [] }
     this._stopped = false
+    this._evidence = new WatchdogEvidence(this.options, {
+      warn: (err) => this._warn(err),
+      emit: (ev) => this.emit('evidence', ev),
+    }, deps.evidence)
 
     this._observer = new PerformanceObserver((list) => this._onGc(list))
     this._observer.observe({ entryTypes: ['gc'] })
     this._timer = setInterval(() => this._tick(), this.options.intervalMs)
     this._timer.unref()
+    // After its last snapshot the watchdog analyses them and emits 'report'.
+    if (this.options.snapshots >= 2 && deps.report !== false) require('./watchdog-report').attach(this)
   }
 
   get running() {
@@ -138,6 +149,7 @@ class Watchdog extends EventEmitter {
     this._stopped = true
     clearInterval(this._timer)
     this._observer.disconnect()
+    this._evidence.stop()
     try {
       this._samplerCpuMs = this._native.memory(false).samplerCpuMs
       this._native.stop()
@@ -204,7 +216,8 @@ class Watchdog extends EventEmitter {
     }
     this._lastStats = stats
     this._lastAssessment = a
-    if (a.state === 'suspected' || a.state === 'leak') this._maybeSnapshot(a)
+    const plan = this._evidence.onTick(a, stats, this._snap)
+    if (!plan.skip && (plan.snapshotNow || a.state === 'suspected' || a.state === 'leak')) this._maybeSnapshot(a, plan)
     this._selfNs += process.hrtime.bigint() - t0
 
     this.emit('stats', {
@@ -244,23 +257,28 @@ class Watchdog extends EventEmitter {
       recentGrowthBytesPerMin: a.recentGrowthBytesPerMin,
       reason: a.reason,
       snapshots: this._snap.paths.slice(),
+      heapProfile: this._evidence.heapProfilePath,
     }
   }
 
   // Snapshots stop the event loop for seconds on big heaps, so they are few
   // (options.snapshots over the watchdog's life), one at a time, and at least
   // half a window apart: enough for a baseline and later comparisons.
-  _maybeSnapshot() {
+  // When OOM is near (plan.snapshotNow) the first one starts at once, with the
+  // host's growth during the capture reserved by the headroom guard.
+  _maybeSnapshot(a, plan) {
     const s = this._snap
     const now = performance.now()
-    if (s.left <= 0 || s.inFlight || now - s.lastAt < this.options.windowMs / 2) return
+    if (s.left <= 0 || s.inFlight) return
+    if (!plan.snapshotNow && now - s.lastAt < this.options.windowMs / 2) return
     s.left--
     s.inFlight = true
     s.lastAt = now
-    const label = `leak-${this.options.snapshots - s.left}`
+    const userLabel = this.options.snapshot.label
+    const label = `${userLabel ? userLabel + '-' : ''}leak-${this.options.snapshots - s.left}`
     let p
     try {
-      p = Promise.resolve(this._takeSnapshot(label))
+      p = Promise.resolve(this._takeSnapshot(label, { ...this.options.snapshot, reserveBytes: plan.reserveBytes }))
     } catch (err) {
       p = Promise.reject(err)
     }
@@ -269,7 +287,8 @@ class Watchdog extends EventEmitter {
         s.inFlight = false
         const path = res && res.path
         if (path) s.paths.push(path)
-        if (!this._stopped) this.emit('snapshot', { ...res, label })
+        const heapProfile = this._stopped ? null : this._evidence.afterSnapshot(res)
+        if (!this._stopped) this.emit('snapshot', { ...res, label, heapProfile })
       },
       (err) => {
         s.inFlight = false

@@ -10,6 +10,13 @@ async function main(): Promise<void> {
   handle.close()
   leakwatch.events.on('snapshot', (s) => console.log(s.coalesced, s.path, blocked))
   leakwatch.events.on('error', (e: LeakwatchError) => console.log(e.code))
+  leakwatch.events.on('leak', (e) => console.log(e.growthBytesPerMin))
+  leakwatch.events.on('stats', (s) => console.log(s.liveHeapBytes))
+  leakwatch.events.on('recovered', (r) => console.log(r))
+  // @ts-expect-error: a relayed 'leak' event is typed, not any
+  leakwatch.events.on('leak', (e) => console.log(e.noSuchField))
+  const code: 'ERR_LEAKWATCH_CHILD_TIMEOUT' extends LeakwatchError['code'] ? true : never = true
+  console.log(code)
   const off = leakwatch.onSnapshot(async (s) => s.bytes)
   off()
   await leakwatch.flushSinks()
@@ -25,5 +32,14 @@ async function main(): Promise<void> {
   await leakwatch.assertNoLeak(async () => undefined, { budgetBytesPerIteration: 64 })
   // @ts-expect-error: unknown mode
   await leakwatch.snapshot({ mode: 'sometimes' })
+  const dog2 = leakwatch.watch({ snapshots: 1, snapshot: { dir: '/tmp/x', maxFiles: 3, gzipLevel: 1 }, heapProfile: { when: 'always', samplingIntervalBytes: 1 << 19, saveEveryMs: 5000 } })
+  dog2.on('evidence', (e) => { if (e.type === 'heap-profile') console.log(e.path, e.bytes) })
+  dog2.on('snapshot', (e) => console.log(e.heapProfile))
+  const prof = new leakwatch.SamplingProfiler({ samplingIntervalBytes: 65536 }).start()
+  const saved: { path: string; bytes: number } = await prof.save('/tmp/x.heapprofile')
+  console.log(saved, (await prof.profile()).samples.length, prof.running)
+  prof.stop()
+  // @ts-expect-error: unknown heapProfile policy
+  leakwatch.watch({ heapProfile: { when: 'sometimes' } })
 }
 main()

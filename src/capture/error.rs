@@ -17,6 +17,8 @@ pub enum ErrorKind {
     ChildFailed,
     Timeout,
     ForkFailed,
+    /// The stream to redact is not a heap snapshot the redactor can read.
+    RedactFailed,
     Io,
 }
 
@@ -29,11 +31,16 @@ impl ErrorKind {
             ErrorKind::NoDiskHeadroom => "ERR_LEAKWATCH_NO_DISK_HEADROOM",
             ErrorKind::NoMemoryHeadroom => "ERR_LEAKWATCH_NO_MEMORY_HEADROOM",
             ErrorKind::SnapshotFailed => "ERR_LEAKWATCH_SNAPSHOT_FAILED",
-            ErrorKind::Truncated => "ERR_LEAKWATCH_TRUNCATED",
+            // One code for "the snapshot JSON ended early", whether seen
+            // while writing it (nothing is published) or while analysing it.
+            ErrorKind::Truncated => "ERR_LEAKWATCH_SNAPSHOT_TRUNCATED",
             ErrorKind::ChildHung => "ERR_LEAKWATCH_CHILD_HUNG",
             ErrorKind::ChildFailed => "ERR_LEAKWATCH_CHILD_FAILED",
-            ErrorKind::Timeout => "ERR_LEAKWATCH_TIMEOUT",
+            // The forked child outlived `timeoutMs`; `ERR_LEAKWATCH_TIMEOUT`
+            // is only a growth measurement running past its own timeoutMs.
+            ErrorKind::Timeout => "ERR_LEAKWATCH_CHILD_TIMEOUT",
             ErrorKind::ForkFailed => "ERR_LEAKWATCH_FORK_FAILED",
+            ErrorKind::RedactFailed => "ERR_LEAKWATCH_REDACT_FAILED",
             ErrorKind::Io => "ERR_LEAKWATCH_IO",
         }
     }
@@ -57,17 +64,34 @@ impl CaptureError {
         self.kind.code()
     }
 
-    /// Classifies an I/O error on the output file: a full disk (or a file size
-    /// limit) is reported as such, permission problems as an unwritable directory.
+    /// Classifies an I/O error on the output directory or file: a full disk
+    /// (or a file size limit) is reported as such; anything that says the
+    /// directory cannot be made or written (permissions, read-only, a file in
+    /// the way, a path that cannot exist) as an unwritable directory.
     pub fn from_io(context: &str, err: &io::Error) -> Self {
         let kind = match err.raw_os_error() {
-            Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG) => ErrorKind::DiskFull,
-            Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) | Some(libc::ENOTDIR) => {
-                ErrorKind::DirNotWritable
-            }
+            Some(libc::ENOSPC | libc::EDQUOT | libc::EFBIG) => ErrorKind::DiskFull,
+            Some(
+                libc::EACCES
+                | libc::EPERM
+                | libc::EROFS
+                | libc::ENOTDIR
+                | libc::EEXIST
+                | libc::EISDIR
+                | libc::ENOENT
+                | libc::ENAMETOOLONG
+                | libc::ELOOP,
+            ) => ErrorKind::DirNotWritable,
             _ => ErrorKind::Io,
         };
         CaptureError::new(kind, format!("{context}: {err}"))
+    }
+
+    /// An error reading an input file (`leakwatch redact`'s snapshot): the
+    /// directory rules of [`from_io`](Self::from_io) are about where leakwatch
+    /// writes, so a missing or unreadable input is a plain I/O error.
+    pub fn reading(context: &str, err: &io::Error) -> Self {
+        CaptureError::new(ErrorKind::Io, format!("{context}: {err}"))
     }
 }
 
@@ -98,6 +122,19 @@ mod tests {
         assert!(e
             .to_string()
             .starts_with("ERR_LEAKWATCH_DIR_NOT_WRITABLE: open:"));
+    }
+
+    #[test]
+    fn a_file_in_the_way_or_an_impossible_path_is_dir_not_writable() {
+        for errno in [
+            libc::ENOTDIR,
+            libc::EEXIST,
+            libc::ENOENT,
+            libc::ENAMETOOLONG,
+        ] {
+            let e = CaptureError::from_io("create", &io::Error::from_raw_os_error(errno));
+            assert_eq!(e.kind, ErrorKind::DirNotWritable, "errno {errno}");
+        }
     }
 
     #[test]

@@ -11,13 +11,12 @@
 //!   committed size.
 
 use super::error::{CaptureError, ErrorKind};
+use crate::cgroup::{CgroupMemory, CgroupReader, Version};
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const MIB: u64 = 1 << 20;
-/// cgroup v1 reports "no limit" as a huge page-aligned number near i64::MAX.
-const CGROUP_V1_UNLIMITED: u64 = 1 << 62;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeapFigures {
@@ -51,58 +50,57 @@ pub struct MemoryHeadroom {
     pub source: &'static str,
 }
 
-/// Where to read memory figures from; tests point these at fake trees.
-#[derive(Debug, Clone)]
-pub struct SystemPaths {
-    pub cgroup_root: PathBuf,
-    pub proc_root: PathBuf,
-}
-
-impl Default for SystemPaths {
-    fn default() -> Self {
-        SystemPaths {
-            cgroup_root: PathBuf::from("/sys/fs/cgroup"),
-            proc_root: PathBuf::from("/proc"),
-        }
-    }
-}
-
-pub fn disk_free_bytes(dir: &Path) -> io::Result<u64> {
+/// Free bytes for an unprivileged writer on the filesystem of `dir`.
+/// `ERR_LEAKWATCH_DIR_NOT_WRITABLE` for a filesystem with no blocks at all
+/// (proc, sysfs): no snapshot can be stored there, whatever the free count says.
+pub fn disk_free_bytes(dir: &Path) -> Result<u64, CaptureError> {
     use std::os::unix::ffi::OsStrExt;
+    let stat_err = |e: &io::Error| CaptureError::from_io(&format!("statvfs {}", dir.display()), e);
     let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        .map_err(|_| stat_err(&io::Error::from(io::ErrorKind::InvalidInput)))?;
     // SAFETY: statvfs is plain data; zeroed is a valid initial value.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: c is a valid NUL-terminated path, st a valid out pointer.
     if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return Err(io::Error::last_os_error());
+        return Err(stat_err(&io::Error::last_os_error()));
+    }
+    if st.f_blocks == 0 {
+        return Err(CaptureError::new(
+            ErrorKind::DirNotWritable,
+            format!(
+                "{} is on a filesystem that stores no files (like /proc or /sys)",
+                dir.display()
+            ),
+        ));
     }
     Ok((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
 }
 
-/// The smaller of the container's remaining memory (cgroup v2, else v1, walking
-/// up the hierarchy because an ancestor's limit applies too) and MemAvailable.
-pub fn memory_headroom(paths: &SystemPaths) -> MemoryHeadroom {
-    let meminfo = fs::read_to_string(paths.proc_root.join("meminfo")).unwrap_or_default();
-    let host = parse_mem_available(&meminfo).unwrap_or(u64::MAX);
-    let own = fs::read_to_string(paths.proc_root.join("self/cgroup")).unwrap_or_default();
-    let cgroup = cgroup_v2_headroom(&paths.cgroup_root, &own)
-        .map(|h| (h, "cgroup2"))
-        .or_else(|| cgroup_v1_headroom(&paths.cgroup_root, &own).map(|h| (h, "cgroup1")));
+/// Reads this process's memory headroom: the container through the one cgroup
+/// reader (`crate::cgroup`; `cgroup_root` as there), and /proc/meminfo.
+pub fn read_memory_headroom(cgroup_root: Option<&Path>) -> MemoryHeadroom {
+    let cgroup = CgroupReader::discover(cgroup_root).and_then(|r| r.read());
+    let meminfo = fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    memory_headroom(cgroup, &meminfo)
+}
+
+/// The smaller of the container's headroom (limit minus working set, see
+/// `crate::cgroup`) and MemAvailable from the text of /proc/meminfo.
+pub fn memory_headroom(cgroup: Option<CgroupMemory>, meminfo: &str) -> MemoryHeadroom {
+    let host = parse_mem_available(meminfo).unwrap_or(u64::MAX);
+    let limit_bytes = cgroup.map(|c| c.limit_bytes as u64);
     match cgroup {
-        Some(((free, limit), source)) if free < host => MemoryHeadroom {
-            available_bytes: free,
-            limit_bytes: Some(limit),
-            source,
+        Some(c) if c.headroom_bytes() < host => MemoryHeadroom {
+            available_bytes: c.headroom_bytes(),
+            limit_bytes,
+            source: match c.version {
+                Version::V1 => "cgroup1",
+                Version::V2 => "cgroup2",
+            },
         },
-        Some(((_, limit), _)) => MemoryHeadroom {
+        _ => MemoryHeadroom {
             available_bytes: host,
-            limit_bytes: Some(limit),
-            source: "meminfo",
-        },
-        None => MemoryHeadroom {
-            available_bytes: host,
-            limit_bytes: None,
+            limit_bytes,
             source: "meminfo",
         },
     }
@@ -112,76 +110,6 @@ pub fn parse_mem_available(meminfo: &str) -> Option<u64> {
     let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb.saturating_mul(1024))
-}
-
-/// The cgroup path for a controller from /proc/self/cgroup (`""` selects the
-/// v2 unified line `0::/path`).
-pub fn cgroup_path<'a>(proc_self_cgroup: &'a str, controller: &str) -> Option<&'a str> {
-    proc_self_cgroup.lines().find_map(|line| {
-        let mut parts = line.splitn(3, ':');
-        let (_, ctrls, path) = (parts.next()?, parts.next()?, parts.next()?);
-        let hit = if controller.is_empty() {
-            ctrls.is_empty()
-        } else {
-            ctrls.split(',').any(|c| c == controller)
-        };
-        hit.then_some(path)
-    })
-}
-
-fn read_u64(path: &Path) -> Option<u64> {
-    fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-/// (free, limit) of the tightest limited ancestor, walking from `leaf` to `top`.
-fn tightest(
-    top: &Path,
-    leaf: &Path,
-    limit_file: &str,
-    usage_file: &str,
-    unlimited: u64,
-) -> Option<(u64, u64)> {
-    let mut best: Option<(u64, u64)> = None;
-    let mut dir = Some(leaf);
-    while let Some(d) = dir {
-        if let (Some(limit), Some(usage)) =
-            (read_u64(&d.join(limit_file)), read_u64(&d.join(usage_file)))
-        {
-            if limit < unlimited {
-                let free = limit.saturating_sub(usage);
-                if best.is_none_or(|(f, _)| free < f) {
-                    best = Some((free, limit));
-                }
-            }
-        }
-        if d == top {
-            break;
-        }
-        dir = d.parent().filter(|p| p.starts_with(top));
-    }
-    best
-}
-
-fn cgroup_v2_headroom(root: &Path, own: &str) -> Option<(u64, u64)> {
-    let rel = cgroup_path(own, "")?.trim_start_matches('/');
-    let leaf = root.join(rel);
-    // "max" does not parse as a number, which is exactly "no limit here".
-    tightest(root, &leaf, "memory.max", "memory.current", u64::MAX)
-}
-
-fn cgroup_v1_headroom(root: &Path, own: &str) -> Option<(u64, u64)> {
-    let top = root.join("memory");
-    let rel = cgroup_path(own, "memory")?.trim_start_matches('/');
-    let leaf = top.join(rel);
-    // Inside a cgroup namespace the mount root is the process's own cgroup.
-    let leaf = if leaf.exists() { leaf } else { top.clone() };
-    tightest(
-        &top,
-        &leaf,
-        "memory.limit_in_bytes",
-        "memory.usage_in_bytes",
-        CGROUP_V1_UNLIMITED,
-    )
 }
 
 pub fn check(needs: Needs, disk_free: u64, memory: &MemoryHeadroom) -> Result<(), CaptureError> {
@@ -213,29 +141,19 @@ pub fn check(needs: Needs, disk_free: u64, memory: &MemoryHeadroom) -> Result<()
 mod tests {
     use super::*;
 
-    fn fake_tree(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("lw-headroom-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&d);
-        fs::create_dir_all(d.join("proc/self")).unwrap();
-        fs::write(
-            d.join("proc/meminfo"),
-            "MemTotal: 100 kB\nMemAvailable:   8388608 kB\n",
-        )
-        .unwrap();
-        d
-    }
+    const MEMINFO: &str = "MemTotal: 100 kB\nMemAvailable:   8388608 kB\n";
 
-    fn paths(d: &Path) -> SystemPaths {
-        SystemPaths {
-            cgroup_root: d.join("cg"),
-            proc_root: d.join("proc"),
-        }
+    fn cg(version: Version, limit: u64, usage: u64) -> Option<CgroupMemory> {
+        Some(CgroupMemory {
+            version,
+            limit_bytes: limit as f64,
+            usage_bytes: usage as f64,
+        })
     }
 
     #[test]
     fn meminfo_alone() {
-        let d = fake_tree("host");
-        let h = memory_headroom(&paths(&d));
+        let h = memory_headroom(None, MEMINFO);
         assert_eq!(
             h,
             MemoryHeadroom {
@@ -247,37 +165,42 @@ mod tests {
     }
 
     #[test]
-    fn cgroup_v2_limit_and_ancestors() {
-        let d = fake_tree("v2");
-        fs::write(d.join("proc/self/cgroup"), "0::/kube/pod1\n").unwrap();
-        let leaf = d.join("cg/kube/pod1");
-        fs::create_dir_all(&leaf).unwrap();
-        fs::write(leaf.join("memory.max"), "max\n").unwrap();
-        fs::write(leaf.join("memory.current"), "100\n").unwrap();
-        fs::write(d.join("cg/kube/memory.max"), "1073741824\n").unwrap();
-        fs::write(d.join("cg/kube/memory.current"), "536870912\n").unwrap();
-        let h = memory_headroom(&paths(&d));
-        assert_eq!(h.available_bytes, 512 << 20);
-        assert_eq!(h.limit_bytes, Some(1 << 30));
-        assert_eq!(h.source, "cgroup2");
-    }
-
-    #[test]
-    fn cgroup_v1_limit_and_unlimited() {
-        let d = fake_tree("v1");
-        fs::write(d.join("proc/self/cgroup"), "4:memory:/docker/abc\n0::/\n").unwrap();
-        let leaf = d.join("cg/memory/docker/abc");
-        fs::create_dir_all(&leaf).unwrap();
-        fs::write(leaf.join("memory.limit_in_bytes"), "9223372036854771712\n").unwrap();
-        fs::write(leaf.join("memory.usage_in_bytes"), "5\n").unwrap();
-        assert_eq!(memory_headroom(&paths(&d)).limit_bytes, None);
-        fs::write(leaf.join("memory.limit_in_bytes"), "2097152\n").unwrap();
-        fs::write(leaf.join("memory.usage_in_bytes"), "1048576\n").unwrap();
-        let h = memory_headroom(&paths(&d));
+    fn the_tighter_of_cgroup_and_host() {
+        let h = memory_headroom(cg(Version::V2, 1 << 30, 512 << 20), MEMINFO);
         assert_eq!(
             (h.available_bytes, h.limit_bytes, h.source),
-            (1 << 20, Some(2 << 20), "cgroup1")
+            (512 << 20, Some(1 << 30), "cgroup2")
         );
+        let h = memory_headroom(cg(Version::V1, 64 << 30, 1 << 20), MEMINFO);
+        assert_eq!(
+            (h.available_bytes, h.limit_bytes, h.source),
+            (8 << 30, Some(64 << 30), "meminfo")
+        );
+    }
+
+    /// Issue 13: 500 of 512 MiB charged, 400 MiB of it inactive page cache.
+    /// A 20 MiB heap needs 184 MiB; the working set leaves 412 MiB.
+    #[test]
+    fn page_cache_container_takes_its_snapshot() {
+        let root = std::env::temp_dir().join(format!("lw-headroom-pc-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(&root).unwrap();
+        fs::write(root.join("memory.max"), format!("{}", 512 * MIB)).unwrap();
+        fs::write(root.join("memory.current"), format!("{}", 500 * MIB)).unwrap();
+        fs::write(
+            root.join("memory.stat"),
+            format!("inactive_file {}\n", 400 * MIB),
+        )
+        .unwrap();
+        let reading = CgroupReader::discover_in(&root, "0::/\n").and_then(|r| r.read());
+        let h = memory_headroom(reading, MEMINFO);
+        let _ = fs::remove_dir_all(&root);
+        assert_eq!((h.available_bytes, h.source), (412 * MIB, "cgroup2"));
+        let heap = HeapFigures {
+            used_bytes: 20 * MIB,
+            total_bytes: 24 * MIB,
+        };
+        assert!(check(estimate_needs(heap, false), u64::MAX, &h).is_ok());
     }
 
     #[test]
@@ -314,5 +237,11 @@ mod tests {
     #[test]
     fn disk_free_of_tmp_is_positive() {
         assert!(disk_free_bytes(&std::env::temp_dir()).unwrap() > 0);
+    }
+
+    #[test]
+    fn a_pseudo_filesystem_is_not_writable() {
+        let e = disk_free_bytes(Path::new("/proc/self")).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::DirNotWritable);
     }
 }

@@ -74,6 +74,18 @@ pub fn snapshot_file_name(
     name
 }
 
+const REDACTED: &str = "redacted";
+
+/// The label of a redacted snapshot: `redacted`, or `<label>_redacted` with the
+/// user's label shortened so the marker always survives the 64-byte cap. The
+/// name part stays one `-` field, so retention still recognises the file.
+pub fn redacted_label(label: Option<&str>) -> String {
+    match label.filter(|l| !l.is_empty()) {
+        None => REDACTED.to_string(),
+        Some(l) => format!("{}_{REDACTED}", sanitize(l, 64 - REDACTED.len() - 1)),
+    }
+}
+
 /// The temporary name carries the writer's pid so that a later process can tell
 /// a leftover of a crashed writer from a file still being written.
 pub fn temp_file_name(final_name: &str, pid: u32) -> String {
@@ -174,6 +186,18 @@ mod tests {
         assert_eq!(sanitize("..", 64), "_");
         assert_eq!(sanitize("", 64), "_");
         assert_eq!(sanitize("abcdef", 3), "abc");
+    }
+
+    #[test]
+    fn redacted_names_end_with_the_marker_and_stay_recognised() {
+        for label in [None, Some(""), Some("nightly"), Some(&*"x".repeat(64))] {
+            let l = redacted_label(label);
+            assert!(l.ends_with("redacted") && l.len() <= 64, "{l}");
+            let n = snapshot_file_name("h", 1, at(0, 0), 1, Some(&l));
+            assert!(n.ends_with("redacted.heapsnapshot.gz"), "{n}");
+            assert!(is_snapshot_file_name(&n), "{n}");
+        }
+        assert_eq!(redacted_label(Some("a-b")), "a_b_redacted");
     }
 
     #[test]

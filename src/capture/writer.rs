@@ -6,6 +6,8 @@
 
 use super::error::{CaptureError, ErrorKind};
 use super::pipe::SnapshotPipe;
+use super::redact::{self, RedactFailure};
+use crate::heap::HeapErrorKind;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use std::fs::{self, File, OpenOptions};
@@ -33,6 +35,8 @@ pub struct WriterConfig {
     pub final_name: String,
     pub temp_name: String,
     pub gzip_level: u32,
+    /// Replace string values by placeholders while streaming (see redact.rs).
+    pub redact: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +51,8 @@ struct RawSummary {
     bytes: u64,
     head: Vec<u8>,
     last_non_space: Option<u8>,
+    /// The redactor saw the JSON end early, whatever the last byte was.
+    cut_short: bool,
 }
 
 impl RawSummary {
@@ -64,7 +70,7 @@ impl RawSummary {
     /// A cheap completeness check: V8 writes one JSON object, so a complete
     /// snapshot starts with `{"snapshot":` and ends with `}`.
     fn looks_complete(&self) -> bool {
-        self.head == SNAPSHOT_HEAD && self.last_non_space == Some(b'}')
+        !self.cut_short && self.head == SNAPSHOT_HEAD && self.last_non_space == Some(b'}')
     }
 }
 
@@ -126,8 +132,9 @@ impl SnapshotWriter {
         let progress = Arc::new(AtomicU64::new(0));
         let level = Compression::new(config.gzip_level.min(9));
         let pump_progress = Arc::clone(&progress);
+        let redact = config.redact;
         let pump = spawn("leakwatch-gzip", move || {
-            pump(reader, file, level, &pump_progress)
+            pump(reader, file, level, &pump_progress, redact)
         });
         let pump = match pump {
             Ok(h) => h,
@@ -293,12 +300,21 @@ impl Write for SizeCappedFile {
 /// Reads the pipe until end-of-file, gzipping as it goes. On a write failure
 /// it returns at once: dropping the read end makes the producer's next write
 /// fail with EPIPE, so V8 stops early instead of serializing into nowhere.
-fn pump(mut pipe: File, file: File, level: Compression, progress: &AtomicU64) -> PumpResult {
+fn pump(
+    mut pipe: File,
+    file: File,
+    level: Compression,
+    progress: &AtomicU64,
+    redact: bool,
+) -> PumpResult {
     let mut raw = RawSummary::default();
     let mut gz = GzEncoder::new(
         BufWriter::with_capacity(OUT_BUFFER_BYTES, SizeCappedFile::new(file)),
         level,
     );
+    if redact {
+        return pump_redacting(pipe, gz, progress);
+    }
     let mut buf = vec![0u8; READ_BYTES];
     loop {
         let n = match pipe.read(&mut buf) {
@@ -317,6 +333,43 @@ fn pump(mut pipe: File, file: File, level: Compression, progress: &AtomicU64) ->
     drop(pipe);
     (raw, finish_file(gz))
 }
+
+/// The redacting pump: the same stages with the redactor between the pipe and
+/// gzip. A stream that ends early is left to `finish`, which reports the
+/// producer's failure first (a killed child) and truncation otherwise.
+fn pump_redacting(pipe: File, gz: Gz, progress: &AtomicU64) -> PumpResult {
+    let mut raw = RawSummary::default();
+    // The redactor writes in small pieces (a string, a separator), and each
+    // write into the encoder costs a deflate call: batch them first.
+    let batched = BufWriter::with_capacity(OUT_BUFFER_BYTES, gz);
+    let result = redact::redact(&pipe, batched, READ_BYTES, |chunk: &[u8]| {
+        raw.observe(chunk);
+        progress.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+    });
+    drop(pipe);
+    match result {
+        Ok((batched, _)) => match batched.into_inner() {
+            Ok(gz) => (raw, finish_file(gz)),
+            Err(e) => (raw, Err(CaptureError::from_io("write snapshot", e.error()))),
+        },
+        Err(RedactFailure::Output(e)) => (raw, Err(CaptureError::from_io("write snapshot", &e))),
+        Err(RedactFailure::Input(e))
+            if matches!(e.kind, HeapErrorKind::Truncated | HeapErrorKind::Io) =>
+        {
+            raw.cut_short = true;
+            (raw, Ok(0))
+        }
+        Err(RedactFailure::Input(e)) => (
+            raw,
+            Err(CaptureError::new(
+                ErrorKind::RedactFailed,
+                format!("the snapshot stream could not be redacted: {e}"),
+            )),
+        ),
+    }
+}
+
+type Gz = GzEncoder<BufWriter<SizeCappedFile>>;
 
 fn finish_file(gz: GzEncoder<BufWriter<SizeCappedFile>>) -> Result<u64, CaptureError> {
     let file = gz
@@ -350,6 +403,7 @@ mod tests {
             final_name: "snap.heapsnapshot.gz".into(),
             temp_name: ".snap.tmp".into(),
             gzip_level: 2,
+            redact: false,
         }
     }
 
@@ -402,7 +456,7 @@ mod tests {
         let w = SnapshotWriter::start(config(&dir)).unwrap();
         write_via_path(w.write_path(), b"{\"snapshot\":{\"node_count\":1},\"nod");
         let err = w.finish(Ok(())).unwrap_err();
-        assert_eq!(err.code(), "ERR_LEAKWATCH_TRUNCATED");
+        assert_eq!(err.code(), "ERR_LEAKWATCH_SNAPSHOT_TRUNCATED");
         assert!(entries(&dir).is_empty());
         fs::remove_dir_all(&dir).unwrap();
     }

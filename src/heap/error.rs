@@ -22,6 +22,8 @@ pub enum HeapErrorKind {
     Io,
     /// The caller passed options that cannot work (e.g. four files).
     InvalidOption,
+    /// A `.heapprofile` that is not a V8 sampling heap profile.
+    Profile,
 }
 
 impl HeapErrorKind {
@@ -35,6 +37,7 @@ impl HeapErrorKind {
             HeapErrorKind::Gzip => "ERR_LEAKWATCH_GZIP",
             HeapErrorKind::Io => "ERR_LEAKWATCH_IO",
             HeapErrorKind::InvalidOption => "ERR_LEAKWATCH_INVALID_OPTION",
+            HeapErrorKind::Profile => "ERR_LEAKWATCH_PROFILE_INVALID",
         }
     }
 }

@@ -159,3 +159,26 @@ impl<R: BufRead> Lexer<R> {
         }
     }
 }
+
+impl<R: BufRead> Lexer<R> {
+    /// Skips one JSON string (after optional whitespace), copying its raw body
+    /// and closing quote to `capture` when given. The redactor uses it to pass
+    /// kept strings through byte for byte, escapes and all.
+    pub(crate) fn skip_string(
+        &mut self,
+        capture: Option<&mut Vec<u8>>,
+        max_capture: usize,
+    ) -> Result<(), HeapError> {
+        self.expect(b'"', "at the start of a string")?;
+        self.skip_string_body(capture, max_capture)
+    }
+
+    /// The reader, for a caller that interposes on the bytes consumed.
+    pub(crate) fn reader_mut(&mut self) -> &mut R {
+        &mut self.reader
+    }
+
+    pub(crate) fn into_reader(self) -> R {
+        self.reader
+    }
+}

@@ -21,6 +21,7 @@
 //! checked before allocating (see [`ParseLimits`]).
 
 pub mod aggregate;
+pub mod allocation;
 pub mod analysis;
 pub mod diff;
 pub mod distances;
@@ -30,8 +31,8 @@ pub mod error;
 pub mod graph;
 pub mod holder;
 pub mod kind;
-mod lexer;
-mod meta;
+pub(crate) mod lexer;
+pub(crate) mod meta;
 pub mod parser;
 pub mod paths;
 pub mod readable;
@@ -154,6 +155,7 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
         survivors: Vec::new(),
         below_threshold: 0,
         selection: opts.selection.clone(),
+        allocation_sites: Vec::new(),
     };
     if paths.len() == 1 {
         let mut suspects = Vec::new();

@@ -93,6 +93,7 @@ proptest! {
                 survivors: vec![],
                 below_threshold: 0,
                 selection: None,
+                allocation_sites: vec![],
             },
         });
     }

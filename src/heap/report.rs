@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use super::aggregate::ClassStat;
+use super::allocation::{self, AllocationSite};
 use super::graph::SourceLocation;
 use super::holder::Holder;
 use super::kind::LeakKind;
@@ -46,6 +47,9 @@ pub struct Suspect {
     pub retained_sizes: Vec<u64>,
     /// Ranking key: bytes of retained growth, higher is worse.
     pub score: f64,
+    /// The code that allocated the growth, from sampling heap profiles.
+    #[serde(default)]
+    pub allocation: Option<AllocationSite>,
     /// Other growing groups under the same holder (a Map's keys beside its
     /// values), counted in this suspect's sizes.
     #[serde(default)]
@@ -86,6 +90,9 @@ pub struct Summary {
     pub survivors: Vec<ClassStat>,
     /// Groups that grew but stayed under the reporting threshold.
     pub below_threshold: u64,
+    /// Allocation stacks by growth of live sampled bytes (empty without profiles).
+    #[serde(default)]
+    pub allocation_sites: Vec<AllocationSite>,
     /// Which snapshots were chosen among those given, and warnings about
     /// them (mixed processes, order); absent when the caller chose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,7 +255,9 @@ pub fn to_text(report: &Report) -> String {
             let _ = writeln!(out, "   created between snapshots 1 and 2, alive in 3: {n}");
         }
         write_verdict(&mut out, sus);
+        allocation::render_suspect(&mut out, sus);
     }
+    allocation::render_sites(&mut out, &s.allocation_sites);
     if !s.survivors.is_empty() {
         let _ = writeln!(
             out,
@@ -338,6 +347,7 @@ mod tests {
                 counts: vec![10, 1010, 2010],
                 retained_sizes: vec![1, 2, 3],
                 score: 64_000.0,
+                allocation: None,
             }],
             summary: Summary {
                 mode: "three-snapshot".into(),
@@ -346,6 +356,7 @@ mod tests {
                 survivors: vec![],
                 below_threshold: 0,
                 selection: None,
+                allocation_sites: vec![],
             },
         }
     }

@@ -85,6 +85,7 @@ pub fn suspect(last: &SnapshotAnalysis, g: Growth) -> (Suspect, u32) {
         kind: v.kind,
         holder: v.holder,
         merged: Vec::new(),
+        allocation: None,
     };
     (s, v.held)
 }

@@ -8,8 +8,9 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 
+use crate::heap::allocation::{self, AllocationOptions};
 use crate::heap::{self, AnalyzeOptions};
-use crate::js::error::map_error;
+use crate::js::error::{map_error, Code, Pending};
 
 /// Thresholds of a snapshot analysis; every field is optional.
 #[napi(object)]
@@ -31,6 +32,11 @@ pub struct AnalyzeSnapshotsOptions {
     /// How `lib/analyze.js` chose the files among those given, as JSON
     /// (`Selection` shape); shown in the report.
     pub selection: Option<String>,
+    /// Sampling heap profiles (`.heapprofile`) of the same time window,
+    /// oldest first: their allocation stacks are joined to the suspects.
+    pub profiles: Option<Vec<String>>,
+    /// URL prefixes never named as the allocating function (leakwatch's own code).
+    pub internal_prefixes: Option<Vec<String>>,
 }
 
 /// The analysis result as JSON (`Report` shape) and as readable text.
@@ -46,6 +52,9 @@ pub struct AnalyzeSnapshotsResult {
 pub struct AnalyzeTask {
     files: Vec<PathBuf>,
     opts: AnalyzeOptions,
+    pending: Pending,
+    profiles: Vec<PathBuf>,
+    allocation: AllocationOptions,
 }
 
 impl Task for AnalyzeTask {
@@ -53,9 +62,12 @@ impl Task for AnalyzeTask {
     type JsValue = AnalyzeSnapshotsResult;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let report = heap::analyze_files(&self.files, &self.opts).map_err(map_error)?;
+        let mut report =
+            heap::analyze_files(&self.files, &self.opts).map_err(|e| self.pending.hold(e))?;
+        allocation::attach(&mut report, &self.profiles, &self.allocation)
+            .map_err(|e| self.pending.hold(e))?;
         let json = serde_json::to_string(&report).map_err(|e| {
-            map_error(heap::HeapError::new(
+            self.pending.hold(heap::HeapError::new(
                 heap::HeapErrorKind::Io,
                 format!("serializing the report: {e}"),
             ))
@@ -69,6 +81,10 @@ impl Task for AnalyzeTask {
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         Ok(output)
     }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        self.pending.reject(&env, err)
+    }
 }
 
 /// Analyses one to three `.heapsnapshot` / `.heapsnapshot.gz` files (oldest
@@ -80,7 +96,16 @@ pub fn analyze_snapshots(
     options: Option<AnalyzeSnapshotsOptions>,
 ) -> AsyncTask<AnalyzeTask> {
     let mut opts = AnalyzeOptions::default();
+    let mut profiles = Vec::new();
+    let mut alloc = AllocationOptions::default();
     if let Some(o) = options {
+        profiles = o
+            .profiles
+            .unwrap_or_default()
+            .into_iter()
+            .map(PathBuf::from)
+            .collect();
+        alloc.internal_prefixes = o.internal_prefixes.unwrap_or_default();
         if let Some(v) = o.min_retained_delta {
             if v.is_finite() && v >= 0.0 {
                 opts.diff.min_retained_delta = v as u64;
@@ -108,13 +133,16 @@ pub fn analyze_snapshots(
     AsyncTask::new(AnalyzeTask {
         files: files.into_iter().map(PathBuf::from).collect(),
         opts,
+        pending: Pending::default(),
+        profiles,
+        allocation: alloc,
     })
 }
 
 /// Renders a report saved as JSON (`leakwatch analyze --json`) as the text
 /// `analyze` prints, so `leakwatch report` needs no second text renderer.
 #[napi]
-pub fn render_report_text(json: String) -> napi::Result<String> {
+pub fn render_report_text(json: String) -> napi::Result<String, Code> {
     let report: heap::Report = serde_json::from_str(&json).map_err(|e| {
         map_error(heap::HeapError::new(
             heap::HeapErrorKind::InvalidOption,
@@ -122,4 +150,61 @@ pub fn render_report_text(json: String) -> napi::Result<String> {
         ))
     })?;
     Ok(heap::to_text(&report))
+}
+
+/// Bytes for people, as the analyzer's text report writes them (`1536` ->
+/// `1.5 KiB`): the one byte formatter the JS side uses too.
+#[napi]
+pub fn format_bytes(bytes: f64) -> String {
+    heap::report::human_bytes(bytes.round() as i64)
+}
+
+/// The background job behind `rankAllocationSites`.
+pub struct SitesTask {
+    profiles: Vec<PathBuf>,
+    opts: AllocationOptions,
+    pending: Pending,
+}
+
+impl Task for SitesTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let sites = allocation::sites_from_files(&self.profiles, &self.opts)
+            .map_err(|e| self.pending.hold(e))?;
+        serde_json::to_string(&sites).map_err(|e| {
+            self.pending.hold(heap::HeapError::new(
+                heap::HeapErrorKind::Io,
+                format!("serializing allocation sites: {e}"),
+            ))
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        self.pending.reject(&env, err)
+    }
+}
+
+/// Allocation sites of one to three `.heapprofile` files (oldest first), ranked
+/// by growth of live sampled bytes, as a JSON array of `AllocationSite`, on a
+/// libuv worker thread. `internal_prefixes`: URL prefixes never named as the
+/// allocating function.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn rank_allocation_sites(
+    profiles: Vec<String>,
+    internal_prefixes: Vec<String>,
+) -> AsyncTask<SitesTask> {
+    AsyncTask::new(SitesTask {
+        profiles: profiles.into_iter().map(PathBuf::from).collect(),
+        opts: AllocationOptions {
+            internal_prefixes,
+            ..AllocationOptions::default()
+        },
+        pending: Pending::default(),
+    })
 }

@@ -2,10 +2,10 @@
 //! main thread (`v8.writeHeapSnapshot`, `fork`); everything else runs on Rust
 //! threads or the libuv pool.
 
-use super::error::map_error;
+use super::error::{map_error, Code, Pending};
 use crate::capture::error::{CaptureError, ErrorKind};
 use crate::capture::forker::{self, Forked};
-use crate::capture::headroom::{self, HeapFigures, SystemPaths};
+use crate::capture::headroom::{self, HeapFigures};
 use crate::capture::naming;
 use crate::capture::retention::{self, RetentionPolicy};
 use crate::capture::supervisor::{self, SupervisorConfig};
@@ -13,7 +13,7 @@ use crate::capture::writer::{SnapshotWriter, WriterConfig, WrittenSnapshot};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -42,6 +42,11 @@ pub struct BeginCaptureOptions {
     pub max_files: Option<f64>,
     /// Keep at most this many bytes of snapshot files in `dir`.
     pub max_bytes: Option<f64>,
+    /// Memory the host itself is expected to add while the snapshot is taken
+    /// (the watchdog's projected growth), reserved on top of the estimate.
+    pub reserve_bytes: Option<f64>,
+    /// Replace string values while streaming; the file name gets a `redacted` label.
+    pub redact: Option<bool>,
 }
 
 /// Limits for `CaptureJob.finish`.
@@ -77,7 +82,7 @@ pub struct CaptureJob {
 
 /// Checks the options and headroom, then starts the writer threads.
 #[napi]
-pub fn begin_capture(opts: BeginCaptureOptions) -> napi::Result<CaptureJob> {
+pub fn begin_capture(opts: BeginCaptureOptions) -> napi::Result<CaptureJob, Code> {
     begin(opts).map_err(map_error)
 }
 
@@ -90,36 +95,38 @@ fn begin(opts: BeginCaptureOptions) -> Result<CaptureJob, CaptureError> {
             used_bytes: opts.heap_used.max(0.0) as u64,
             total_bytes: opts.heap_total.max(0.0) as u64,
         };
-        let needs = headroom::estimate_needs(heap, opts.forked);
-        let disk =
-            headroom::disk_free_bytes(&dir).map_err(|e| CaptureError::from_io("statvfs", &e))?;
-        let mut paths = SystemPaths::default();
-        if let Some(root) = opts.cgroup_root {
-            paths.cgroup_root = PathBuf::from(root);
-        }
-        headroom::check(needs, disk, &headroom::memory_headroom(&paths))?;
+        let mut needs = headroom::estimate_needs(heap, opts.forked);
+        // Memory the caller expects the process to grow by while the snapshot
+        // runs (the watchdog's evidence budget during a fast leak).
+        let reserve = opts.reserve_bytes.unwrap_or(0.0).max(0.0) as u64;
+        needs.memory_bytes = needs.memory_bytes.saturating_add(reserve);
+        let disk = headroom::disk_free_bytes(&dir)?;
+        let memory = headroom::read_memory_headroom(opts.cgroup_root.as_deref().map(Path::new));
+        headroom::check(needs, disk, &memory)?;
     }
     if !opts.forked {
         // V8 is about to build the whole snapshot graph in this process: hand
         // memory glibc kept after earlier frees back to the OS first, so it
         // does not add to the peak. The loop is blocked for seconds anyway.
-        // SAFETY: malloc_trim only releases free memory.
-        unsafe { libc::malloc_trim(0) };
+        // The heap core's helper is the one place that knows malloc_trim is
+        // glibc-only (the musl targets have none).
+        crate::heap::release_freed_memory();
     }
     let pid = std::process::id();
     let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed) + 1;
-    let final_name = naming::snapshot_file_name(
-        &host_name(),
-        pid,
-        SystemTime::now(),
-        seq,
-        opts.label.as_deref(),
-    );
+    let redact = opts.redact.unwrap_or(false);
+    let label = match redact {
+        true => Some(naming::redacted_label(opts.label.as_deref())),
+        false => opts.label,
+    };
+    let final_name =
+        naming::snapshot_file_name(&host_name(), pid, SystemTime::now(), seq, label.as_deref());
     let writer = SnapshotWriter::start(WriterConfig {
         dir: dir.clone(),
         temp_name: naming::temp_file_name(&final_name, pid),
         final_name,
         gzip_level: opts.gzip_level,
+        redact,
     })?;
     Ok(CaptureJob {
         writer: Some(writer),
@@ -144,7 +151,7 @@ fn host_name() -> String {
     }
 }
 
-fn gone() -> napi::Error {
+fn gone() -> napi::Error<Code> {
     map_error(CaptureError::new(
         ErrorKind::Io,
         "this capture job has already finished",
@@ -155,7 +162,7 @@ fn gone() -> napi::Error {
 impl CaptureJob {
     /// The path V8 must write the snapshot JSON to (the pipe's write end).
     #[napi(getter)]
-    pub fn write_path(&self) -> napi::Result<String> {
+    pub fn write_path(&self) -> napi::Result<String, Code> {
         Ok(self
             .writer
             .as_ref()
@@ -166,7 +173,7 @@ impl CaptureJob {
 
     /// The final path the snapshot will have once published.
     #[napi(getter)]
-    pub fn path(&self) -> napi::Result<String> {
+    pub fn path(&self) -> napi::Result<String, Code> {
         Ok(self
             .writer
             .as_ref()
@@ -179,7 +186,7 @@ impl CaptureJob {
     /// Forks a child that writes the snapshot. Returns 0 in the child (which
     /// must call `childExit`) and the child's pid in the parent.
     #[napi]
-    pub fn fork(&mut self, quiet_budget_ms: f64) -> napi::Result<i32> {
+    pub fn fork(&mut self, quiet_budget_ms: f64) -> napi::Result<i32, Code> {
         let writer = self.writer.as_mut().ok_or_else(gone)?;
         let budget = Duration::from_micros((quiet_budget_ms.clamp(0.0, 1_000.0) * 1_000.0) as u64);
         match forker::fork_for_snapshot(budget).map_err(map_error)? {
@@ -203,7 +210,7 @@ impl CaptureJob {
         &mut self,
         failure: Option<String>,
         opts: FinishOptions,
-    ) -> napi::Result<AsyncTask<FinishTask>> {
+    ) -> napi::Result<AsyncTask<FinishTask>, Code> {
         let writer = self.writer.take().ok_or_else(gone)?;
         Ok(AsyncTask::new(FinishTask {
             writer: Some(writer),
@@ -216,6 +223,7 @@ impl CaptureJob {
             },
             dir: self.dir.clone(),
             policy: self.policy,
+            pending: Pending::default(),
         }))
     }
 }
@@ -227,6 +235,15 @@ impl CaptureJob {
 pub fn is_initial_thread() -> bool {
     // SAFETY: gettid and getpid only return ids.
     unsafe { libc::gettid() == libc::getpid() }
+}
+
+/// The stable code (`ERR_LEAKWATCH_DISK_FULL`, `_DIR_NOT_WRITABLE` or `_IO`)
+/// of an I/O error number met while writing into a directory, so files the JS
+/// side writes are classified by the capture core's one rule.
+#[napi]
+pub fn io_error_code(errno: i32) -> String {
+    let err = std::io::Error::from_raw_os_error(errno.saturating_abs());
+    CaptureError::from_io("", &err).code().to_owned()
 }
 
 /// Ends a forked snapshot child at once (`_exit`).
@@ -242,6 +259,7 @@ pub struct FinishTask {
     supervisor: SupervisorConfig,
     dir: PathBuf,
     policy: RetentionPolicy,
+    pending: Pending,
 }
 
 pub struct Finished {
@@ -278,7 +296,11 @@ impl Task for FinishTask {
     type JsValue = WrittenSnapshotInfo;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        self.run().map_err(map_error)
+        self.run().map_err(|e| self.pending.hold(e))
+    }
+
+    fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<Self::JsValue> {
+        self.pending.reject(&env, err)
     }
 
     fn resolve(&mut self, _env: Env, out: Self::Output) -> napi::Result<Self::JsValue> {

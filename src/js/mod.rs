@@ -3,5 +3,6 @@
 mod analyze;
 mod capture;
 mod error;
+mod redact;
 mod trend;
 mod watch;

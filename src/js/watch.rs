@@ -11,21 +11,12 @@ use napi::bindgen_prelude::*;
 use napi::CleanupEnvHook;
 use napi_derive::napi;
 
-use super::error::{map_error, CodedError};
+use super::error::{internal, map_error, Code};
 use crate::watch::cgroup::{CgroupReader, Version};
 use crate::watch::detector::{DetectorConfig, Event, GrowthDetector};
 use crate::watch::oom::{self, Bound, Limits};
 use crate::watch::sampler::{MemoryReading, Sampler};
 use crate::watch::WatchError;
-
-impl CodedError for WatchError {
-    fn code(&self) -> &'static str {
-        WatchError::code(self)
-    }
-    fn message(&self) -> &str {
-        &self.message
-    }
-}
 
 /// Options for the native half of a watchdog; `lib/watchdog.js` validates and
 /// fills defaults before calling.
@@ -113,7 +104,7 @@ pub struct NativeWatchdog {
 impl NativeWatchdog {
     /// Validates the options and starts the sampling thread.
     #[napi(constructor)]
-    pub fn new(env: Env, opts: NativeWatchOptions) -> Result<Self> {
+    pub fn new(env: Env, opts: NativeWatchOptions) -> Result<Self, Code> {
         let cfg = DetectorConfig {
             window_ms: opts.window_ms,
             min_growth_bytes_per_min: opts.min_growth_bytes_per_min,
@@ -136,11 +127,13 @@ impl NativeWatchdog {
             Sampler::start(Duration::from_millis(opts.interval_ms as u64), cgroup)
                 .map_err(map_error)?,
         );
-        let cleanup = env.add_env_cleanup_hook(Arc::downgrade(&sampler), |weak| {
-            if let Some(s) = weak.upgrade() {
-                s.stop();
-            }
-        })?;
+        let cleanup = env
+            .add_env_cleanup_hook(Arc::downgrade(&sampler), |weak| {
+                if let Some(s) = weak.upgrade() {
+                    s.stop();
+                }
+            })
+            .map_err(internal)?;
         Ok(NativeWatchdog {
             detector,
             sampler: Some(sampler),

@@ -128,3 +128,82 @@ fn discover_honours_an_explicit_root() {
     let r = CgroupReader::discover(Some(&d.0)).unwrap();
     assert_eq!(r.read().unwrap().limit_bytes, 4096.0);
 }
+
+/// The container from issue 13: 500 of 512 MiB charged, 400 MiB of it
+/// inactive page cache. The working set is 100 MiB, so 412 MiB are left.
+#[test]
+fn page_cache_is_not_counted_as_used() {
+    const MIB: u64 = 1 << 20;
+    let d = TempDir::new();
+    d.write("memory.max", &format!("{}\n", 512 * MIB));
+    d.write("memory.current", &format!("{}\n", 500 * MIB));
+    d.write(
+        "memory.stat",
+        &format!("anon {}\ninactive_file {}\n", 90 * MIB, 400 * MIB),
+    );
+    let m = CgroupReader::discover_in(&d.0, "0::/\n")
+        .unwrap()
+        .read()
+        .unwrap();
+    assert_eq!(m.usage_bytes, (100 * MIB) as f64);
+    assert_eq!(m.headroom_bytes(), 412 * MIB);
+}
+
+#[test]
+fn v2_is_read_before_v1() {
+    let d = TempDir::new();
+    d.write("memory.max", "2000\n");
+    d.write("memory.current", "500\n");
+    d.write("memory/memory.limit_in_bytes", "1000\n");
+    d.write("memory/memory.usage_in_bytes", "10\n");
+    let r = CgroupReader::discover_in(&d.0, V1_SELF).unwrap();
+    assert_eq!(r.version(), Version::V2);
+}
+
+#[test]
+fn one_unlimited_sentinel_for_both_versions() {
+    let d = TempDir::new();
+    d.write("memory.max", &format!("{UNLIMITED_FROM}\n"));
+    d.write("memory.current", "1\n");
+    assert!(CgroupReader::discover_in(&d.0, "0::/\n")
+        .unwrap()
+        .read()
+        .is_none());
+    d.write("memory.max", &format!("{}\n", UNLIMITED_FROM - 4096));
+    assert!(CgroupReader::discover_in(&d.0, "0::/\n")
+        .unwrap()
+        .read()
+        .is_some());
+}
+
+#[test]
+fn explicit_root_wins_over_the_environment() {
+    let d = TempDir::new();
+    assert_eq!(root(Some(&d.0)), d.0);
+}
+
+/// One reader, one rule: any other source file that opens /proc/self/cgroup is
+/// a second reader, and the two will drift (issue 13).
+#[test]
+fn no_second_cgroup_reader_in_src() {
+    fn walk(dir: &Path, hits: &mut Vec<PathBuf>) {
+        for e in fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, hits);
+            } else if p.extension().is_some_and(|x| x == "rs")
+                && !p.ends_with("cgroup/mod.rs")
+                && !p.ends_with("cgroup/tests.rs")
+                && fs::read_to_string(&p).unwrap().contains("self/cgroup")
+            {
+                hits.push(p);
+            }
+        }
+    }
+    let mut hits = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut hits,
+    );
+    assert!(hits.is_empty(), "second cgroup reader(s): {hits:?}");
+}

@@ -1,0 +1,117 @@
+'use strict'
+// Allocation sites end to end: a real process leaks under V8's sampling heap
+// profiler, snapshots and the .heapprofile beside them are analysed, and the
+// allocating function is reported at its original source position: a
+// TypeScript line, a bundle's source file, or (with --enable-source-maps) the
+// process's own maps.
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const { execFileSync } = require('child_process')
+const { analyze, allocationSites } = require('../lib/analyze')
+
+const ROOT = path.resolve(__dirname, '..')
+const FIXTURE = path.join(__dirname, 'fixtures', 'profile-leak.js')
+let tmp
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-alloc-'))
+})
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
+
+function runLeak(modulePath, fn, { env = {}, flags = [] } = {}) {
+  const dir = fs.mkdtempSync(path.join(tmp, 'snaps-'))
+  const out = execFileSync(process.execPath, [...flags, FIXTURE, modulePath, fn, dir], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60000,
+  })
+  return JSON.parse(out.trim().split('\n').pop())
+}
+
+// The leak, line 6 of the TypeScript source (the function starts there).
+const TS_SOURCE = `interface Entry { id: number; label: string; tags: string[] }
+
+const retained: Entry[] = []
+const unused = 1
+
+export function remember(id: number): void {
+  retained.push({ id, label: 'entry-' + id, tags: [String(id), 'x'] })
+}
+`
+
+test('a TypeScript-compiled leak is reported at its .ts line', () => {
+  const src = path.join(tmp, 'ts', 'src')
+  fs.mkdirSync(src, { recursive: true })
+  fs.writeFileSync(path.join(src, 'store.ts'), TS_SOURCE)
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), [
+    '--sourceMap', '--target', 'es2019', '--module', 'commonjs', '--outDir', path.join(tmp, 'ts', 'dist'),
+    path.join(src, 'store.ts'),
+  ], { stdio: 'pipe' })
+  const run = runLeak(path.join(tmp, 'ts', 'dist', 'store.js'), 'remember')
+  return analyze(run.snapshots).then((report) => {
+    const site = report.summary.allocationSites[0]
+    expect(site.functionName).toBe('remember')
+    expect(site.url).toBe(path.join(src, 'store.ts'))
+    expect(site.line + 1).toBe(6)
+    expect(site.generated.url).toBe(path.join(tmp, 'ts', 'dist', 'store.js'))
+    const top = report.suspects[0]
+    expect(top.allocation.functionName).toBe('remember')
+    expect(top.allocation.url).toBe(path.join(src, 'store.ts'))
+    expect(String(report)).toContain(`allocated by: remember (${path.join(src, 'store.ts')}:6:`)
+  })
+})
+
+test('a bundle is reported at its source file; without maps, at the bundle', async () => {
+  const src = path.join(tmp, 'bundle', 'src')
+  fs.mkdirSync(src, { recursive: true })
+  fs.writeFileSync(path.join(src, 'cache.js'), [
+    "'use strict'",
+    'const entries = new Map()',
+    '',
+    'function warm(key) {',
+    "  entries.set(key, { key, body: 'cached-' + key, at: [key, key + 1] })",
+    '}',
+    'module.exports = { warm }',
+    '',
+  ].join('\n'))
+  fs.writeFileSync(path.join(src, 'main.js'), "const { warm } = require('./cache')\nexports.handle = (i) => warm(i)\n")
+  const outfile = path.join(tmp, 'bundle', 'dist', 'app.js')
+  require('esbuild').buildSync({ entryPoints: [path.join(src, 'main.js')], bundle: true, platform: 'node', format: 'cjs', sourcemap: true, outfile, logLevel: 'silent' })
+  const run = runLeak(outfile, 'handle')
+  const sites = await allocationSites([run.profile])
+  const warm = sites.find((s) => s.functionName === 'warm')
+  expect(warm).toBeDefined()
+  expect(warm.url).toBe(path.join(src, 'cache.js'))
+  expect(warm.line + 1).toBe(4)
+  expect(warm.generated.functionName).toBe('warm2') // esbuild renamed it; the map's source names it again
+  fs.rmSync(`${outfile}.map`)
+  const raw = (await allocationSites([run.profile])).find((s) => s.functionName === 'warm2')
+  expect(raw.url).toBe(outfile)
+  expect(raw.generated).toBeUndefined()
+})
+
+test('with --enable-source-maps the process maps with its own loaded maps', () => {
+  const dist = path.join(tmp, 'ts', 'dist')
+  if (!fs.existsSync(path.join(dist, 'store.js'))) return // runs after the TypeScript test
+  const copy = path.join(tmp, 'ts', 'live')
+  fs.mkdirSync(copy, { recursive: true })
+  for (const f of ['store.js', 'store.js.map']) fs.copyFileSync(path.join(dist, f), path.join(copy, f))
+  // The map is deleted after the module loaded: only the process's copy is left.
+  const run = runLeak(path.join(copy, 'store.js'), 'remember', {
+    flags: ['--enable-source-maps'],
+    env: { IN_PROCESS: '1', REMOVE_MAPS: path.join(copy, 'store.js.map') },
+  })
+  const site = run.sites.find((s) => s.functionName === 'remember')
+  expect(site.url).toMatch(/store\.ts$/)
+  expect(site.line + 1).toBe(6)
+})
+
+test('a profile that is not one is a coded error, and profiles: false skips it', async () => {
+  const run = runLeak(path.join(tmp, 'ts', 'dist', 'store.js'), 'remember')
+  fs.writeFileSync(run.profile, '{"head": {"callFrame": ')
+  await expect(analyze(run.snapshots)).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_PROFILE_INVALID' })
+  const report = await analyze(run.snapshots, { profiles: false })
+  expect(report.summary.allocationSites).toEqual([])
+  await expect(analyze(run.snapshots, { profiles: 'x' })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
+})

@@ -1,0 +1,136 @@
+'use strict'
+// Allocation-site scoring for `npm run bench:culprit` (bench/culprit.js):
+// does the report name the function that allocates the leak? Two parts:
+//
+// - scoreAllocation(report, expect): for the driver's own three-snapshot runs
+//   (with `<base>.heapprofile` beside the snapshots), compares the top
+//   suspect's `allocation.functionName` with the case's `expect.allocator`.
+// - The watchdog mode (`node bench/culprit-allocation.js [--scripted]`): each
+//   case runs in a child under `watch({ snapshots: 3 })` in compressed time,
+//   and is scored from the watchdog's own 'report' event, as a service would
+//   get it. --scripted replaces the growth detector with one that says
+//   'suspected' from the start (the detector has its own benchmark,
+//   bench/watchdog.js): the snapshots, profiles, analysis and report stay real.
+//   Writes bench/results/culprit-allocation.json.
+//
+// Env: CULPRIT_CASES=a,b (only these), CULPRIT_CASES_DIR (default bench/culprit/cases).
+const { spawnSync } = require('child_process')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+
+const CASES = process.env.CULPRIT_CASES_DIR || path.join(__dirname, 'culprit', 'cases')
+const OUT = path.join(__dirname, 'results', 'culprit-allocation.json')
+const CHILD_FLAGS = process.argv.includes('--inlining') ? [] : ['--no-turbo-inlining', '--no-maglev-inlining']
+
+/** Scores a report's top suspect's allocating function against `expect.allocator`. */
+function scoreAllocation(report, expect) {
+  const top = report.suspects[0] || null
+  const site = top && top.allocation
+  if (expect.clean) return { allocatorNamed: null, allocator: site ? site.functionName : null }
+  // An anonymous allocating function (a callback) is read as the named
+  // function that runs it: the next named frame of the stack outside Node.
+  const named = site && (site.functionName ||
+    (site.frames.find((f) => f.functionName && f.url && !f.url.startsWith('node:')) || {}).functionName || '')
+  return {
+    allocatorNamed: !!site && named === expect.allocator,
+    allocator: named || null,
+    at: site ? `${site.url}:${site.line + 1}:${site.column + 1}` : null,
+    matchedBy: site ? site.matchedBy : null,
+    topSite: (report.summary.allocationSites || [])[0]?.functionName ?? null,
+  }
+}
+
+function listCases() {
+  const only = process.env.CULPRIT_CASES ? new Set(process.env.CULPRIT_CASES.split(',')) : null
+  return fs.readdirSync(CASES).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3))
+    .filter((n) => !only || only.has(n)).sort()
+}
+
+/** Child: one case, driven until the watchdog's 'report'; prints it as one JSON line. */
+async function child(name, dir, scripted) {
+  const c = require(path.join(CASES, `${name}.js`))
+  const { watch } = require('../lib/watchdog')
+  const { snapshot } = require('../lib/capture')
+  const { SamplingProfiler } = require('../lib/sampling-profiler')
+  if (c.setup) await c.setup()
+  // Until the watchdog saves profiles itself: the same evidence, by hand.
+  let profiler = null
+  try { profiler = new SamplingProfiler({ samplingIntervalBytes: 64 * 1024 }).start() } catch { /* the watchdog samples */ }
+  const takeSnapshot = async (label) => {
+    const info = await snapshot({ dir, label, mode: 'inline', gzipLevel: 1, checkHeadroom: false })
+    if (profiler) await profiler.save(info.path.replace(/\.heapsnapshot(\.gz)?$/, '.heapprofile'))
+    return info
+  }
+  const deps = { takeSnapshot }
+  if (scripted) {
+    deps.NativeWatchdog = class {
+      constructor(o) { this.o = o }
+      addSample() {}
+      evaluate(now, used) { return { state: 'suspected', windowMs: this.o.windowMs, growthBytesPerMin: 0, recentGrowthBytesPerMin: 0, confidence: 0.99, samples: 9, liveHeapBytes: used, reason: 'scripted' } }
+      memory() { return { rssBytes: process.memoryUsage().rss, peakRssBytes: 0, samplerCpuMs: 0 } }
+      stop() {}
+    }
+  }
+  const wd = watch({ intervalMs: 100, windowMs: 2000, warmupMs: 0, minGrowthBytesPerMin: 64 * 1024, snapshots: 3 }, deps)
+  const t0 = Date.now()
+  let i = 0
+  let done = false
+  wd.on('report', (report) => {
+    done = true
+    process.stdout.write(`${JSON.stringify({ report: report.toJSON(), ms: Date.now() - t0 })}\n`)
+    process.exit(0)
+  })
+  wd.on('error', (err) => { process.stdout.write(`${JSON.stringify({ error: err.code, message: err.message })}\n`); process.exit(0) })
+  // Work in small slices so the watchdog's timer runs between them.
+  while (!done && Date.now() - t0 < 120000) {
+    for (let k = 0; k < 50; k++) await c.step(i++)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  process.stdout.write(`${JSON.stringify({ error: 'NO_REPORT', message: 'no report within 120 s' })}\n`)
+  process.exit(0)
+}
+
+function main() {
+  const scripted = process.argv.includes('--scripted')
+  const results = []
+  for (const name of listCases()) {
+    const expect = require(path.join(CASES, `${name}.js`)).expect
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-culprit-alloc-'))
+    try {
+      // This driver's loop calls each case's step from one hot call site, so
+      // TurboFan would inline the whole case into it and V8's profiler would
+      // name the loop (it reports an optimized frame's outermost function
+      // only). A service's handlers are reached through megamorphic call
+      // sites (routers, emitters) that do not inline; the flags stand in for that.
+      const r = spawnSync(process.execPath, [...CHILD_FLAGS, __filename, '--child', name, dir, scripted ? 'scripted' : 'real'], { encoding: 'utf8', timeout: 180000 })
+      const line = (r.stdout || '').trim().split('\n').pop() || '{}'
+      const out = JSON.parse(line.startsWith('{') ? line : '{}')
+      const score = out.report ? scoreAllocation(out.report, expect) : { allocatorNamed: false, error: out.error || `exit ${r.status}` }
+      results.push({ case: name, expect: expect.allocator || null, ms: out.ms ?? null, ...score })
+      process.stderr.write(`${name}: ${score.allocator ?? score.error} (expected ${expect.allocator || 'none'})\n`)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  const leaks = results.filter((r) => r.expect)
+  const out = {
+    node: process.version,
+    date: new Date().toISOString(),
+    detector: scripted ? 'scripted (always suspected)' : 'real',
+    childFlags: CHILD_FLAGS,
+    allocatorNamed: `${leaks.filter((r) => r.allocatorNamed).length}/${leaks.length}`,
+    results,
+  }
+  fs.mkdirSync(path.dirname(OUT), { recursive: true })
+  fs.writeFileSync(OUT, `${JSON.stringify(out, null, 2)}\n`)
+  process.stdout.write(`allocating function named: ${out.allocatorNamed} (${out.detector} detector); wrote ${OUT}\n`)
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--child')
+  if (i >= 0) child(process.argv[i + 1], process.argv[i + 2], process.argv[i + 3] === 'scripted')
+  else main()
+}
+
+module.exports = { scoreAllocation }

@@ -1,0 +1,56 @@
+/** A V8 call frame as the inspector protocol gives it (lineNumber/columnNumber are 0-based). */
+export interface SamplingHeapProfileCallFrame {
+  functionName: string
+  scriptId: string
+  url: string
+  lineNumber: number
+  columnNumber: number
+}
+
+export interface SamplingHeapProfileNode {
+  callFrame: SamplingHeapProfileCallFrame
+  /** Bytes of sampled live objects allocated with this node as the top frame. */
+  selfSize: number
+  id: number
+  children: SamplingHeapProfileNode[]
+}
+
+export interface SamplingHeapProfileSample {
+  /** Bytes the sample stands for. */
+  size: number
+  /** The allocation's stack: id of a node in the tree. */
+  nodeId: number
+  /** Allocation order. */
+  ordinal: number
+}
+
+/** V8's SamplingHeapProfile, the JSON of a `.heapprofile` file. */
+export interface SamplingHeapProfile {
+  head: SamplingHeapProfileNode
+  samples: SamplingHeapProfileSample[]
+}
+
+export interface SamplingProfilerOptions {
+  /** Mean bytes between samples; integer in 1..2^30. Default 524288 (512 KiB). */
+  samplingIntervalBytes?: number
+}
+
+export declare const DEFAULT_SAMPLING_INTERVAL_BYTES: number
+
+/** V8's sampling heap profiler via the in-process inspector session (no --inspect). */
+export declare class SamplingProfiler {
+  /** @throws ERR_LEAKWATCH_INVALID_OPTION */
+  constructor(opts?: SamplingProfilerOptions)
+  readonly options: Readonly<Required<SamplingProfilerOptions>>
+  readonly running: boolean
+  /** Idempotent. @throws ERR_LEAKWATCH_PROFILER_UNAVAILABLE (no inspector), ERR_LEAKWATCH_BUSY (already sampling elsewhere). */
+  start(): this
+  /** Live objects sampled so far. */
+  profile(): Promise<SamplingHeapProfile>
+  profileSync(): SamplingHeapProfile
+  /** Atomic JSON write (temp + fsync + rename, 0600). Rejects ERR_LEAKWATCH_DIR_NOT_WRITABLE / ERR_LEAKWATCH_DISK_FULL / ERR_LEAKWATCH_IO. */
+  save(path: string): Promise<{ path: string; bytes: number }>
+  saveSync(path: string): { path: string; bytes: number }
+  /** Idempotent; never throws. */
+  stop(): void
+}

@@ -1,0 +1,230 @@
+'use strict'
+
+// V8's sampling heap profiler through the in-process inspector session: no
+// --inspect flag, no port. V8 samples one allocation every ~samplingInterval
+// bytes (Poisson-distributed) and keeps its stack while the object is alive,
+// so the profile names where the live heap was allocated at a cost of a few
+// percent at production intervals (bench/profiler.js).
+//
+// The in-process session dispatches synchronously, which is what lets start()
+// throw at once and lets the watchdog save evidence from a timer without
+// waiting on the event loop near an OOM.
+
+const fs = require('fs')
+const path = require('path')
+const { LeakwatchError, invalidOption, fromIo } = require('./errors')
+const { isPlainObject, integer } = require('./options')
+
+const KiB = 1024
+const DEFAULT_SAMPLING_INTERVAL_BYTES = 512 * KiB
+const OPTION_KEYS = new Set(['samplingIntervalBytes'])
+let tempSeq = 0
+
+function validate(opts) {
+  if (opts === undefined || opts === null) opts = {}
+  if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object')
+  for (const key of Object.keys(opts)) {
+    if (!OPTION_KEYS.has(key)) throw invalidOption(key, 'unknown option')
+  }
+  const samplingIntervalBytes = opts.samplingIntervalBytes === undefined
+    ? DEFAULT_SAMPLING_INTERVAL_BYTES
+    : integer('samplingIntervalBytes', opts.samplingIntervalBytes, 1, 2 ** 30)
+  return { samplingIntervalBytes }
+}
+
+function unavailable(why) {
+  return new LeakwatchError('ERR_LEAKWATCH_PROFILER_UNAVAILABLE', `sampling heap profiler unavailable: ${why}`)
+}
+
+function loadInspector() {
+  try {
+    return require('inspector')
+  } catch (err) {
+    // Node built --without-inspector throws ERR_INSPECTOR_NOT_AVAILABLE here.
+    throw unavailable(String((err && err.message) || err))
+  }
+}
+
+/** Posts on a session that answers synchronously; throws the inspector's error. */
+function postSync(session, method, params) {
+  let done = false
+  let error = null
+  let result
+  session.post(method, params, (err, res) => {
+    done = true
+    error = err
+    result = res
+  })
+  if (!done) throw unavailable(`${method} did not answer synchronously`)
+  if (error) throw error
+  return result
+}
+
+/** Writes `data` to `file` through a 0600 temp file + fsync + rename, so a
+ * reader (or a crash) sees the old file or the whole new one, never a part. */
+function writeAtomic(file, data) {
+  const dir = path.dirname(file)
+  try {
+    makeDir(dir, 64)
+  } catch (err) {
+    throw fromIo(`create ${dir}`, err)
+  }
+  const temp = path.join(dir, `.leakwatch-${path.basename(file)}.${process.pid}.${++tempSeq}.tmp`)
+  let fd = null
+  try {
+    fd = fs.openSync(temp, 'wx', 0o600)
+    const buf = Buffer.from(data)
+    let off = 0
+    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off)
+    fs.fsyncSync(fd)
+    fs.closeSync(fd)
+    fd = null
+    fs.renameSync(temp, file)
+    fsyncDir(dir)
+    return buf.length
+  } catch (err) {
+    if (fd !== null) try { fs.closeSync(fd) } catch { /* already failing */ }
+    try { fs.unlinkSync(temp) } catch { /* never created or already gone */ }
+    throw fromIo(`write ${file}`, err)
+  }
+}
+
+// Not fs.mkdirSync({ recursive: true }): on Node 20 it spins forever on paths
+// such as /proc/x, whose mkdir fails with ENOENT under an existing parent.
+function makeDir(dir, depth) {
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 })
+  } catch (err) {
+    if (err.code === 'EEXIST') {
+      if (fs.statSync(dir).isDirectory()) return
+      throw err
+    }
+    const parent = path.dirname(dir)
+    if (err.code !== 'ENOENT' || parent === dir || depth <= 0 || fs.existsSync(parent)) throw err
+    makeDir(parent, depth - 1)
+    fs.mkdirSync(dir, { mode: 0o700 })
+  }
+}
+
+// Makes the rename itself durable; some filesystems refuse fsync on a
+// directory, which costs durability, not correctness.
+function fsyncDir(dir) {
+  let fd = null
+  try {
+    fd = fs.openSync(dir, 'r')
+    fs.fsyncSync(fd)
+  } catch { /* best effort */ } finally {
+    if (fd !== null) try { fs.closeSync(fd) } catch { /* best effort */ }
+  }
+}
+
+/**
+ * One sampling heap profile of this isolate. V8 has a single sampling heap
+ * profiler per isolate: a second SamplingProfiler (or a DevTools session)
+ * cannot start while one runs.
+ *
+ * new SamplingProfiler({ samplingIntervalBytes = 524288 })
+ *   Throws ERR_LEAKWATCH_INVALID_OPTION (unknown key, interval not an integer in 1..2^30).
+ */
+class SamplingProfiler {
+  constructor(opts) {
+    this.options = Object.freeze(validate(opts))
+    this._session = null
+  }
+
+  /** True between start() and stop(). */
+  get running() {
+    return this._session !== null
+  }
+
+  /**
+   * Starts sampling; idempotent. Throws ERR_LEAKWATCH_PROFILER_UNAVAILABLE when
+   * Node has no inspector, ERR_LEAKWATCH_BUSY when another session is sampling.
+   */
+  start() {
+    if (this._session) return this
+    const inspector = loadInspector()
+    const session = new inspector.Session()
+    try {
+      session.connect()
+    } catch (err) {
+      throw unavailable(String((err && err.message) || err))
+    }
+    try {
+      // V8 ignores a second startSampling and would hand both callers one
+      // shared profile, so a running profile means someone else owns it.
+      if (isSampling(session)) {
+        throw new LeakwatchError('ERR_LEAKWATCH_BUSY', 'the sampling heap profiler is already running in this process')
+      }
+      postSync(session, 'HeapProfiler.startSampling', { samplingInterval: this.options.samplingIntervalBytes })
+    } catch (err) {
+      session.disconnect()
+      throw err instanceof LeakwatchError ? err : unavailable(String((err && err.message) || err))
+    }
+    this._session = session
+    return this
+  }
+
+  /**
+   * The live-object sampling heap profile so far: V8's `SamplingHeapProfile`,
+   * `{ head: { callFrame, selfSize, id, children }, samples: [{ size, nodeId, ordinal }] }`
+   * (sizes in bytes). Rejects with ERR_LEAKWATCH_PROFILER_UNAVAILABLE when not running.
+   */
+  async profile() {
+    return this.profileSync()
+  }
+
+  /** profile(), synchronously: what the watchdog uses from its timer. */
+  profileSync() {
+    if (!this._session) throw unavailable('not started')
+    try {
+      return postSync(this._session, 'HeapProfiler.getSamplingProfile').profile
+    } catch (err) {
+      // Someone stopped V8's profiler under us (e.g. a DevTools session).
+      throw err instanceof LeakwatchError ? err : unavailable(String((err && err.message) || err))
+    }
+  }
+
+  /**
+   * Saves the profile as JSON (a `.heapprofile` DevTools loads) at `file`,
+   * atomically (temp + fsync + rename, mode 0600, parent dirs 0700).
+   * Resolves `{ path, bytes }`. Rejects with ERR_LEAKWATCH_DIR_NOT_WRITABLE,
+   * ERR_LEAKWATCH_DISK_FULL or ERR_LEAKWATCH_IO; no partial file is left.
+   */
+  async save(file) {
+    return this.saveSync(file)
+  }
+
+  /** save(), synchronously. */
+  saveSync(file) {
+    if (typeof file !== 'string' || file.length === 0 || file.includes('\0')) {
+      throw invalidOption('path', 'expected a non-empty path string')
+    }
+    const resolved = path.resolve(file)
+    const bytes = writeAtomic(resolved, JSON.stringify(this.profileSync()))
+    return { path: resolved, bytes }
+  }
+
+  /** Stops sampling and drops the profile; idempotent, never throws. */
+  stop() {
+    const session = this._session
+    if (!session) return
+    this._session = null
+    try {
+      postSync(session, 'HeapProfiler.stopSampling')
+    } catch { /* already stopped by someone else */ }
+    session.disconnect()
+  }
+}
+
+function isSampling(session) {
+  try {
+    postSync(session, 'HeapProfiler.getSamplingProfile')
+    return true
+  } catch (err) {
+    if (err instanceof LeakwatchError) throw err
+    return false
+  }
+}
+
+module.exports = { SamplingProfiler, DEFAULT_SAMPLING_INTERVAL_BYTES, writeAtomic }

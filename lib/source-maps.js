@@ -1,0 +1,221 @@
+'use strict'
+
+// Maps generated positions (what V8 reports: compiled TypeScript, a bundle,
+// a transpiled test file) back to the original sources, with Node's own
+// source map parser (`module.SourceMap`); no dependency. Where the running
+// process has the map (`--enable-source-maps`, `module.findSourceMap`) it is
+// used; otherwise the script's `//# sourceMappingURL=` comment (a data: URL
+// or a file beside it) or `<script>.map` is read, which also serves offline
+// analysis of saved profiles. Maps are read with a size bound and never throw:
+// a position without a usable map stays as V8 wrote it.
+
+const fs = require('fs')
+const path = require('path')
+const { fileURLToPath } = require('url')
+const Module = require('module')
+
+// Bundles of large applications carry maps of tens of MB; past this size the
+// read costs more than a report is worth.
+const MAX_MAP_BYTES = 64 * 1024 * 1024
+// The comment is at the end of the script; reading the tail finds it without
+// reading a whole bundle.
+const TAIL_BYTES = 64 * 1024
+const URL_COMMENT = /\/[*/][#@]\s*sourceMappingURL=([^\s'"*]+)\s*(?:\*\/\s*)?$/
+
+function toPath(url) {
+  if (typeof url !== 'string' || url === '' || url.startsWith('node:')) return null
+  if (url.startsWith('file://')) {
+    try { return fileURLToPath(url) } catch { return null }
+  }
+  return path.isAbsolute(url) ? url : null
+}
+
+function readBounded(file, max) {
+  const st = fs.statSync(file)
+  if (!st.isFile() || st.size > max) return null
+  return fs.readFileSync(file, 'utf8')
+}
+
+function tail(file) {
+  const fd = fs.openSync(file, 'r')
+  try {
+    const size = fs.fstatSync(fd).size
+    const n = Math.min(size, TAIL_BYTES)
+    const buf = Buffer.alloc(n)
+    fs.readSync(fd, buf, 0, n, size - n)
+    return buf.toString('utf8')
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** `{ payload, dir }` of the map a script names (or `<script>.map`), or null. */
+function mapPayloadFor(script) {
+  let ref = null
+  const lines = tail(script).trimEnd().split('\n')
+  for (let i = lines.length - 1; i >= Math.max(0, lines.length - 3); i--) {
+    const m = URL_COMMENT.exec(lines[i].trim())
+    if (m) { ref = m[1]; break }
+  }
+  if (ref) return payloadFromRef(ref, script)
+  if (!fs.existsSync(`${script}.map`)) return null
+  return payloadFromRef(path.basename(`${script}.map`), script)
+}
+
+/**
+ * The `sourceMappingURL` of every script V8 has compiled, by script path, from
+ * the in-process inspector's Debugger domain (enabled for a moment: it replays
+ * `scriptParsed` for existing scripts synchronously). This is where code
+ * transformed in memory keeps its map: Jest's babel transform, ts-node,
+ * @babel/register; the file on disk is the untransformed source. Only the
+ * test-time explanation uses it: enabling the debugger is not for production.
+ */
+function inspectorMapURLs() {
+  const found = new Map()
+  let session = null
+  try {
+    const inspector = require('inspector')
+    session = new inspector.Session()
+    session.connect()
+    session.on('Debugger.scriptParsed', ({ params }) => {
+      if (!params.sourceMapURL) return
+      const script = toPath(params.url) || params.url
+      found.set(script, { ref: params.sourceMapURL, script })
+    })
+    session.post('Debugger.enable', () => {})
+    session.post('Debugger.disable', () => {})
+  } catch {
+    // No inspector, or another debugger owns it: no in-memory maps.
+  } finally {
+    if (session) try { session.disconnect() } catch { /* already gone */ }
+  }
+  return found
+}
+
+function payloadFromRef(ref, script) {
+  if (ref.startsWith('data:')) {
+    const comma = ref.indexOf(',')
+    if (comma < 0) return null
+    const meta = ref.slice(5, comma)
+    const body = ref.slice(comma + 1)
+    const text = meta.endsWith(';base64') ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body)
+    return { payload: JSON.parse(text), dir: path.dirname(script) }
+  }
+  const mapFile = ref.startsWith('file://') ? fileURLToPath(ref) : path.resolve(path.dirname(script), ref)
+  const text = readBounded(mapFile, MAX_MAP_BYTES)
+  return text === null ? null : { payload: JSON.parse(text), dir: path.dirname(mapFile) }
+}
+
+/** Loads (and caches per `cache`) the SourceMap of one script, or null. */
+function sourceMapOf(url, cache) {
+  if (cache.has(url)) return cache.get(url)
+  let entry = null
+  try {
+    // The running process's own map, when source maps are enabled in it.
+    const live = typeof Module.findSourceMap === 'function' ? Module.findSourceMap(url) : undefined
+    if (live) entry = { map: live, dir: null }
+    const script = entry ? null : toPath(url)
+    let found = script ? mapPayloadFor(script) : null
+    const inMemory = !entry && !found && cache.inspector && cache.inspector.get(toPath(url) || url)
+    if (inMemory) found = payloadFromRef(inMemory.ref, inMemory.script)
+    if (found) entry = { map: new Module.SourceMap(found.payload), dir: found.dir, root: found.payload.sourceRoot || '' }
+  } catch {
+    entry = null
+  }
+  cache.set(url, entry)
+  return entry
+}
+
+function originalFile(source, entry) {
+  if (source.startsWith('file://')) {
+    try { return fileURLToPath(source) } catch { return source }
+  }
+  if (/^[a-z]+:/i.test(source) || path.isAbsolute(source) || !entry.dir) return source
+  return path.resolve(entry.dir, entry.root, source)
+}
+
+/**
+ * The original position of a zero-based generated position, or null.
+ * @param {string} url script path or file: URL, as V8 reports it
+ * @param {number} line zero-based
+ * @param {number} column zero-based
+ * @param {Map} [cache] reuse across calls of one report
+ * @returns {{ url: string, line: number, column: number } | null} zero-based
+ */
+function originalPosition(url, line, column, cache = new Map()) {
+  if (!(line >= 0 && column >= 0)) return null
+  const entry = sourceMapOf(url, cache)
+  if (!entry) return null
+  let hit
+  try {
+    hit = entry.map.findEntry(line, column)
+  } catch {
+    return null
+  }
+  if (!hit || typeof hit.originalSource !== 'string') return null
+  return { url: originalFile(hit.originalSource, entry), line: hit.originalLine, column: hit.originalColumn }
+}
+
+const IDENTIFIER_BEFORE = /([A-Za-z_$][\w$]*)\s*$/
+const IDENTIFIER_AT = /^([A-Za-z_$][\w$]*)\s*\(/
+const MAX_SOURCE_BYTES = 8 * 1024 * 1024
+
+/** The source's line `line` (zero-based), read once per file, or null. */
+function sourceLine(file, line, cache) {
+  const key = `source:${file}`
+  if (!cache.has(key)) {
+    let lines = null
+    try {
+      const text = readBounded(file, MAX_SOURCE_BYTES)
+      if (text !== null) lines = text.split('\n')
+    } catch { /* a source the map names but the disk does not have */ }
+    cache.set(key, lines)
+  }
+  const lines = cache.get(key)
+  return lines && lines[line] !== undefined ? lines[line] : null
+}
+
+// Bundlers and minifiers rename functions (esbuild's `warm` becomes `warm2`);
+// The mapped position is the name's (the map's segment for the identifier)
+// or the parameter list's (V8's function position), so the original name is
+// the identifier at it, or just before it, in the original source.
+function originalName(frame, cache) {
+  const text = sourceLine(frame.url, frame.line, cache)
+  if (text === null) return null
+  const m = IDENTIFIER_AT.exec(text.slice(frame.column)) || IDENTIFIER_BEFORE.exec(text.slice(0, frame.column))
+  return m && m[1] !== 'function' && m[1] !== 'async' ? m[1] : null
+}
+
+/** Rewrites a frame-like `{ url, line, column, functionName }` in place; keeps the generated one. */
+function mapFrame(frame, cache) {
+  if (!frame || frame.generated) return false
+  const o = originalPosition(frame.url, frame.line, frame.column, cache)
+  if (!o) return false
+  frame.generated = { url: frame.url, line: frame.line, column: frame.column, functionName: frame.functionName }
+  Object.assign(frame, o)
+  const name = originalName(frame, cache)
+  if (name && frame.functionName && !frame.functionName.endsWith(name)) frame.functionName = name
+  return true
+}
+
+/**
+ * Maps every allocation position of a report's JSON form (suspects'
+ * `allocation` and its frames, `summary.allocationSites`) to original
+ * sources. With `{ inspector: true }`, maps of code transformed in memory
+ * are looked up too (see inspectorMapURLs). Returns true if anything changed.
+ */
+function mapReport(data, opts = {}) {
+  const cache = new Map()
+  if (opts.inspector) cache.inspector = inspectorMapURLs()
+  let changed = false
+  const site = (s) => {
+    if (!s) return
+    changed = mapFrame(s, cache) || changed
+    for (const f of s.frames || []) changed = mapFrame(f, cache) || changed
+  }
+  for (const s of data.suspects || []) site(s.allocation)
+  for (const s of (data.summary && data.summary.allocationSites) || []) site(s)
+  return changed
+}
+
+module.exports = { originalPosition, mapReport }
