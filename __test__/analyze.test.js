@@ -35,8 +35,14 @@ describe('analyze()', () => {
     expect(top.retainedSizeDelta).toBeGreaterThan(256 * 1024)
     expect(report.toString()).toContain('Leak suspects')
     expect(report.toString()).toContain('headersArray')
+    expect(top.holder).toMatchObject({ name: 'headersArray', type: 'property', collection: 'Array' })
+    expect(top.kind).toBe('unbounded-collection')
+    expect(top.advice).toMatch(/^Bound it/)
+    expect(top.rawPath).toMatch(/headersArray > \[\d+\] > Object\{userAgentUsed\}$/)
+    expect(report.toString()).toContain('held by: property `')
     const json = JSON.parse(JSON.stringify(report))
     expect(json.suspects[0].path).toBe(top.path)
+    expect(json.suspects[0].holder.description).toBe(top.holder.description)
   })
 
   test('a clean control has no suspect; one snapshot lists classes only', async () => {
@@ -57,9 +63,13 @@ describe('analyze()', () => {
   })
 
   test('thresholds are options', async () => {
-    const report = await analyze(leak, { minRetainedDelta: 1 << 30 })
+    // 10,000 more objects per step: a suspect by count even under the byte threshold.
+    const byCount = await analyze(leak, { minRetainedDelta: 1 << 30 })
+    expect(byCount.suspects[0].holder.name).toBe('headersArray')
+    const report = await analyze(leak, { minRetainedDelta: 1 << 30, minCountDelta: 0 })
     expect(report.suspects).toEqual([])
     expect(report.summary.belowThreshold).toBeGreaterThan(0)
+    await expect(analyze(leak, { minCountDelta: -1 })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
   })
 
   test('bad inputs reject with stable codes', async () => {
@@ -79,7 +89,7 @@ describe('analyze()', () => {
     const gz = await analyze(badGzip).catch((e) => e)
     expect(['ERR_LEAKWATCH_GZIP', 'ERR_LEAKWATCH_SNAPSHOT_TRUNCATED']).toContain(gz.code)
     await expect(analyze([])).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
-    await expect(analyze([leak[0], leak[1], leak[2], leak[0]])).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
+    await expect(analyze([leak[0], 3])).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
     await expect(analyze(leak, { maxSuspects: -1 })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
     await expect(analyze(leak, { minRetainedDelta: 'big' })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
   })
@@ -108,7 +118,7 @@ describe('leakwatch analyze (CLI)', () => {
     expect(usage.stderr).toContain('usage: leakwatch analyze')
   })
 
-  test('diff is analyze with two or three snapshots', () => {
+  test('diff is analyze with at least two snapshots', () => {
     const diff = spawnSync(process.execPath, [CLI, 'diff', leak[0], leak[2], '--json'], { encoding: 'utf8' })
     expect(diff.status).toBe(0)
     const report = JSON.parse(diff.stdout)
@@ -116,7 +126,7 @@ describe('leakwatch analyze (CLI)', () => {
     expect(report.suspects[0].path).toContain('headersArray')
     const one = spawnSync(process.execPath, [CLI, 'diff', leak[0]], { encoding: 'utf8' })
     expect(one.status).toBe(2)
-    expect(one.stderr).toContain('two or three snapshots')
+    expect(one.stderr).toContain('diff needs at least two snapshots')
   })
 
   test('report renders a saved --json report as the same text, JSON and HTML', () => {

@@ -35,7 +35,8 @@ const { analyze } = require(${JSON.stringify(path.join(ROOT, 'lib', 'analyze.js'
 const t = process.hrtime.bigint()
 analyze(process.argv.slice(1, 4)).then((r) => {
   const ms = Number(process.hrtime.bigint() - t) / 1e6
-  console.log(JSON.stringify({ ms, maxRss: ${PEAK}, top: r.suspects[0] ? r.suspects[0].path : null }))
+  const s = r.suspects[0]
+  console.log(JSON.stringify({ ms, maxRss: ${PEAK}, top: s ? s.path : null, holder: s ? s.holder.description : null, kind: s ? s.kind : null }))
 })`
 
 // memlab's parse alone (no leak analysis), the same file, for comparison.
@@ -83,6 +84,8 @@ function diffBench(dir) {
     ms: median(runs.map((r) => r.ms)),
     peakRss: median(runs.map((r) => r.maxRss)),
     topSuspect: runs[0].top,
+    topHolder: runs[0].holder,
+    topKind: runs[0].kind,
   }
   for (const f of files) fs.rmSync(f, { force: true })
   return out

@@ -2,64 +2,47 @@
 'use strict'
 
 // leakwatch CLI: analyse heap snapshots offline.
-//   leakwatch analyze a.heapsnapshot.gz [b c] [--json] [--html out.html]
-//                     [--min-retained BYTES] [--max-suspects N] [--top-classes N]
-//   leakwatch diff a b [c] [same options]
+//   leakwatch analyze <snapshots or directories...> [--json] [--html out.html]
+//                     [--min-retained BYTES] [--max-suspects N] [--top-classes N] [--suspects]
+//   leakwatch diff <snapshots or directories...> [same options]
 //   leakwatch report saved.json [--json] [--html out.html]
 const fs = require('fs')
+const { parseArgs } = require('util')
 const { analyze, reportFromJSON } = require('../lib/analyze')
 const { toHtml } = require('../lib/report-html')
 
-const USAGE = `usage: leakwatch analyze <snapshot> [snapshot2 [snapshot3]] [options]
-       leakwatch diff <snapshot1> <snapshot2> [snapshot3] [options]
+const USAGE = `usage: leakwatch analyze <snapshot or directory>... [options]
+       leakwatch diff <snapshot or directory>... [options]
        leakwatch report <report.json> [--json] [--html <file>]
 
-analyze, one snapshot: the largest classes by retained size.
-analyze or diff, two or three snapshots of one program (oldest first): leak suspects.
+analyze: any number of snapshot files or directories. Snapshots are grouped by
+  process (the pid in leakwatch's file names), ordered by time, and the first,
+  middle and last of one process are analysed; the report says what was chosen.
+  One snapshot: the largest classes by retained size.
+diff: like analyze, but needs at least two snapshots.
 report: renders a report saved with --json again, as text or HTML.
 
 options:
   --json                 print the report as JSON
   --html <file>          also write the report as an HTML page (mode 0600)
   --min-retained <bytes> report only places that grew by at least this much (default 262144)
+  --min-count <n>        also report places whose object count grew by n at every step (default 1000, 0: off)
   --max-suspects <n>     at most n suspects (default 10)
   --top-classes <n>      list n classes in the summary (default 15)
   --suspects             with one snapshot, list the biggest groups of alike objects
 `
 
-function parseArgs(argv) {
-  const args = { files: [], json: false, html: null, opts: {} }
-  const numeric = { '--min-retained': 'minRetainedDelta', '--max-suspects': 'maxSuspects', '--top-classes': 'topClasses' }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    if (a === '--json') args.json = true
-    else if (a === '--suspects') args.opts.singleSuspects = true
-    else if (a === '--html') args.html = argv[++i]
-    else if (numeric[a]) {
-      const v = Number(argv[++i])
-      if (!Number.isFinite(v)) throw new Error(`${a} needs a number`)
-      args.opts[numeric[a]] = v
-    } else if (a === '-h' || a === '--help') args.help = true
-    else if (a.startsWith('--')) throw new Error(`unknown option ${a}`)
-    else args.files.push(a)
-  }
-  if (args.html === undefined) throw new Error('--html needs a file name')
-  return args
+const OPTIONS = {
+  json: { type: 'boolean' },
+  html: { type: 'string' },
+  'min-retained': { type: 'string' },
+  'min-count': { type: 'string' },
+  'max-suspects': { type: 'string' },
+  'top-classes': { type: 'string' },
+  suspects: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 }
-
-const COMMANDS = new Set(['analyze', 'diff', 'report'])
-
-/** The report of `command`: analysed now, or loaded from a saved --json file. */
-async function load(command, args) {
-  if (command === 'report') {
-    if (args.files.length !== 1) throw usageError('report takes one saved JSON report')
-    return reportFromJSON(fs.readFileSync(args.files[0], 'utf8'))
-  }
-  if (command === 'diff' && (args.files.length < 2 || args.files.length > 3)) {
-    throw usageError('diff takes two or three snapshots, oldest first')
-  }
-  return analyze(args.files, args.opts)
-}
+const NUMERIC = { 'min-retained': 'minRetainedDelta', 'min-count': 'minCountDelta', 'max-suspects': 'maxSuspects', 'top-classes': 'topClasses' }
 
 function usageError(message) {
   const err = new Error(message)
@@ -67,16 +50,45 @@ function usageError(message) {
   return err
 }
 
-async function main(argv) {
-  const [command, ...rest] = argv
-  if (command === 'redact') return require('../lib/cli-redact').main(rest)
-  if (!COMMANDS.has(command)) {
-    process.stderr.write(USAGE)
-    return command === '-h' || command === '--help' ? 0 : 2
+/** argv -> { files, json, html, help, opts }; option values are checked by analyze(). */
+function parse(argv) {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw usageError(err.message)
   }
+  const { values, positionals } = parsed
+  const opts = {}
+  for (const [flag, name] of Object.entries(NUMERIC)) {
+    if (values[flag] === undefined) continue
+    const v = Number(values[flag])
+    if (values[flag].trim() === '' || !Number.isFinite(v)) throw usageError(`--${flag} needs a number`)
+    opts[name] = v
+  }
+  if (values.suspects) opts.singleSuspects = true
+  return { files: positionals, json: !!values.json, html: values.html || null, help: !!values.help, opts }
+}
+
+/** The report of `command`: analysed now, or loaded from a saved --json file. */
+async function load(command, args) {
+  if (command === 'report') {
+    if (args.files.length !== 1) throw usageError('report takes one saved JSON report')
+    return reportFromJSON(fs.readFileSync(args.files[0], 'utf8'))
+  }
+  if (args.files.length === 0) throw usageError(`${command} needs snapshot files or a directory`)
+  const report = await analyze(args.files, args.opts)
+  if (command === 'diff' && report.summary.snapshots.length < 2) {
+    throw usageError('diff needs at least two snapshots of one process')
+  }
+  return report
+}
+
+/** analyze, diff and report: parse, analyse or load, print. Resolves to the exit code. */
+async function reportCommand(command, argv) {
   let args
   try {
-    args = parseArgs(rest)
+    args = parse(argv)
   } catch (err) {
     process.stderr.write(`leakwatch: ${err.message}\n${USAGE}`)
     return 2
@@ -98,6 +110,25 @@ async function main(argv) {
     process.stderr.write(`leakwatch: ${err.code ? `${err.code}: ` : ''}${err.message}\n`)
     return 1
   }
+}
+
+// Subcommands: name -> (command, argv) => Promise<exit code>. A new subcommand
+// is one line here, its code in its own module.
+const COMMANDS = {
+  analyze: reportCommand,
+  diff: reportCommand,
+  report: reportCommand,
+  redact: (command, argv) => require('../lib/cli-redact').main(argv),
+}
+
+async function main(argv) {
+  const [command, ...rest] = argv
+  const run = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : null
+  if (!run) {
+    process.stderr.write(USAGE)
+    return command === '-h' || command === '--help' ? 0 : 2
+  }
+  return run(command, rest)
 }
 
 main(process.argv.slice(2)).then((code) => {

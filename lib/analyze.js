@@ -4,6 +4,7 @@
 const fs = require('fs')
 const path = require('path')
 const { fromNative, invalidOption } = require('./errors')
+const { selectSnapshots } = require('./snapshot-select')
 const { mapReport } = require('./source-maps')
 
 // leakwatch's own code is never "the allocating function" of a report.
@@ -53,6 +54,8 @@ function nativeOptions(opts) {
     }
     out.minRetainedDelta = v
   }
+  const minCountDelta = checkCount(opts, 'minCountDelta')
+  if (minCountDelta !== undefined) out.minCountDelta = minCountDelta
   const maxSuspects = checkCount(opts, 'maxSuspects')
   if (maxSuspects !== undefined) out.maxSuspects = maxSuspects
   const topClasses = checkCount(opts, 'topClasses')
@@ -82,35 +85,38 @@ function profilesBeside(files) {
 }
 
 /**
- * Analyses one to three `.heapsnapshot` / `.heapsnapshot.gz` files, oldest first.
- * One file: the largest classes by retained size. Two or three files of the same
- * program: leak suspects (places in the heap that grow from one to the next), with
- * object-id survivors when the snapshots come from one process.
+ * Analyses heap snapshots (`.heapsnapshot` / `.heapsnapshot.gz`) off the main thread.
+ * `files` may be any number of files and directories (their snapshots). They are
+ * grouped by process (the pid in leakwatch's file names
+ * `<host>-<pid>-<stamp>-<seq>[-label].heapsnapshot.gz`), ordered by time (the
+ * name's stamp, else the modification time), and of one process the first, middle
+ * and last are analysed; `report.summary.selection` says what was chosen and warns
+ * about mixed processes or files not given oldest first.
+ * One snapshot: the largest classes by retained size (with `singleSuspects: true`,
+ * also the biggest groups of alike objects). Two or three: leak suspects, each with
+ * its `holder`, `kind`, one line of `advice`, a readable `path` and the `rawPath`.
  * @param {string | string[]} files
- * With one file and `singleSuspects: true`, the biggest groups of alike objects
- * (same retaining path) are reported as suspects too.
  * Allocation sites: sampling heap profiles (`profiles`, oldest first; by
- * default `<snapshot base>.heapprofile` beside each snapshot, where present;
- * `false` for none) are ranked by growth of live sampled bytes and joined to
- * the suspects (`suspect.allocation`, `summary.allocationSites`), with
+ * default `<snapshot base>.heapprofile` beside each analysed snapshot, where
+ * present; `false` for none) are ranked by growth of live sampled bytes and
+ * joined to the suspects (`suspect.allocation`, `summary.allocationSites`), with
  * positions mapped to original sources where a source map is found.
- * @param {{ minRetainedDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean, profiles?: string[] | false }} [opts]
+ * @param {{ minRetainedDelta?: number, minCountDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean, profiles?: string[] | false }} [opts]
  * @returns {Promise<Report>}
  */
 async function analyze(files, opts, internal = {}) {
-  const list = typeof files === 'string' ? [files] : files
-  if (!Array.isArray(list) || list.length < 1 || list.length > 3 || !list.every((f) => typeof f === 'string' && f)) {
-    throw invalidOption('files', 'must be one to three snapshot paths')
-  }
   const options = nativeOptions(opts)
-  const profiles = opts && opts.profiles !== undefined ? opts.profiles || [] : profilesBeside(list)
+  const { files: chosen, selection } = selectSnapshots(files)
+  // Said only when there was a choice to make or something to warn about.
+  if (selection.notes.length > 0) options.selection = JSON.stringify(selection)
+  const profiles = opts && opts.profiles !== undefined ? opts.profiles || [] : profilesBeside(chosen)
   if (profiles.length) {
     options.profiles = profiles
     options.internalPrefixes = INTERNAL_PREFIXES
   }
   let out
   try {
-    out = await native().analyzeSnapshots(list, options)
+    out = await native().analyzeSnapshots(chosen, options)
   } catch (err) {
     throw fromNative(err)
   }

@@ -70,8 +70,11 @@ function suspectLines(r) {
     r.suspects.slice(0, 3).forEach((s, i) => {
       lines.push(`  ${i + 1}. ${s.constructor}: ${signed(s.countDelta)} objects, ${bytes(s.retainedSizeDelta)} retained` +
         (s.survivors != null ? `, ${s.survivors} survivors` : ''))
+      if (s.holder) lines.push(`     held by: ${s.holder.description}`)
+      if (s.kind) lines.push(`     kind:    ${s.kind}: ${s.advice}`)
       lines.push(`     retained by: ${compactPath(s.path)}`)
-      if (s.location) lines.push(`     defined at:  ${where(s.location)}`)
+      // The location is the listener's, timer callback's or capturing closure's.
+      if (s.location) lines.push(`     ${s.holder && s.holder.function ? `\`${s.holder.function}\`` : 'function'} defined at: ${where(s.location)}`)
       if (s.allocation) lines.push(`     allocated by: ${allocatedBy(s.allocation)}`)
     })
     if (r.allocationError) lines.push(`No allocation sites: ${r.allocationError}.`)

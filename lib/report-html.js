@@ -94,9 +94,15 @@ function suspectCard(s, i, single) {
     facts.push(`<li>created between snapshots 1 and 2, alive in 3: ${s.survivors}</li>`)
   }
   const where = location(s)
-  if (where) facts.push(`<li>defined at <code>${escapeHtml(where)}</code></li>`)
+  const fn = s.holder && s.holder.function ? `<code>${escapeHtml(s.holder.function)}</code> ` : ''
+  if (where) facts.push(`<li>${fn}defined at <code>${escapeHtml(where)}</code></li>`)
+  const verdict = s.holder
+    ? `<p class="holder">held by: ${escapeHtml(s.holder.description)}</p>
+<p class="kind">kind: <code>${escapeHtml(s.kind)}</code>: ${escapeHtml(s.advice)}</p>`
+    : ''
   return `<section class="suspect" id="suspect-${i + 1}">
 <h3>${i + 1}. ${escapeHtml(s.constructor)}</h3>
+${verdict}
 <div class="facts"><ul>${facts.join('')}</ul>${single ? '' : perSnapshotChart(s)}</div>
 <p class="retained-by">retained by:</p>
 ${pathSteps(s.path)}
@@ -161,6 +167,9 @@ function toHtml(report, text) {
   const body = suspects.length
     ? suspects.map((s, i) => suspectCard(s, i, single)).join('\n')
     : `<p class="none">${single ? 'No groups listed (run with --suspects to list them).' : 'No leak suspects: nothing grew above the threshold.'}</p>`
+  const notes = summary.selection && summary.selection.notes.length
+    ? `<ul class="notes">${summary.selection.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
+    : ''
   const survivors = summary.survivors && summary.survivors.length
     ? `<h2>Created between snapshots 1 and 2, still alive in 3</h2>\n${classTable(summary.survivors, false)}`
     : ''
@@ -171,6 +180,7 @@ function toHtml(report, text) {
 </head><body>
 <h1>leakwatch heap analysis <span class="meta">(${escapeHtml(summary.mode)} mode)</span></h1>
 <ul class="meta">${snapshots}</ul>
+${notes}
 ${chart}
 <h2>${heading}</h2>
 ${body}

@@ -76,10 +76,10 @@ async function main() {
   say(`\nanalyzing the 3 snapshots (3-snapshot technique, matched by retaining path) ...\n`)
   const result = await leakwatch.analyze(paths)
   say(result.toString())
-  const named = result.suspects.slice(0, 3).map((s) => s.path).join('\n')
+  const named = result.suspects.slice(0, 3).map((s) => s.holder.name).join('\n')
   const ok = /requestLog|reportCache/.test(named)
   say(ok
-    ? `\nleakwatch named the leak: ${result.suspects[0].path}\nsnapshots are in ${dir}`
+    ? `\nleakwatch named the leak: ${result.suspects[0].holder.description}\nsnapshots are in ${dir}`
     : '\nthe analysis did not name a leaking array')
   process.exitCode = ok ? 0 : 1
 }

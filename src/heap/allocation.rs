@@ -228,7 +228,13 @@ fn same_script(url: &str, script: &str) -> bool {
 /// was defined in, 2 when another frame of the stack is, 1 when a frame is
 /// the suspect's constructor, 0 otherwise.
 fn affinity(sus: &Suspect, site: &AllocationSite) -> u8 {
-    let script = sus.location.as_ref().and_then(|l| l.script_name.as_deref());
+    // The holder's script (a module variable's file) first: `location` is
+    // only set for a listener, timer callback or capturing closure.
+    let script = sus
+        .holder
+        .script
+        .as_deref()
+        .or_else(|| sus.location.as_ref().and_then(|l| l.script_name.as_deref()));
     if let Some(script) = script {
         if same_script(&site.url, script) {
             return 3;

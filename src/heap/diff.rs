@@ -13,6 +13,7 @@ use super::aggregate::{self, ClassStat};
 use super::analysis::{GroupStat, SnapshotAnalysis};
 use super::paths;
 use super::report::Suspect;
+use super::verdicts;
 
 /// Reporting thresholds.
 #[derive(Debug, Clone)]
@@ -24,6 +25,10 @@ pub struct DiffOptions {
     /// (0 for diffs, where a single growing container counts; larger for
     /// single-snapshot suspects, which are big collections of alike objects).
     pub min_group_count: u64,
+    /// A group whose object count grows at every step by this many in total
+    /// is a suspect even under `min_retained_delta` (small objects that
+    /// multiply); 0 turns the rule off.
+    pub min_count_delta: u64,
 }
 
 impl Default for DiffOptions {
@@ -32,6 +37,7 @@ impl Default for DiffOptions {
             min_retained_delta: 256 << 10,
             max_suspects: 10,
             min_group_count: 0,
+            min_count_delta: 1000,
         }
     }
 }
@@ -167,14 +173,19 @@ pub fn growth_suspects(
                 .collect()
         };
         let retained = series(|s| s.retained_size);
-        if !strictly_increasing(&retained) || stat.count < opts.min_group_count {
-            continue;
-        }
-        if delta(&retained) < opts.min_retained_delta as i64 {
-            below += 1;
+        if !strictly_increasing(&retained)
+            || stat.count < opts.min_group_count
+            || !verdicts::can_be_suspect(last, stat.sample)
+        {
             continue;
         }
         let counts = series(|s| s.count);
+        if delta(&retained) < opts.min_retained_delta as i64
+            && !multiplies(last, stat.sample, &counts, opts)
+        {
+            below += 1;
+            continue;
+        }
         index.insert(sig, cands.len());
         cands.push(Candidate {
             sample: stat.sample,
@@ -235,7 +246,7 @@ pub fn growth_suspects(
                 .or_default() += 1;
         }
     }
-    let mut suspects: Vec<Suspect> = cands
+    let found: Vec<(Suspect, u32)> = cands
         .into_iter()
         .filter(|c| !c.dropped && !c.explained)
         .filter_map(|c| {
@@ -250,30 +261,32 @@ pub fn growth_suspects(
             if c.count_grows && survivors == Some(0) {
                 return None;
             }
-            let retained_delta = delta(&c.retained);
-            Some(Suspect {
-                constructor: last.classes.name(last.classes.class(c.sample)).to_owned(),
-                count_delta: delta(&c.counts),
-                retained_size_delta: retained_delta,
-                shallow_size_delta: delta(&c.shallow),
-                path: paths::render_path(&last.graph, &last.distances, c.sample)
-                    .unwrap_or_default(),
-                location: paths::source_location(&last.graph, &last.distances, c.sample),
-                survivors,
+            let growth = verdicts::Growth {
+                sample: c.sample,
                 counts: c.counts,
-                retained_sizes: c.retained,
-                score: retained_delta as f64,
-                allocation: None,
-            })
+                retained: c.retained,
+                shallow: c.shallow,
+                survivors,
+            };
+            Some(verdicts::suspect(last, growth))
         })
         .collect();
-    suspects.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.path.cmp(&b.path))
-    });
-    suspects.truncate(opts.max_suspects);
-    (suspects, below)
+    (verdicts::merge_and_rank(found, opts.max_suspects), below)
+}
+
+/// Small objects that multiply: the count grows at every step, by at least
+/// `min_count_delta` in total (handles that hold file descriptors: by 20),
+/// and they are objects people create rather than engine internals.
+fn multiplies(last: &SnapshotAnalysis, sample: u32, counts: &[u64], opts: &DiffOptions) -> bool {
+    if opts.min_count_delta == 0
+        || !strictly_increasing(counts)
+        || !verdicts::counts_as_user_object(last, sample)
+    {
+        return false;
+    }
+    let grew = delta(counts).max(0) as u64;
+    let class = last.classes.name(last.classes.class(sample));
+    grew >= opts.min_count_delta || (verdicts::RESOURCE_CLASSES.contains(&class) && grew >= 20)
 }
 
 #[cfg(test)]

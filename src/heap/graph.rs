@@ -49,6 +49,8 @@ pub struct TypeIds {
     pub edge_element: Option<u8>,
     pub edge_hidden: Option<u8>,
     pub edge_internal: Option<u8>,
+    pub edge_context: Option<u8>,
+    pub edge_property: Option<u8>,
 }
 
 impl TypeIds {
@@ -70,6 +72,8 @@ impl TypeIds {
             edge_element: find(edge_types, "element"),
             edge_hidden: find(edge_types, "hidden"),
             edge_internal: find(edge_types, "internal"),
+            edge_context: find(edge_types, "context"),
+            edge_property: find(edge_types, "property"),
         }
     }
 }
@@ -275,8 +279,8 @@ impl HeapGraph {
         })
     }
 
-    /// The first target of `node`'s edge named `name`.
-    fn follow(&self, node: u32, names: &[&str]) -> Option<u32> {
+    /// The first target of `node`'s edge named one of `names`.
+    pub fn follow(&self, node: u32, names: &[&str]) -> Option<u32> {
         self.edges(node)
             .find(|&e| !self.edge_has_index(e) && names.contains(&self.edge_name_text(e).as_ref()))
             .map(|e| self.edge_target(e))

@@ -29,14 +29,18 @@ pub mod dominators;
 pub mod ephemerons;
 pub mod error;
 pub mod graph;
+pub mod holder;
+pub mod kind;
 pub(crate) mod lexer;
 pub(crate) mod meta;
 pub mod parser;
 pub mod paths;
+pub mod readable;
 pub mod report;
 pub mod retainers;
 pub mod sizes;
 pub mod strings;
+pub mod verdicts;
 
 use std::path::PathBuf;
 
@@ -45,7 +49,7 @@ pub use diff::DiffOptions;
 pub use error::{HeapError, HeapErrorKind};
 pub use graph::{HeapGraph, SourceLocation};
 pub use parser::{parse_file, parse_reader, ParseLimits};
-pub use report::{to_text, Report, SnapshotSummary, Summary, Suspect};
+pub use report::{to_text, Report, Selection, SnapshotSummary, Summary, Suspect};
 
 /// Options of [`analyze_files`].
 #[derive(Debug, Clone)]
@@ -58,6 +62,8 @@ pub struct AnalyzeOptions {
     /// (same retaining path, at least `single_min_count` of them) as suspects.
     pub single_suspects: bool,
     pub single_min_count: u64,
+    /// How the caller chose `paths` among more snapshots; copied to the summary.
+    pub selection: Option<Selection>,
 }
 
 impl Default for AnalyzeOptions {
@@ -68,6 +74,7 @@ impl Default for AnalyzeOptions {
             top_classes: 15,
             single_suspects: false,
             single_min_count: 1000,
+            selection: None,
         }
     }
 }
@@ -147,6 +154,7 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
         top_classes,
         survivors: Vec::new(),
         below_threshold: 0,
+        selection: opts.selection.clone(),
         allocation_sites: Vec::new(),
     };
     if paths.len() == 1 {

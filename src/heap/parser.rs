@@ -43,6 +43,13 @@ fn to_u32(v: u64, what: &str) -> Result<u32, HeapError> {
     u32::try_from(v).map_err(|_| HeapError::invalid(format!("{what} {v} does not fit in 32 bits")))
 }
 
+/// Node ids wider than 32 bits (writers that use 64-bit addresses as ids,
+/// which DevTools reads) folded into 32: ids only match objects across
+/// snapshots, and `diff::IdSample` checks that matches mean the same objects.
+pub(crate) fn fold_id(v: u64) -> u32 {
+    (v ^ (v >> 32)) as u32
+}
+
 /// Streams one snapshot text into a graph.
 struct SnapshotReader<'a, R: BufRead> {
     lexer: Lexer<R>,
@@ -101,7 +108,7 @@ impl<'a, R: BufRead> SnapshotReader<'a, R> {
                     g.node_type.push(v as u8);
                 }
                 Role::Name => g.node_name.push(to_u32(v, "node name")?),
-                Role::Id => g.node_id.push(to_u32(v, "node id")?),
+                Role::Id => g.node_id.push(fold_id(v)),
                 Role::SelfSize => g.node_self_size.push(v),
                 Role::EdgeCount => {
                     edge_total = edge_total.saturating_add(v);

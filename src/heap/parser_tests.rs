@@ -252,3 +252,15 @@ proptest! {
         let _ = parse(text.as_bytes());
     }
 }
+
+#[test]
+fn ids_wider_than_32_bits_are_read() {
+    // A V8-format writer that uses 64-bit addresses as ids (DevTools reads these).
+    let wide = 0x7f3a_1234_5679u64;
+    let text = tiny_snapshot().replace("3,2,5,32,1,0,0", &format!("3,2,{wide},32,1,0,0"));
+    let g = parse(text.as_bytes()).unwrap();
+    assert_eq!(g.id(2), super::fold_id(wide));
+    assert_ne!(g.id(2), g.id(1));
+    // Ids that fit are kept as they are.
+    assert_eq!(super::fold_id(5), 5);
+}

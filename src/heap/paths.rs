@@ -14,7 +14,7 @@ const MAX_LABEL: usize = 40;
 /// How many property names a plain object shows, as in `Object{a,b,c}`.
 const SHOWN_PROPERTIES: usize = 3;
 
-fn clip(s: &str) -> String {
+pub(crate) fn clip(s: &str) -> String {
     if s.chars().count() <= MAX_LABEL {
         return s.to_owned();
     }
@@ -83,32 +83,14 @@ pub fn render_path(graph: &HeapGraph, distances: &Distances, node: u32) -> Optio
     if edges.is_empty() {
         return None;
     }
-    let mut parts = Vec::with_capacity(edges.len() + 1);
-    for (i, &e) in edges.iter().enumerate() {
-        let to = graph.edge_target(e);
-        let synthetic = Some(graph.kind(to)) == graph.types.node_synthetic;
-        if i > 0 && synthetic && to != node {
-            // Sub-roots such as "(Global handles)" say more by name than by
-            // their index under "(GC roots)".
-            parts.push(clip(graph.name(to)));
-        } else if i > 0 {
-            let mut label = edge_label(graph, e);
-            // Closures on the way are what people recognise in their code.
-            if graph.is_closure(to) && to != node {
-                let name = graph.name(to);
-                if !name.is_empty() && name != label {
-                    label = format!("{label} ({})", clip(name));
-                }
-            }
-            parts.push(label);
-        } else if edges.len() > 1 {
-            // The root's edges lead to synthetic groups whose names say more
-            // than the edge index, e.g. "(GC roots)".
-            parts.push(clip(graph.name(to)));
-        }
-    }
-    parts.push(node_label(graph, node));
-    Some(parts.join(" > "))
+    let parts = super::readable::step_labels(graph, &edges, node);
+    Some(
+        parts
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(" > "),
+    )
 }
 
 /// Nodes on the retaining path of `node`, root first, `node` last.
@@ -205,27 +187,62 @@ pub fn path_signatures(
     };
     let mut interned: HashMap<u64, u32> = HashMap::new();
     sig.assign(0, 1, &mut interned);
-    // A node's step is recomputed from its parent edge when its child needs
-    // it, rather than stored: one hash costs less than 8 bytes per node.
+    // Per group: its last step and its parent group. Chains whose links
+    // take one to three steps (`next > next`, promise reactions `a > b > a >
+    // b`) collapse: a node whose step ends a repetition of the last `p` steps
+    // of its (collapsed) path joins the group `p - 1` levels above its
+    // parent's. All members of a group share their last step and parent
+    // group, so this costs 12 bytes per group, not per node.
+    let mut chain: Vec<(u64, u32)> = vec![(0, NO_GROUP)];
     for &node in distances.order.iter().skip(1) {
         let Some(e) = distances.parent_edge(node) else {
             continue;
         };
-        let parent = graph.edge_source(e);
+        let parent_group = sig.group(graph.edge_source(e));
         let s = step_of(e, node);
-        let parent_step = distances
-            .parent_edge(parent)
-            .map_or(0, |pe| step_of(pe, parent));
-        let parent_sig = sig.signature(parent);
-        let value = if s == parent_step {
-            parent_sig
-        } else {
-            mix(parent_sig, s)
-        };
-        sig.assign(node, value, &mut interned);
+        if let Some(g) = repeated_in(&chain, parent_group, s) {
+            if let Some(slot) = sig.group_of.get_mut(node as usize) {
+                *slot = g;
+            }
+            continue;
+        }
+        let value = mix(sig.key(parent_group), s);
+        if sig.assign(node, value, &mut interned) {
+            chain.push((s, parent_group));
+        }
     }
     sig.keys.shrink_to_fit();
     sig
+}
+
+/// Longest chain link, in steps, that signatures collapse.
+const MAX_PERIOD: usize = 3;
+
+/// The group a node of step `s` under `parent_group` collapses into, if
+/// `s` completes a repetition: with `a_j` the last step of the group `j`
+/// levels above `parent_group` (`a_0` its own), period `p` repeats when
+/// `s == a_(p-1)` and `a_j == a_(j+p)` for `j < p - 1`.
+fn repeated_in(chain: &[(u64, u32)], parent_group: u32, s: u64) -> Option<u32> {
+    let mut up = [(0u64, NO_GROUP); 2 * MAX_PERIOD];
+    let mut g = parent_group;
+    for slot in up.iter_mut() {
+        // Group 0 is the root's, which has no step.
+        if g == NO_GROUP || g == 0 {
+            break;
+        }
+        let Some(&(step, parent)) = chain.get(g as usize) else {
+            break;
+        };
+        *slot = (step, g);
+        g = parent;
+    }
+    let at = |j: usize| up.get(j).copied().filter(|&(_, g)| g != NO_GROUP);
+    (1..=MAX_PERIOD).find_map(|p| {
+        let (step, group) = at(p - 1)?;
+        let repeats = step == s
+            && (0..p - 1).all(|j| matches!((at(j), at(j + p)), (Some(x), Some(y)) if x.0 == y.0));
+        repeats.then_some(group)
+    })
 }
 
 /// No group: unreachable nodes.
@@ -242,12 +259,15 @@ pub struct PathSignatures {
 }
 
 impl PathSignatures {
-    fn assign(&mut self, node: u32, value: u64, interned: &mut HashMap<u64, u32>) {
+    /// Puts `node` in the group of signature `value`; true when that group
+    /// is new.
+    fn assign(&mut self, node: u32, value: u64, interned: &mut HashMap<u64, u32>) -> bool {
         // 0 means "unreachable", as it did before interning.
         if value == 0 {
-            return;
+            return false;
         }
         let keys = &mut self.keys;
+        let before = keys.len();
         let id = *interned.entry(value).or_insert_with(|| {
             keys.push(value);
             keys.len() as u32 - 1
@@ -255,6 +275,12 @@ impl PathSignatures {
         if let Some(slot) = self.group_of.get_mut(node as usize) {
             *slot = id;
         }
+        keys.len() > before
+    }
+
+    /// The signature of a group, 0 for [`NO_GROUP`].
+    fn key(&self, group: u32) -> u64 {
+        self.keys.get(group as usize).copied().unwrap_or(0)
     }
 
     /// The node's group, or [`NO_GROUP`].
@@ -356,5 +382,43 @@ mod tests {
         assert_ne!(sig(5), sig(4));
         assert_eq!(sig(10), sig(11), "a linked list is one group");
         assert_ne!(sig(8), sig(9));
+    }
+
+    #[test]
+    fn two_step_chain_links_are_one_group() {
+        // global -> head -> A -> B -> A -> B -> A: a promise chain's shape.
+        let g = build(
+            &[
+                ("synthetic", ""),
+                ("object", "global"),
+                ("object", "Promise"),
+                ("hidden", "Reaction"),
+                ("object", "Promise"),
+                ("hidden", "Reaction"),
+                ("object", "Promise"),
+                ("hidden", "Reaction"),
+                ("object", "Promise"),
+            ],
+            &[
+                (0, "element", "1", 1),
+                (1, "property", "head", 2),
+                (2, "internal", "reactions", 3),
+                (3, "internal", "promise", 4),
+                (4, "internal", "reactions", 5),
+                (5, "internal", "promise", 6),
+                (6, "internal", "reactions", 7),
+                (7, "internal", "promise", 8),
+            ],
+        );
+        let d = Distances::compute(&g);
+        let p = path_signatures(&g, &d, &ClassIndex::build(&g));
+        assert_eq!(p.signature(6), p.signature(4));
+        assert_eq!(p.signature(8), p.signature(4));
+        assert_eq!(p.signature(7), p.signature(5));
+        assert_ne!(
+            p.signature(4),
+            p.signature(2),
+            "the head is reached by a named edge"
+        );
     }
 }

@@ -92,6 +92,7 @@ proptest! {
                 top_classes: a.class_stats.clone(),
                 survivors: vec![],
                 below_threshold: 0,
+                selection: None,
                 allocation_sites: vec![],
             },
         });

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::aggregate::ClassStat;
 use super::allocation::{self, AllocationSite};
 use super::graph::SourceLocation;
+use super::holder::Holder;
+use super::kind::LeakKind;
 
 /// One place in the heap that grows from snapshot to snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,9 +20,23 @@ pub struct Suspect {
     pub count_delta: i64,
     pub retained_size_delta: i64,
     pub shallow_size_delta: i64,
-    /// Shortest retaining path of a representative object, in the last snapshot.
+    /// What keeps the objects alive, in words (see `holder`).
+    #[serde(default = "Holder::unknown")]
+    pub holder: Holder,
+    /// Which kind of leak this is; a stable id (see `kind`).
+    #[serde(default = "LeakKind::unknown")]
+    pub kind: LeakKind,
+    /// One line of advice for this kind of leak.
+    #[serde(default)]
+    pub advice: String,
+    /// Retaining path of a representative object for people: from its holder's
+    /// module or owner, repeats collapsed, at most 12 steps.
     pub path: String,
-    /// Where the object (or the closure retaining it) was defined.
+    /// The full shortest retaining path, from the GC root.
+    #[serde(default)]
+    pub raw_path: String,
+    /// Where the listener, timer callback or capturing closure that keeps the
+    /// objects alive was defined (`holder.function`); null otherwise.
     pub location: Option<SourceLocation>,
     /// Objects of this group created between snapshots 1 and 2 and still alive
     /// in 3 (three in-process snapshots only).
@@ -34,6 +50,20 @@ pub struct Suspect {
     /// The code that allocated the growth, from sampling heap profiles.
     #[serde(default)]
     pub allocation: Option<AllocationSite>,
+    /// Other growing groups under the same holder (a Map's keys beside its
+    /// values), counted in this suspect's sizes.
+    #[serde(default)]
+    pub merged: Vec<MergedGroup>,
+}
+
+/// A growing group merged into the suspect that shares its holder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MergedGroup {
+    pub constructor: String,
+    pub count_delta: i64,
+    pub retained_size_delta: i64,
+    pub counts: Vec<u64>,
 }
 
 /// Size facts about one input snapshot.
@@ -63,6 +93,24 @@ pub struct Summary {
     /// Allocation stacks by growth of live sampled bytes (empty without profiles).
     #[serde(default)]
     pub allocation_sites: Vec<AllocationSite>,
+    /// Which snapshots were chosen among those given, and warnings about
+    /// them (mixed processes, order); absent when the caller chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
+}
+
+/// How the analysed snapshots were chosen among those given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Selection {
+    /// `<host>-<pid>` of the analysed process, when the file names say.
+    pub process: Option<String>,
+    /// How many snapshots of that process were given.
+    pub available: u64,
+    /// The analysed files, oldest first.
+    pub chosen: Vec<String>,
+    /// What was chosen and why, and warnings, one sentence each.
+    pub notes: Vec<String>,
 }
 
 /// The analysis result.
@@ -125,11 +173,48 @@ fn describe_growth(sus: &Suspect, single: bool) -> String {
     )
 }
 
+fn write_verdict(out: &mut String, sus: &Suspect) {
+    for m in &sus.merged {
+        let _ = writeln!(
+            out,
+            "   with {} {} under the same holder (+{} retained)",
+            signed(m.count_delta),
+            m.constructor,
+            human_bytes(m.retained_size_delta)
+        );
+    }
+    let _ = writeln!(out, "   held by: {}", sus.holder.description);
+    let _ = writeln!(out, "   kind: {}", sus.kind.id());
+    let _ = writeln!(out, "   fix: {}", sus.advice);
+    let _ = writeln!(out, "   path: {}", sus.path);
+    if let Some(loc) = &sus.location {
+        let what = match sus.holder.holder_type.as_str() {
+            "event-listeners" => "listener",
+            "timer-list" => "timer callback",
+            _ => "closure",
+        };
+        let name = sus.holder.function.as_deref().unwrap_or("(anonymous)");
+        let file = match &loc.script_name {
+            Some(name) => name.clone(),
+            None => format!("script {}", loc.script_id),
+        };
+        let _ = writeln!(
+            out,
+            "   {what} `{name}` defined at: {file}:{}:{}",
+            loc.line + 1,
+            loc.column + 1
+        );
+    }
+}
+
 /// The report for people, e.g. on a terminal.
 pub fn to_text(report: &Report) -> String {
     let mut out = String::new();
     let s = &report.summary;
     let _ = writeln!(out, "leakwatch heap analysis ({} mode)", s.mode);
+    for note in s.selection.iter().flat_map(|sel| &sel.notes) {
+        let _ = writeln!(out, "  {note}");
+    }
     for (i, snap) in s.snapshots.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -169,24 +254,7 @@ pub fn to_text(report: &Report) -> String {
         if let Some(n) = sus.survivors {
             let _ = writeln!(out, "   created between snapshots 1 and 2, alive in 3: {n}");
         }
-        let _ = writeln!(out, "   retained by: {}", sus.path);
-        if let Some(loc) = &sus.location {
-            let _ = match &loc.script_name {
-                Some(name) => writeln!(
-                    out,
-                    "   defined at: {name}:{}:{}",
-                    loc.line + 1,
-                    loc.column + 1
-                ),
-                None => writeln!(
-                    out,
-                    "   defined at: script {} line {} column {}",
-                    loc.script_id,
-                    loc.line + 1,
-                    loc.column + 1
-                ),
-            };
-        }
+        write_verdict(&mut out, sus);
         allocation::render_suspect(&mut out, sus);
     }
     allocation::render_sites(&mut out, &s.allocation_sites);
@@ -252,9 +320,23 @@ mod tests {
                 count_delta: 2000,
                 retained_size_delta: 64_000,
                 shallow_size_delta: 32_000,
-                path:
+                holder: Holder {
+                    description: "variable `headersArray` (Array) in the module scope of /srv/app.js".into(),
+                    name: Some("headersArray".into()),
+                    holder_type: "variable".into(),
+                    owner: Some("the module scope of /srv/app.js".into()),
+                    script: Some("/srv/app.js".into()),
+                    collection: Some("Array".into()),
+                    function: Some("onData".into()),
+                },
+                kind: LeakKind::UnboundedCollection,
+                advice: LeakKind::UnboundedCollection.advice().into(),
+                path: "module scope of /srv/app.js > headersArray > [elements] > [12] > Object{userAgentUsed}"
+                    .into(),
+                raw_path:
                     "(GC roots) > global > headersArray > [elements] > [12] > Object{userAgentUsed}"
                         .into(),
+                merged: vec![],
                 location: Some(SourceLocation {
                     script_id: 7,
                     script_name: Some("/srv/app.js".into()),
@@ -273,6 +355,7 @@ mod tests {
                 top_classes: vec![],
                 survivors: vec![],
                 below_threshold: 0,
+                selection: None,
                 allocation_sites: vec![],
             },
         }
@@ -286,11 +369,28 @@ mod tests {
             text.contains("1. Object: +2000 objects, +62.5 KiB retained"),
             "{text}"
         );
-        assert!(text.contains("retained by: (GC roots) > global > headersArray"));
-        assert!(text.contains("defined at: /srv/app.js:10:3"), "{text}");
+        assert!(text.contains("path: module scope of /srv/app.js > headersArray"));
+        assert!(text.contains(
+            "held by: variable `headersArray` (Array) in the module scope of /srv/app.js"
+        ));
+        assert!(text.contains("kind: unbounded-collection"));
+        assert!(text.contains("fix: Bound it"));
+        assert!(
+            text.contains("closure `onData` defined at: /srv/app.js:10:3"),
+            "{text}"
+        );
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["suspects"][0]["retainedSizeDelta"], 64_000);
         assert_eq!(json["suspects"][0]["location"]["scriptId"], 7);
         assert_eq!(json["summary"]["mode"], "three-snapshot");
+        assert_eq!(json["suspects"][0]["kind"], "unbounded-collection");
+        assert_eq!(json["suspects"][0]["holder"]["name"], "headersArray");
+        assert_eq!(json["suspects"][0]["holder"]["type"], "variable");
+        assert!(json["suspects"][0]["rawPath"]
+            .as_str()
+            .unwrap()
+            .starts_with("(GC roots)"));
+        let back: Report = serde_json::from_value(json).unwrap();
+        assert_eq!(back, report);
     }
 }

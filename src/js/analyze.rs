@@ -18,6 +18,10 @@ pub struct AnalyzeSnapshotsOptions {
     /// A place in the heap is reported only if its retained size grew by at
     /// least this many bytes overall (default 262144).
     pub min_retained_delta: Option<f64>,
+    /// A place whose object count grows at every step by at least this many
+    /// in total is reported even under `min_retained_delta` (default 1000;
+    /// 0 turns the rule off).
+    pub min_count_delta: Option<f64>,
     /// At most this many suspects are reported (default 10).
     pub max_suspects: Option<u32>,
     /// How many classes the summary lists (default 15).
@@ -25,6 +29,9 @@ pub struct AnalyzeSnapshotsOptions {
     /// With one snapshot, also report the biggest groups of alike objects
     /// (same retaining path, 1000 or more) as suspects (default false).
     pub single_suspects: Option<bool>,
+    /// How `lib/analyze.js` chose the files among those given, as JSON
+    /// (`Selection` shape); shown in the report.
+    pub selection: Option<String>,
     /// Sampling heap profiles (`.heapprofile`) of the same time window,
     /// oldest first: their allocation stacks are joined to the suspects.
     pub profiles: Option<Vec<String>>,
@@ -104,6 +111,11 @@ pub fn analyze_snapshots(
                 opts.diff.min_retained_delta = v as u64;
             }
         }
+        if let Some(v) = o.min_count_delta {
+            if v.is_finite() && v >= 0.0 {
+                opts.diff.min_count_delta = v as u64;
+            }
+        }
         if let Some(v) = o.max_suspects {
             opts.diff.max_suspects = v as usize;
         }
@@ -113,6 +125,10 @@ pub fn analyze_snapshots(
         if let Some(v) = o.single_suspects {
             opts.single_suspects = v;
         }
+        // Written by lib/analyze.js, never by users: a malformed one is dropped.
+        opts.selection = o
+            .selection
+            .and_then(|json| serde_json::from_str::<heap::Selection>(&json).ok());
     }
     AsyncTask::new(AnalyzeTask {
         files: files.into_iter().map(PathBuf::from).collect(),

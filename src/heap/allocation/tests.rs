@@ -184,6 +184,11 @@ fn suspect(class: &str, script: Option<&str>) -> Suspect {
         retained_sizes: vec![1, 2],
         score: 1.0,
         allocation: None,
+        holder: crate::heap::holder::Holder::unknown(),
+        kind: crate::heap::kind::LeakKind::Unknown,
+        advice: String::new(),
+        raw_path: "(GC roots) > x".into(),
+        merged: vec![],
     }
 }
 
@@ -197,6 +202,7 @@ fn report(suspects: Vec<Suspect>) -> Report {
             survivors: vec![],
             below_threshold: 0,
             allocation_sites: vec![],
+            selection: None,
         },
     }
 }
