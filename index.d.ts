@@ -1,7 +1,7 @@
 import { EventEmitter } from 'events'
 import type { analyze as analyzeFn, allocationSites as allocationSitesFn } from './lib/analyze'
 
-export type { Report, Suspect, SourceLocation, AnalyzeOptions, AllocationSite, AllocationFrame } from './lib/analyze'
+export type { Report, Suspect, SourceLocation, AnalyzeOptions, AllocationSite, AllocationFrame, Holder, LeakKind, MergedGroup } from './lib/analyze'
 export type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent, HeapProfileOptions, EvidenceEvent, SnapshotEvent } from './lib/watchdog'
 import type { Watchdog, WatchOptions, WatchStatsEvent, LeakEvent, RecoveredEvent } from './lib/watchdog'
 export { SamplingProfiler } from './lib/sampling-profiler'
