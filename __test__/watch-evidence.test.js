@@ -178,7 +178,10 @@ describe('real processes', () => {
     }
     const r = await run({
       env: { PER_TICK: '300', EXIT_AFTER_SNAPSHOT: '1' },
-      opts: { intervalMs: 200, windowMs: 2000, warmupMs: 0, minGrowthBytesPerMin: MiB, snapshots: 1, snapshot: { dir, maxFiles: 2, gzipLevel: 1, label: 'svc', mode: 'inline' } },
+      // Profiling from the start: a profile started when growth is first
+      // suspected is only a baseline at the first snapshot (an empty one when
+      // the detector suspects at once, as it now does with warmupMs 0).
+      opts: { intervalMs: 200, windowMs: 2000, warmupMs: 0, minGrowthBytesPerMin: MiB, snapshots: 1, heapProfile: { when: 'always' }, snapshot: { dir, maxFiles: 2, gzipLevel: 1, label: 'svc', mode: 'inline' } },
     })
     const snap = r.lines.find((l) => l.event === 'snapshot')
     expect(snap).toBeDefined()
