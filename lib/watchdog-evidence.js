@@ -21,6 +21,7 @@ const path = require('path')
 const { invalidOption } = require('./errors')
 const { watchSnapshotOptions, isPlainObject, integer, rejectUnknown } = require('./options')
 const { SamplingProfiler, DEFAULT_SAMPLING_INTERVAL_BYTES } = require('./sampling-profiler')
+const { oldGenerationLimit } = require('./watchdog-readings')
 
 const WHEN = ['suspected', 'always', 'never']
 const HEAP_PROFILE_KEYS = new Set(['when', 'samplingIntervalBytes', 'saveEveryMs'])
@@ -35,9 +36,6 @@ const EVIDENCE_SUFFIX = `-evidence${PROFILE_SUFFIX}`
 // limit when the heap is full of live objects, so these are well below it.
 const PROFILE_AT_LIMIT_FRACTION = 0.4
 const SAVE_EVERY_TICK_LIMIT_FRACTION = 0.6
-// heap_size_limit also counts the young generation's reservation (3 x 16 MiB
-// semi-spaces at V8's 64-bit defaults), which old-space growth cannot use.
-const YOUNG_RESERVE_BYTES = 48 * 1024 * 1024
 const SAVE_MIN_GROWTH_FRACTION = 0.02
 const PROFILE_HORIZON_MS = 15 * 60 * 1000
 // Snapshot speed from bench/capture.js (140 MB of heap in 11.5 s, ~12 MB/s),
@@ -84,7 +82,7 @@ function profilePathFor(snapshotPath) {
 
 /** The post-GC live heap (else heap used) and the nearer of the heap and container limits. */
 function usage(stats) {
-  const heap = stats.heapLimitBytes - Math.min(YOUNG_RESERVE_BYTES, stats.heapLimitBytes / 2)
+  const heap = oldGenerationLimit(stats.heapLimitBytes)
   const limit = Math.min(heap || Infinity, stats.memoryLimitBytes || Infinity)
   return { used: stats.liveHeapBytes ?? stats.heapUsedBytes, limit: limit > 0 ? limit : Infinity }
 }

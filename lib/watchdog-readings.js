@@ -7,6 +7,18 @@ const os = require('os')
 const v8 = require('v8')
 
 const UNLIMITED = 2 ** 60
+// V8's heap_size_limit also counts the young generation's reservation (3 x
+// 16 MiB semi-spaces at V8's 64-bit defaults: --max-old-space-size=256 gives
+// 304 MiB), which old-space growth cannot use: a leak dies at the old
+// generation's limit.
+const YOUNG_RESERVE_BYTES = 48 * 1024 * 1024
+
+/** The limit the old generation (where leaks live) runs into, in bytes, from
+ * V8's `heap_size_limit`. The one place this rule lives: time to OOM
+ * (src/watch/oom.rs) and the evidence policy both use it. */
+function oldGenerationLimit(heapSizeLimit) {
+  return heapSizeLimit - Math.min(YOUNG_RESERVE_BYTES, heapSizeLimit / 2)
+}
 
 /** What RSS runs into: `process.constrainedMemory()` where Node has it and
  * it is a real limit, else the machine's memory. */
@@ -23,7 +35,7 @@ function heapNow(hs = v8.getHeapStatistics()) {
     // the last post-GC reading left it out too.
     heapUsedBytes: oldGenerationUsed(),
     heapTotalBytes: hs.total_heap_size,
-    heapLimitBytes: hs.heap_size_limit,
+    heapLimitBytes: oldGenerationLimit(hs.heap_size_limit),
     externalBytes: hs.external_memory,
     rssLimitBytes: rssLimit(),
   }
@@ -39,4 +51,4 @@ function oldGenerationUsed() {
   return used
 }
 
-module.exports = { heapNow, oldGenerationUsed, rssLimit }
+module.exports = { heapNow, oldGenerationUsed, oldGenerationLimit, rssLimit }
