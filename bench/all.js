@@ -5,7 +5,7 @@
 const { spawnSync } = require('child_process')
 const path = require('path')
 
-const BENCHES = ['capture.js', 'capture-rss.js', 'stress-fork.js', 'analyze.js', 'watchdog.js', 'assert.js']
+const BENCHES = ['capture.js', 'capture-rss.js', 'stress-fork.js', 'analyze.js', 'culprit.js', 'watchdog.js', 'assert.js', 'profiler-overhead.js', 'profiler.js']
 let failed = 0
 for (const file of BENCHES) {
   console.log(`\n=== bench/${file}`)
