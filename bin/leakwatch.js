@@ -9,7 +9,7 @@
 const fs = require('fs')
 const { parseArgs } = require('util')
 const { analyze, reportFromJSON } = require('../lib/analyze')
-const { toHtml } = require('../lib/report-html')
+const { writeHtml } = require('../lib/report-html')
 
 const USAGE = `usage: leakwatch analyze <snapshot or directory>... [options]
        leakwatch diff <snapshot or directory>... [options]
@@ -99,7 +99,7 @@ async function reportCommand(command, argv) {
   }
   try {
     const report = await load(command, args)
-    if (args.html) fs.writeFileSync(args.html, toHtml(report, report.toString()), { mode: 0o600 })
+    if (args.html) writeHtml(args.html, report)
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : report.toString())
     return 0
   } catch (err) {

@@ -92,7 +92,7 @@ class Watchdog extends EventEmitter {
     if (this.options.snapshots > 0 && typeof deps.takeSnapshot !== 'function') {
       throw invalidOption('snapshots', 'needs a snapshot function: use require("leakwatch").watch()')
     }
-    const Native = deps.NativeWatchdog || require('../binding').NativeWatchdog
+    const Native = deps.NativeWatchdog || require('./native').NativeWatchdog
     this._takeSnapshot = deps.takeSnapshot
     this._startedAt = performance.now()
     try {

@@ -3,6 +3,7 @@
 //! The cores (`capture`, `cgroup`, `growth`, `watch`, `heap`) use no napi types so that `cargo test`
 //! covers them directly; `js` only converts and forwards.
 
+pub mod bytes;
 pub mod capture;
 pub mod cgroup;
 pub mod growth;

@@ -121,22 +121,7 @@ pub struct Report {
     pub summary: Summary,
 }
 
-/// `1536` -> `1.5 KiB`.
-pub fn human_bytes(bytes: i64) -> String {
-    let sign = if bytes < 0 { "-" } else { "" };
-    let mut v = bytes.unsigned_abs() as f64;
-    for unit in ["B", "KiB", "MiB", "GiB"] {
-        if v < 1024.0 || unit == "GiB" {
-            return if unit == "B" {
-                format!("{sign}{v} {unit}")
-            } else {
-                format!("{sign}{v:.1} {unit}")
-            };
-        }
-        v /= 1024.0;
-    }
-    format!("{sign}{v:.1} GiB")
-}
+pub use crate::bytes::human_bytes;
 
 fn signed(n: i64) -> String {
     if n > 0 {

@@ -58,16 +58,7 @@ pub fn ceiling_rise(samples: &VecDeque<(f64, f64)>, t0: f64, span: f64) -> f64 {
 }
 
 pub fn human(bytes: f64) -> String {
-    let a = bytes.abs();
-    if a >= 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.2} GiB", bytes / (1024.0 * 1024.0 * 1024.0))
-    } else if a >= 1024.0 * 1024.0 {
-        format!("{:.2} MiB", bytes / (1024.0 * 1024.0))
-    } else if a >= 1024.0 {
-        format!("{:.1} KiB", bytes / 1024.0)
-    } else {
-        format!("{bytes:.0} B")
-    }
+    crate::bytes::human_bytes(bytes.round() as i64)
 }
 
 /// Twice the median absolute deviation of the residuals around the line of
