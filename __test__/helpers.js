@@ -146,4 +146,21 @@ function listDir(dir) {
 
 const SNAPSHOT_NAME = /^[A-Za-z0-9._]+-\d+-\d{8}T\d{6}\.\d{3}Z-\d+(-[A-Za-z0-9._]+)?\.heapsnapshot\.gz$/
 
-module.exports = { NODE, Host, tempDir, threeSnapshots, readSnapshot, childrenOf, zombiesOf, pipeAndFileFds, listDir, SNAPSHOT_NAME }
+/** Sampled live bytes per allocating function (the top frame of each sample's stack), largest first. */
+function liveBytesByFunction(profile) {
+  const byId = new Map()
+  const stack = [profile.head]
+  while (stack.length) {
+    const n = stack.pop()
+    byId.set(n.id, n)
+    stack.push(...n.children)
+  }
+  const totals = new Map()
+  for (const s of profile.samples) {
+    const name = byId.get(s.nodeId).callFrame.functionName || '(anonymous)'
+    totals.set(name, (totals.get(name) || 0) + s.size)
+  }
+  return [...totals.entries()].sort((a, b) => b[1] - a[1])
+}
+
+module.exports = { liveBytesByFunction, NODE, Host, tempDir, threeSnapshots, readSnapshot, childrenOf, zombiesOf, pipeAndFileFds, listDir, SNAPSHOT_NAME }

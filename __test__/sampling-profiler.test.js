@@ -4,7 +4,7 @@
 const { spawnSync } = require('child_process')
 const fs = require('fs')
 const path = require('path')
-const { tempDir, NODE } = require('./helpers')
+const { tempDir, NODE, liveBytesByFunction } = require('./helpers')
 const { SamplingProfiler, DEFAULT_SAMPLING_INTERVAL_BYTES } = require('../lib/sampling-profiler')
 
 const HOST = path.join(__dirname, 'fixtures', 'profiler-host.js')
@@ -13,23 +13,6 @@ function run(env) {
   const r = spawnSync(NODE, [HOST], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000 })
   const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
   return { ...r, lines }
-}
-
-/** Sampled live bytes per allocating function (the top frame of each sample's stack). */
-function liveBytesByFunction(profile) {
-  const byId = new Map()
-  const stack = [profile.head]
-  while (stack.length) {
-    const n = stack.pop()
-    byId.set(n.id, n)
-    stack.push(...n.children)
-  }
-  const totals = new Map()
-  for (const s of profile.samples) {
-    const name = byId.get(s.nodeId).callFrame.functionName || '(anonymous)'
-    totals.set(name, (totals.get(name) || 0) + s.size)
-  }
-  return [...totals.entries()].sort((a, b) => b[1] - a[1])
 }
 
 test('a saved profile parses and its hottest live stack is the allocating function', () => {

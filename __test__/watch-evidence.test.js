@@ -3,7 +3,7 @@
 const { spawn } = require('child_process')
 const fs = require('fs')
 const path = require('path')
-const { tempDir, NODE, readSnapshot, SNAPSHOT_NAME } = require('./helpers')
+const { tempDir, NODE, readSnapshot, SNAPSHOT_NAME, liveBytesByFunction } = require('./helpers')
 const { watch } = require('../lib/watchdog')
 const { profilePathFor } = require('../lib/watchdog-evidence')
 
@@ -30,22 +30,9 @@ function run({ opts, env = {}, heapMb = 128, timeoutMs = 90000 }) {
   })
 }
 
-/** Sampled live bytes per allocating function (top frame), largest first. */
+/** Allocating functions (top frame) by sampled live bytes, largest first. */
 function topAllocators(file) {
-  const profile = JSON.parse(fs.readFileSync(file, 'utf8'))
-  const byId = new Map()
-  const stack = [profile.head]
-  while (stack.length) {
-    const n = stack.pop()
-    byId.set(n.id, n)
-    stack.push(...n.children)
-  }
-  const totals = new Map()
-  for (const s of profile.samples) {
-    const name = byId.get(s.nodeId).callFrame.functionName || '(anonymous)'
-    totals.set(name, (totals.get(name) || 0) + s.size)
-  }
-  return [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([name]) => name)
+  return liveBytesByFunction(JSON.parse(fs.readFileSync(file, 'utf8'))).map(([name]) => name)
 }
 
 describe('options', () => {

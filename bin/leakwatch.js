@@ -10,6 +10,7 @@ const fs = require('fs')
 const { parseArgs } = require('util')
 const { analyze, reportFromJSON } = require('../lib/analyze')
 const { writeHtml } = require('../lib/report-html')
+const { runCommand } = require('../lib/cli-command')
 
 const USAGE = `usage: leakwatch analyze <snapshot or directory>... [options]
        leakwatch diff <snapshot or directory>... [options]
@@ -85,31 +86,16 @@ async function load(command, args) {
 }
 
 /** analyze, diff and report: parse, analyse or load, print. Resolves to the exit code. */
-async function reportCommand(command, argv) {
-  let args
-  try {
-    args = parse(argv)
-  } catch (err) {
-    process.stderr.write(`leakwatch: ${err.message}\n${USAGE}`)
-    return 2
-  }
-  if (args.help) {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  try {
-    const report = await load(command, args)
-    if (args.html) writeHtml(args.html, report)
-    process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : report.toString())
-    return 0
-  } catch (err) {
-    if (err.usage) {
-      process.stderr.write(`leakwatch: ${err.message}\n${USAGE}`)
-      return 2
-    }
-    process.stderr.write(`leakwatch: ${err.code ? `${err.code}: ` : ''}${err.message}\n`)
-    return 1
-  }
+function reportCommand(command, argv) {
+  return runCommand(argv, {
+    usage: USAGE,
+    parse,
+    run: async (args) => {
+      const report = await load(command, args)
+      if (args.html) writeHtml(args.html, report)
+      process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : report.toString())
+    },
+  })
 }
 
 // Subcommands: name -> (command, argv) => Promise<exit code>. A new subcommand

@@ -7,7 +7,7 @@
 const path = require('path')
 const { parseArgs } = require('util')
 const native = require('./native')
-const { fromNative } = require('./errors')
+const { runCommand } = require('./cli-command')
 
 const USAGE = `usage: leakwatch redact <in.heapsnapshot[.gz]> <out.heapsnapshot.gz> [--gzip-level N]
 
@@ -32,27 +32,15 @@ function parse(argv) {
 }
 
 /** Runs the command; resolves to the exit code (0 done, 1 failed, 2 usage). */
-async function main(argv) {
-  let args
-  try {
-    args = parse(argv)
-  } catch (err) {
-    process.stderr.write(`leakwatch: ${err.message}\n${USAGE}`)
-    return 2
-  }
-  if (args.help) {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  try {
-    const out = await native.redactSnapshotFile(args.input, args.output, args.level)
-    process.stdout.write(`${out.path}: ${out.bytes} bytes (${out.rawBytes} bytes of snapshot JSON read)\n`)
-    return 0
-  } catch (e) {
-    const err = fromNative(e)
-    process.stderr.write(`leakwatch: ${err.code}: ${err.message}\n`)
-    return 1
-  }
+function main(argv) {
+  return runCommand(argv, {
+    usage: USAGE,
+    parse,
+    run: async (args) => {
+      const out = await native.redactSnapshotFile(args.input, args.output, args.level)
+      process.stdout.write(`${out.path}: ${out.bytes} bytes (${out.rawBytes} bytes of snapshot JSON read)\n`)
+    },
+  })
 }
 
 module.exports = { main }

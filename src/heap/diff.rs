@@ -13,7 +13,7 @@ use super::aggregate::{self, ClassStat};
 use super::analysis::{GroupStat, SnapshotAnalysis};
 use super::paths;
 use super::report::Suspect;
-use super::verdicts;
+use super::{holder, verdicts};
 
 /// Reporting thresholds.
 #[derive(Debug, Clone)]
@@ -286,7 +286,7 @@ fn multiplies(last: &SnapshotAnalysis, sample: u32, counts: &[u64], opts: &DiffO
     }
     let grew = delta(counts).max(0) as u64;
     let class = last.classes.name(last.classes.class(sample));
-    grew >= opts.min_count_delta || (verdicts::RESOURCE_CLASSES.contains(&class) && grew >= 20)
+    grew >= opts.min_count_delta || (holder::RESOURCE_CLASSES.contains(&class) && grew >= 20)
 }
 
 #[cfg(test)]

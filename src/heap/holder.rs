@@ -78,7 +78,10 @@ const LINK_NAMES: [&str; 8] = [
     "_idlePrev",
     "parent",
 ];
-const RESOURCE_CLASSES: [&str; 14] = [
+/// Classes of handles that hold a file descriptor or a native resource: they
+/// name an `unclosed-resources` holder, and their growing count matters even
+/// when their bytes do not (diff.rs).
+pub const RESOURCE_CLASSES: [&str; 14] = [
     "Socket",
     "TLSSocket",
     "Server",

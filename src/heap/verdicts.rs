@@ -10,18 +10,6 @@ use super::kind::LeakKind;
 use super::readable;
 use super::report::{MergedGroup, Suspect};
 
-/// Classes of handles whose growing count matters even when their bytes do
-/// not: each holds a file descriptor or a native resource.
-pub const RESOURCE_CLASSES: [&str; 7] = [
-    "Socket",
-    "TLSSocket",
-    "Server",
-    "WriteStream",
-    "ReadStream",
-    "FileHandle",
-    "ChildProcess",
-];
-
 /// Whether a node can be a suspect at all: the root and synthetic nodes
 /// (`(GC roots)`, `(Global handles)`) are the engine's bookkeeping.
 pub fn can_be_suspect(a: &SnapshotAnalysis, node: u32) -> bool {
