@@ -117,3 +117,24 @@ describe('snapshot()', () => {
     else process.env.LEAKWATCH_DIR = before
   })
 })
+
+// process.exit() while a forked child still writes: Node joins the libuv pool
+// the supervisor waits on, so without ending the child the host would stay
+// until the snapshot was done (26 s for this heap before the fix).
+test('process.exit() during a fork snapshot ends the child: the host exits at once, nothing published', () => {
+  const { spawnSync } = require('child_process')
+  const { NODE } = require('./helpers')
+  const dir = tempDir('exit-mid-fork')
+  const script = `
+    const leakwatch = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const keep = globalThis.keep = []
+    for (let i = 0; i < 2000000; i++) keep.push({ i, s: 'x' + i, a: [i, i + 1] })
+    leakwatch.snapshot({ mode: 'fork', dir: ${JSON.stringify(dir)} })
+      .then((r) => console.log('published ' + r.path), (e) => console.log('error ' + e.code))
+    setTimeout(() => { console.log('exiting'); process.exit(0) }, 200)`
+  const r = spawnSync(NODE, ['-e', script], { encoding: 'utf8', timeout: 120000 })
+  expect(r.status).toBe(0)
+  expect(r.stdout.trim().split('\n')).toEqual(['exiting'])
+  // The child was killed before it finished: no snapshot and no temp file.
+  expect(fs.readdirSync(dir)).toEqual([])
+}, 130000)

@@ -142,7 +142,20 @@ async function captureForked(o) {
   }
   if (pid === 0) writeInChild(job.writePath)
   const loopBlockedMs = performance.now() - t0
-  return { ...(await finish(job, null, o)), mode: 'fork', loopBlockedMs }
+  // The supervisor waits for the child on a libuv pool thread, and Node joins
+  // that pool when the process exits: without this, process.exit() would wait
+  // for the snapshot (minutes on a big heap). The child is ours to end.
+  const endChild = () => {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {}
+  }
+  process.once('exit', endChild)
+  try {
+    return { ...(await finish(job, null, o)), mode: 'fork', loopBlockedMs }
+  } finally {
+    process.removeListener('exit', endChild)
+  }
 }
 
 async function captureWithRetries(o) {
