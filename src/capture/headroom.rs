@@ -5,8 +5,12 @@
 //! The estimates (calibrated by `bench/capture.js` on Node 20; see README):
 //! - raw snapshot JSON is ~2x the used heap (269 MB for a 140 MB heap);
 //! - gzip level 2 shrinks it ~7.6x, so the disk needs raw/4 plus 16 MiB of slack;
-//! - V8 builds the whole snapshot graph in memory while serializing: peak RSS
-//!   grew by ~6x the used heap, so memory needs 6x heap used plus 64 MiB;
+//! - V8 builds the whole snapshot graph in memory while serializing: on the
+//!   capture benchmark (140 MB used, 3.3M objects) the peak RSS of an inline
+//!   capture and of a fork child was ~1.9 GB, ~12x the used heap (a trial on
+//!   0.8-1.3 GB leaking heaps saw children of 7.7-10.9 GB, 8.4-9.6x), so
+//!   memory needs 12x heap used plus 64 MiB (6x, the first estimate, let a
+//!   child of a 1.3 GB heap start that then needed 11 GB);
 //! - a forked child also copies the heap pages its own GC touches: add the heap's
 //!   committed size.
 
@@ -32,7 +36,7 @@ pub struct Needs {
 
 pub fn estimate_needs(heap: HeapFigures, forked: bool) -> Needs {
     let raw = heap.used_bytes.saturating_mul(2);
-    let mut memory = heap.used_bytes.saturating_mul(6).saturating_add(64 * MIB);
+    let mut memory = heap.used_bytes.saturating_mul(12).saturating_add(64 * MIB);
     if forked {
         memory = memory.saturating_add(heap.total_bytes);
     }
@@ -212,6 +216,7 @@ mod tests {
         let inline = estimate_needs(heap, false);
         let fork = estimate_needs(heap, true);
         assert_eq!(inline.disk_bytes, 66 * MIB);
+        assert_eq!(inline.memory_bytes, 1200 * MIB + 64 * MIB);
         assert_eq!(fork.memory_bytes, inline.memory_bytes + 120 * MIB);
         let plenty = MemoryHeadroom {
             available_bytes: u64::MAX,
