@@ -15,6 +15,7 @@ const { runCommand } = require('../lib/cli-command')
 const USAGE = `usage: leakwatch analyze <snapshot or directory>... [options]
        leakwatch diff <snapshot or directory>... [options]
        leakwatch report <report.json> [--json] [--html <file>]
+       leakwatch redact <in.heapsnapshot[.gz]> <out.heapsnapshot.gz> [--gzip-level N]
 
 analyze: any number of snapshot files or directories. Snapshots are grouped by
   process (the pid in leakwatch's file names), ordered by time, and the first,
@@ -22,6 +23,7 @@ analyze: any number of snapshot files or directories. Snapshots are grouped by
   One snapshot: the largest classes by retained size.
 diff: like analyze, but needs at least two snapshots.
 report: renders a report saved with --json again, as text or HTML.
+redact: a copy whose string values are replaced by placeholders (leakwatch redact --help).
 
 options:
   --json                 print the report as JSON
@@ -111,8 +113,13 @@ async function main(argv) {
   const [command, ...rest] = argv
   const run = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : null
   if (!run) {
-    process.stderr.write(USAGE)
-    return command === '-h' || command === '--help' ? 0 : 2
+    if (command === '-h' || command === '--help') {
+      process.stdout.write(USAGE)
+      return 0
+    }
+    const said = command === undefined ? 'a command is needed' : `unknown command ${JSON.stringify(command)}`
+    process.stderr.write(`leakwatch: ${said} (analyze, diff, report or redact)\n${USAGE}`)
+    return 2
   }
   return run(command, rest)
 }

@@ -114,6 +114,11 @@ function captureOptions(opts) {
 
 /** watch()'s `snapshot` option: exactly snapshot()'s options, errors named `snapshot.<key>`. */
 function watchSnapshotOptions(opts) {
+  if (opts !== undefined && !isPlainObject(opts)) {
+    // watch({ snapshot: 3 }) is most likely watch({ snapshots: 3 }).
+    const hint = typeof opts === 'number' ? ', did you mean `snapshots`?' : ''
+    throw invalidOption('snapshot', `expected an object of snapshot() options${hint}`)
+  }
   try {
     return captureOptions(opts)
   } catch (err) {
