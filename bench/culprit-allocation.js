@@ -51,28 +51,27 @@ function listCases() {
 async function child(name, dir, scripted) {
   const c = require(path.join(CASES, `${name}.js`))
   const { watch } = require('../lib/watchdog')
-  const { snapshot } = require('../lib/capture')
-  const { SamplingProfiler } = require('../lib/sampling-profiler')
+  const { capture } = require('../lib/capture')
   if (c.setup) await c.setup()
-  // Until the watchdog saves profiles itself: the same evidence, by hand.
-  let profiler = null
-  try { profiler = new SamplingProfiler({ samplingIntervalBytes: 64 * 1024 }).start() } catch { /* the watchdog samples */ }
-  const takeSnapshot = async (label) => {
-    const info = await snapshot({ dir, label, mode: 'inline', gzipLevel: 1, checkHeadroom: false })
-    if (profiler) await profiler.save(info.path.replace(/\.heapsnapshot(\.gz)?$/, '.heapprofile'))
-    return info
-  }
+  // The watchdog saves the sampling heap profile beside each snapshot itself.
+  const takeSnapshot = (label, o) => capture({ ...o, label })
   const deps = { takeSnapshot }
   if (scripted) {
     deps.NativeWatchdog = class {
       constructor(o) { this.o = o }
-      addSample() {}
-      evaluate(now, used) { return { state: 'suspected', windowMs: this.o.windowMs, growthBytesPerMin: 0, recentGrowthBytesPerMin: 0, confidence: 0.99, samples: 9, liveHeapBytes: used, reason: 'scripted' } }
+      addSample() { return false }
+      gcDue() { return null }
+      gcDone() {}
+      evaluate(now, heap) { return [{ kind: 'heap', urgent: false, state: 'suspected', windowMs: this.o.windowMs, growthBytesPerMin: 0, recentGrowthBytesPerMin: 0, confidence: 0.99, samples: 9, liveHeapBytes: heap.heapUsedBytes, reason: 'scripted' }] }
       memory() { return { rssBytes: process.memoryUsage().rss, peakRssBytes: 0, samplerCpuMs: 0 } }
       stop() {}
     }
   }
-  const wd = watch({ intervalMs: 100, windowMs: 2000, warmupMs: 0, minGrowthBytesPerMin: 64 * 1024, snapshots: 3 }, deps)
+  const wd = watch({
+    intervalMs: 100, windowMs: 2000, warmupMs: 0, minGrowthBytesPerMin: 64 * 1024, snapshots: 3,
+    snapshot: { dir, mode: 'inline', gzipLevel: 1 },
+    heapProfile: { when: 'always', samplingIntervalBytes: 64 * 1024 },
+  }, deps)
   const t0 = Date.now()
   let i = 0
   let done = false
