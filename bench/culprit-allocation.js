@@ -102,7 +102,7 @@ function main() {
       // name the loop (it reports an optimized frame's outermost function
       // only). A service's handlers are reached through megamorphic call
       // sites (routers, emitters) that do not inline; the flags stand in for that.
-      const r = spawnSync(process.execPath, [...CHILD_FLAGS, __filename, '--child', name, dir, scripted ? 'scripted' : 'real'], { encoding: 'utf8', timeout: 180000 })
+      const r = spawnSync(process.execPath, [...CHILD_FLAGS, __filename, '--child', name, dir, scripted ? 'scripted' : 'real'], { encoding: 'utf8', timeout: 180000, maxBuffer: 256 << 20 })
       const line = (r.stdout || '').trim().split('\n').pop() || '{}'
       const out = JSON.parse(line.startsWith('{') ? line : '{}')
       const score = out.report ? scoreAllocation(out.report, expect) : { allocatorNamed: false, error: out.error || `exit ${r.status}` }
