@@ -77,10 +77,11 @@ async function child(name, dir, scripted) {
   let done = false
   wd.on('report', (report) => {
     done = true
-    process.stdout.write(`${JSON.stringify({ report: report.toJSON(), ms: Date.now() - t0 })}\n`)
-    process.exit(0)
+    // A pipe's write is asynchronous: exit once it is flushed, or a large
+    // report is cut short.
+    process.stdout.write(`${JSON.stringify({ report: report.toJSON(), ms: Date.now() - t0 })}\n`, () => process.exit(0))
   })
-  wd.on('error', (err) => { process.stdout.write(`${JSON.stringify({ error: err.code, message: err.message })}\n`); process.exit(0) })
+  wd.on('error', (err) => { process.stdout.write(`${JSON.stringify({ error: err.code, message: err.message })}\n`, () => process.exit(0)) })
   // Work in small slices so the watchdog's timer runs between them.
   while (!done && Date.now() - t0 < 120000) {
     for (let k = 0; k < 50; k++) await c.step(i++)
