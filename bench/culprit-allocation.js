@@ -87,8 +87,9 @@ async function child(name, dir, scripted) {
     for (let k = 0; k < 50; k++) await c.step(i++)
     await new Promise((resolve) => setImmediate(resolve))
   }
-  process.stdout.write(`${JSON.stringify({ error: 'NO_REPORT', message: 'no report within 120 s' })}\n`)
-  process.exit(0)
+  // The report's handler exits once its line is flushed.
+  if (done) return
+  process.stdout.write(`${JSON.stringify({ error: 'NO_REPORT', message: 'no report within 120 s' })}\n`, () => process.exit(0))
 }
 
 function main() {
