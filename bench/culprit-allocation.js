@@ -51,44 +51,45 @@ function listCases() {
 async function child(name, dir, scripted) {
   const c = require(path.join(CASES, `${name}.js`))
   const { watch } = require('../lib/watchdog')
-  const { snapshot } = require('../lib/capture')
-  const { SamplingProfiler } = require('../lib/sampling-profiler')
+  const { capture } = require('../lib/capture')
   if (c.setup) await c.setup()
-  // Until the watchdog saves profiles itself: the same evidence, by hand.
-  let profiler = null
-  try { profiler = new SamplingProfiler({ samplingIntervalBytes: 64 * 1024 }).start() } catch { /* the watchdog samples */ }
-  const takeSnapshot = async (label) => {
-    const info = await snapshot({ dir, label, mode: 'inline', gzipLevel: 1, checkHeadroom: false })
-    if (profiler) await profiler.save(info.path.replace(/\.heapsnapshot(\.gz)?$/, '.heapprofile'))
-    return info
-  }
+  // The watchdog saves the sampling heap profile beside each snapshot itself.
+  const takeSnapshot = (label, o) => capture({ ...o, label })
   const deps = { takeSnapshot }
   if (scripted) {
     deps.NativeWatchdog = class {
       constructor(o) { this.o = o }
-      addSample() {}
-      evaluate(now, used) { return { state: 'suspected', windowMs: this.o.windowMs, growthBytesPerMin: 0, recentGrowthBytesPerMin: 0, confidence: 0.99, samples: 9, liveHeapBytes: used, reason: 'scripted' } }
+      addSample() { return false }
+      gcDue() { return null }
+      gcDone() {}
+      evaluate(now, heap) { return [{ kind: 'heap', urgent: false, state: 'suspected', windowMs: this.o.windowMs, growthBytesPerMin: 0, recentGrowthBytesPerMin: 0, confidence: 0.99, samples: 9, liveHeapBytes: heap.heapUsedBytes, reason: 'scripted' }] }
       memory() { return { rssBytes: process.memoryUsage().rss, peakRssBytes: 0, samplerCpuMs: 0 } }
       stop() {}
     }
   }
-  const wd = watch({ intervalMs: 100, windowMs: 2000, warmupMs: 0, minGrowthBytesPerMin: 64 * 1024, snapshots: 3 }, deps)
+  const wd = watch({
+    intervalMs: 100, windowMs: 2000, warmupMs: 0, minGrowthBytesPerMin: 64 * 1024, snapshots: 3,
+    snapshot: { dir, mode: 'inline', gzipLevel: 1 },
+    heapProfile: { when: 'always', samplingIntervalBytes: 64 * 1024 },
+  }, deps)
   const t0 = Date.now()
   let i = 0
   let done = false
   wd.on('report', (report) => {
     done = true
-    process.stdout.write(`${JSON.stringify({ report: report.toJSON(), ms: Date.now() - t0 })}\n`)
-    process.exit(0)
+    // A pipe's write is asynchronous: exit once it is flushed, or a large
+    // report is cut short.
+    process.stdout.write(`${JSON.stringify({ report: report.toJSON(), ms: Date.now() - t0 })}\n`, () => process.exit(0))
   })
-  wd.on('error', (err) => { process.stdout.write(`${JSON.stringify({ error: err.code, message: err.message })}\n`); process.exit(0) })
+  wd.on('error', (err) => { process.stdout.write(`${JSON.stringify({ error: err.code, message: err.message })}\n`, () => process.exit(0)) })
   // Work in small slices so the watchdog's timer runs between them.
   while (!done && Date.now() - t0 < 120000) {
     for (let k = 0; k < 50; k++) await c.step(i++)
     await new Promise((resolve) => setImmediate(resolve))
   }
-  process.stdout.write(`${JSON.stringify({ error: 'NO_REPORT', message: 'no report within 120 s' })}\n`)
-  process.exit(0)
+  // The report's handler exits once its line is flushed.
+  if (done) return
+  process.stdout.write(`${JSON.stringify({ error: 'NO_REPORT', message: 'no report within 120 s' })}\n`, () => process.exit(0))
 }
 
 function main() {
@@ -103,7 +104,7 @@ function main() {
       // name the loop (it reports an optimized frame's outermost function
       // only). A service's handlers are reached through megamorphic call
       // sites (routers, emitters) that do not inline; the flags stand in for that.
-      const r = spawnSync(process.execPath, [...CHILD_FLAGS, __filename, '--child', name, dir, scripted ? 'scripted' : 'real'], { encoding: 'utf8', timeout: 180000 })
+      const r = spawnSync(process.execPath, [...CHILD_FLAGS, __filename, '--child', name, dir, scripted ? 'scripted' : 'real'], { encoding: 'utf8', timeout: 180000, maxBuffer: 256 << 20 })
       const line = (r.stdout || '').trim().split('\n').pop() || '{}'
       const out = JSON.parse(line.startsWith('{') ? line : '{}')
       const score = out.report ? scoreAllocation(out.report, expect) : { allocatorNamed: false, error: out.error || `exit ${r.status}` }

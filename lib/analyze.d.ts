@@ -87,12 +87,22 @@ export interface AllocationFrame {
 }
 
 /** A stack whose live sampled bytes grew (sampling heap profile). */
+/** A caller an allocating function was inlined into: V8 charged `bytes` of its growth to the caller (docs/allocation-sites.md). */
+export interface InlinedInto extends AllocationFrame {
+  bytes: number
+}
+
+/** One allocating function, over every stack that reached it. */
 export interface AllocationSite extends AllocationFrame {
-  /** The stack, innermost first, at most 8 frames, Node's own included. */
+  /** The stack that grew most, innermost first, at most 8 frames, Node's own included. */
   frames: AllocationFrame[]
-  /** Growth of live sampled bytes between the first and last profile (one profile: its live bytes). */
+  /** Growth of live sampled bytes between the first and last profile (one profile: its live bytes), over all its stacks, plus what was moved here from callers it was inlined into. */
   bytes: number
   liveBytes: number
+  /** Distinct stacks (8 frames deep) that reached this function. */
+  stacks?: number
+  /** Callers it was inlined into, heaviest first; absent when none. */
+  inlinedInto?: InlinedInto[]
   /** On a suspect: `script` (a frame runs in the suspect's script), `class` (a frame is its constructor), `window` (top growing stack of the same window, nothing tells more). */
   matchedBy?: 'script' | 'class' | 'window'
 }

@@ -212,6 +212,7 @@ function mapReport(data, opts = {}) {
     if (!s) return
     changed = mapFrame(s, cache) || changed
     for (const f of s.frames || []) changed = mapFrame(f, cache) || changed
+    for (const f of s.inlinedInto || []) changed = mapFrame(f, cache) || changed
   }
   for (const s of data.suspects || []) site(s.allocation)
   for (const s of (data.summary && data.summary.allocationSites) || []) site(s)

@@ -9,23 +9,28 @@
 //! whose frames name the suspect's script (or class), and the summary lists
 //! the sites that grew most.
 
+mod inline;
 mod parse;
+mod render;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_inline;
 
-use std::collections::HashMap;
-use std::fmt::Write;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use inline::FnGrowth;
 pub use parse::ProfileLimits;
 use parse::{FrameTable, Node, NO_PARENT};
+pub use render::{render_sites, render_suspect};
 
 use super::error::HeapError;
-use super::report::{human_bytes, Report, Suspect};
+use super::report::{Report, Suspect};
 
 /// Frames kept per site (leaf first), and the stack depth that tells sites apart.
 const SHOWN_FRAMES: usize = 8;
@@ -45,7 +50,8 @@ pub struct Frame {
     pub column: i64,
 }
 
-/// A stack whose live sampled bytes grew, and the function held responsible.
+/// A function whose allocations' live sampled bytes grew, over all the
+/// stacks it was reached by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AllocationSite {
@@ -57,19 +63,43 @@ pub struct AllocationSite {
     /// Zero-based, like every position in a report.
     pub line: i64,
     pub column: i64,
-    /// The stack, innermost first, at most 8 frames, internal ones included.
+    /// The stack that grew most, innermost first, at most 8 frames, internal
+    /// ones included.
     pub frames: Vec<Frame>,
     /// Growth of live sampled bytes between the first and the last profile
-    /// (with one profile: its live sampled bytes).
+    /// (with one profile: its live sampled bytes), summed over every stack
+    /// with this allocating function, including what was moved here from
+    /// callers it was inlined into.
     pub bytes: i64,
     /// Live sampled bytes in the last profile.
     pub live_bytes: u64,
+    /// Distinct stacks (8 frames deep) that reached this function.
+    #[serde(default)]
+    pub stacks: u32,
+    /// Callers this function was inlined into, whose sampled growth was
+    /// moved here (`bytes` of each), heaviest first; empty when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inlined_into: Vec<InlinedInto>,
     /// Why a suspect got this site: `script` (a frame runs in the suspect's
     /// script), `class` (a frame is the suspect's constructor) or `window`
     /// (no frame tells; the site that grew most in the same time window).
     /// Absent in the summary's list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched_by: Option<String>,
+}
+
+/// A caller an allocating function was inlined into: V8 charged some of the
+/// function's allocations to it (docs/allocation-sites.md, "Inlined callees").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InlinedInto {
+    pub function_name: String,
+    pub url: String,
+    /// Zero-based.
+    pub line: i64,
+    pub column: i64,
+    /// Growth of live sampled bytes moved from the caller to this function.
+    pub bytes: i64,
 }
 
 /// Options of [`sites_from_files`].
@@ -113,10 +143,18 @@ fn live_by_stack(nodes: &[Node]) -> HashMap<Vec<u32>, u64> {
     out
 }
 
+/// A stack's allocating function and the stack's frames as shown, plus the
+/// next user-code frame outward (the caller it may have been inlined into).
+struct StackSite {
+    culprit: Frame,
+    caller: Option<Frame>,
+    frames: Vec<Frame>,
+}
+
 /// The site of a stack, or None when no application code asked for the
 /// memory: only the runtime, or leakwatch itself (its snapshots and profiles,
 /// whoever called them).
-fn site_of(stack: &[u32], frames: &FrameTable, opts: &AllocationOptions) -> Option<AllocationSite> {
+fn site_of(stack: &[u32], frames: &FrameTable, opts: &AllocationOptions) -> Option<StackSite> {
     let resolved: Vec<Frame> = stack
         .iter()
         .filter_map(|&i| frames.frames.get(i as usize).cloned())
@@ -126,20 +164,22 @@ fn site_of(stack: &[u32], frames: &FrameTable, opts: &AllocationOptions) -> Opti
     // The innermost frame past the runtime is the code that allocated; when
     // that is leakwatch's own, leakwatch allocated, whoever called it (a user
     // callback that leakwatch runs is innermost itself, so it still counts).
-    let culprit = resolved.iter().find(|f| !is_runtime(f))?;
-    if is_own(culprit, &opts.internal_prefixes) {
+    let at = resolved.iter().position(|f| !is_runtime(f))?;
+    let culprit = resolved.get(at)?.clone();
+    if is_own(&culprit, &opts.internal_prefixes) {
         return None;
     }
-    let culprit = culprit.clone();
-    Some(AllocationSite {
-        function_name: culprit.function_name,
-        url: culprit.url,
-        line: culprit.line,
-        column: culprit.column,
+    // Nothing is moved into or out of leakwatch's own frames.
+    let caller = resolved
+        .iter()
+        .skip(at + 1)
+        .find(|f| !is_runtime(f))
+        .filter(|f| !is_own(f, &opts.internal_prefixes) && **f != culprit)
+        .cloned();
+    Some(StackSite {
+        culprit,
+        caller,
         frames: resolved.into_iter().take(SHOWN_FRAMES).collect(),
-        bytes: 0,
-        live_bytes: 0,
-        matched_by: None,
     })
 }
 
@@ -181,41 +221,102 @@ pub fn sites_from_readers<R: BufRead>(
     Ok(rank(&frames, first.as_ref(), &last, opts))
 }
 
+/// One function's stacks while ranking: its growth, and the stack that grew
+/// most (frames, growth) as its example.
+#[derive(Default)]
+struct FnStacks {
+    growth: FnGrowth,
+    example: (Vec<Frame>, i64),
+    stacks: HashSet<Vec<Frame>>,
+}
+
 fn rank(
     frames: &FrameTable,
     first: Option<&HashMap<Vec<u32>, u64>>,
     last: &HashMap<Vec<u32>, u64>,
     opts: &AllocationOptions,
 ) -> Vec<AllocationSite> {
-    // Stacks that differ only beyond the shown frames are one site to a reader.
-    let mut merged: HashMap<(Frame, Vec<Frame>), AllocationSite> = HashMap::new();
-    for (stack, &live) in last {
-        let before = first.and_then(|f| f.get(stack)).copied().unwrap_or(0);
-        let growth = live as i64 - before as i64;
-        if growth <= 0 {
-            continue;
-        }
+    let mut fns: HashMap<Frame, FnStacks> = HashMap::new();
+    let mut edges = HashSet::new();
+    let empty = HashMap::new();
+    let first_map = first.unwrap_or(&empty);
+    // Every stack of either profile: one that vanished counts as shrinking.
+    let all = last
+        .keys()
+        .chain(first_map.keys().filter(|k| !last.contains_key(*k)));
+    for stack in all {
         let Some(site) = site_of(stack, frames, opts) else {
             continue;
         };
-        let culprit = Frame {
-            function_name: site.function_name.clone(),
-            url: site.url.clone(),
-            line: site.line,
-            column: site.column,
-        };
-        let entry = merged.entry((culprit, site.frames.clone())).or_insert(site);
-        entry.bytes += growth;
-        entry.live_bytes += live;
+        let live = last.get(stack).copied().unwrap_or(0);
+        let before = first_map.get(stack).copied().unwrap_or(0);
+        let growth = live as i64 - before as i64;
+        if let Some(caller) = site.caller {
+            edges.insert((caller, site.culprit.clone()));
+        }
+        let e = fns.entry(site.culprit).or_default();
+        e.growth.growth += growth;
+        e.growth.first += before;
+        e.growth.live += live;
+        if growth > e.example.1 || e.example.0.is_empty() {
+            e.example = (site.frames.clone(), growth);
+        }
+        e.stacks.insert(site.frames);
     }
-    let mut sites: Vec<AllocationSite> = merged.into_values().collect();
+    // With one profile there is no "before" to tell inlined from own.
+    if first.is_some() {
+        let mut growth: HashMap<Frame, FnGrowth> = fns
+            .iter_mut()
+            .map(|(k, v)| (k.clone(), std::mem::take(&mut v.growth)))
+            .collect();
+        inline::reattribute(&mut growth, &edges);
+        for (k, g) in growth {
+            if let Some(e) = fns.get_mut(&k) {
+                e.growth = g;
+            }
+        }
+    }
+    let mut sites: Vec<AllocationSite> = fns
+        .into_iter()
+        .filter(|(_, v)| v.growth.growth > 0)
+        .map(|(k, v)| to_site(k, v))
+        .collect();
     sites.sort_by(|a, b| {
         b.bytes
             .cmp(&a.bytes)
             .then_with(|| a.function_name.cmp(&b.function_name))
             .then_with(|| a.url.cmp(&b.url))
+            .then_with(|| (a.line, a.column).cmp(&(b.line, b.column)))
     });
     sites
+}
+
+fn to_site(f: Frame, v: FnStacks) -> AllocationSite {
+    let mut inlined_into: Vec<InlinedInto> = v
+        .growth
+        .inlined_into
+        .into_iter()
+        .map(|(c, bytes)| InlinedInto {
+            function_name: c.function_name,
+            url: c.url,
+            line: c.line,
+            column: c.column,
+            bytes,
+        })
+        .collect();
+    inlined_into.sort_by_key(|b| std::cmp::Reverse(b.bytes));
+    AllocationSite {
+        function_name: f.function_name,
+        url: f.url,
+        line: f.line,
+        column: f.column,
+        frames: v.example.0,
+        bytes: v.growth.growth,
+        live_bytes: v.growth.live,
+        stacks: u32::try_from(v.stacks.len()).unwrap_or(u32::MAX),
+        inlined_into,
+        matched_by: None,
+    }
 }
 
 fn same_script(url: &str, script: &str) -> bool {
@@ -271,78 +372,6 @@ pub fn join(report: &mut Report, sites: Vec<AllocationSite>) {
         });
     }
     report.summary.allocation_sites = sites.into_iter().take(MAX_SITES).collect();
-}
-
-fn position(f: &Frame) -> String {
-    let file = if f.url.is_empty() { "native" } else { &f.url };
-    if f.line < 0 {
-        return file.to_string();
-    }
-    format!("{file}:{}:{}", f.line + 1, f.column + 1)
-}
-
-fn name(f: &str) -> &str {
-    if f.is_empty() {
-        "(anonymous)"
-    } else {
-        f
-    }
-}
-
-fn culprit_frame(site: &AllocationSite) -> Frame {
-    Frame {
-        function_name: site.function_name.clone(),
-        url: site.url.clone(),
-        line: site.line,
-        column: site.column,
-    }
-}
-
-/// The suspect's lines: `allocated by: fn (file:line:col)` and a few frames.
-pub fn render_suspect(out: &mut String, sus: &Suspect) {
-    let Some(site) = &sus.allocation else {
-        return;
-    };
-    let note = match site.matched_by.as_deref() {
-        Some("window") => ", the top growing stack of the same window",
-        _ => "",
-    };
-    let _ = writeln!(
-        out,
-        "   allocated by: {} ({}), +{} sampled live{note}",
-        name(&site.function_name),
-        position(&culprit_frame(site)),
-        human_bytes(site.bytes)
-    );
-    let stack: Vec<String> = site
-        .frames
-        .iter()
-        .take(4)
-        .map(|f| format!("{} ({})", name(&f.function_name), position(f)))
-        .collect();
-    if stack.len() > 1 {
-        let _ = writeln!(out, "   allocation stack: {}", stack.join(" < "));
-    }
-}
-
-/// The summary's list of growing allocation sites.
-pub fn render_sites(out: &mut String, sites: &[AllocationSite]) {
-    if sites.is_empty() {
-        return;
-    }
-    let _ = writeln!(
-        out,
-        "\nAllocation sites by growth of live sampled bytes (sampling heap profile):"
-    );
-    for s in sites {
-        let _ = writeln!(
-            out,
-            "  {:>12}  {} ({})",
-            format!("+{}", human_bytes(s.bytes)),
-            name(&s.function_name),
-            position(&culprit_frame(s))
-        );
-    }
 }
 
 /// Reads the profiles (oldest first) and joins their sites to the report.
