@@ -5,7 +5,7 @@
 // - scoreAllocation(report, expect): for the driver's own three-snapshot runs
 //   (with `<base>.heapprofile` beside the snapshots), compares the top
 //   suspect's `allocation.functionName` with the case's `expect.allocator`.
-// - The watchdog mode (`node bench/culprit-allocation.js [--scripted]`): each
+// - The watchdog mode (`node bench/culprit-allocation.js [--scripted] [--no-inlining]`): each
 //   case runs in a child under `watch({ snapshots: 3 })` in compressed time,
 //   and is scored from the watchdog's own 'report' event, as a service would
 //   get it. --scripted replaces the growth detector with one that says
@@ -21,7 +21,9 @@ const path = require('path')
 
 const CASES = process.env.CULPRIT_CASES_DIR || path.join(__dirname, 'culprit', 'cases')
 const OUT = path.join(__dirname, 'results', 'culprit-allocation.json')
-const CHILD_FLAGS = process.argv.includes('--inlining') ? [] : ['--no-turbo-inlining', '--no-maglev-inlining']
+// Children run as a service does, with V8's inlining on (the report must cope
+// with callees charged to their callers); --no-inlining turns it off.
+const CHILD_FLAGS = process.argv.includes('--no-inlining') ? ['--no-turbo-inlining', '--no-maglev-inlining'] : []
 
 /** Scores a report's top suspect's allocating function against `expect.allocator`. */
 function scoreAllocation(report, expect) {
