@@ -286,7 +286,8 @@ fn multiplies(last: &SnapshotAnalysis, sample: u32, counts: &[u64], opts: &DiffO
     }
     let grew = delta(counts).max(0) as u64;
     let class = last.classes.name(last.classes.class(sample));
-    grew >= opts.min_count_delta || (holder::RESOURCE_CLASSES.contains(&class) && grew >= 20)
+    grew >= opts.min_count_delta
+        || (holder::COUNTED_RESOURCE_CLASSES.contains(&class) && grew >= 20)
 }
 
 #[cfg(test)]

@@ -79,8 +79,7 @@ const LINK_NAMES: [&str; 8] = [
     "parent",
 ];
 /// Classes of handles that hold a file descriptor or a native resource: they
-/// name an `unclosed-resources` holder, and their growing count matters even
-/// when their bytes do not (diff.rs).
+/// name an `unclosed-resources` holder.
 pub const RESOURCE_CLASSES: [&str; 14] = [
     "Socket",
     "TLSSocket",
@@ -96,6 +95,19 @@ pub const RESOURCE_CLASSES: [&str; 14] = [
     "TTY",
     "TCPWrap",
     "PipeWrap",
+];
+/// The JS objects among [`RESOURCE_CLASSES`] whose growing count is a suspect
+/// even when their bytes are small (diff.rs). Not the native handles they
+/// own (`TCP`, `Pipe`, ...): those grow with them and would be ranked as a
+/// second suspect for the same leak.
+pub const COUNTED_RESOURCE_CLASSES: [&str; 7] = [
+    "Socket",
+    "TLSSocket",
+    "Server",
+    "WriteStream",
+    "ReadStream",
+    "FileHandle",
+    "ChildProcess",
 ];
 const BUFFER_CLASSES: [&str; 6] = [
     "Buffer",

@@ -301,3 +301,10 @@ fn a_promise_chain_kept_by_one_timer_is_a_promise_chain() {
     assert_eq!(verdict_of(&n, &e, 12).kind, LeakKind::PromiseChain);
     assert_eq!(verdict_of(&n, &e, 9).kind, LeakKind::Timers);
 }
+
+#[test]
+fn counted_resource_classes_are_resource_classes() {
+    for class in super::COUNTED_RESOURCE_CLASSES {
+        assert!(super::RESOURCE_CLASSES.contains(&class), "{class}");
+    }
+}
