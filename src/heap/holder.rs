@@ -96,19 +96,11 @@ pub const RESOURCE_CLASSES: [&str; 14] = [
     "TCPWrap",
     "PipeWrap",
 ];
-/// The JS objects among [`RESOURCE_CLASSES`] whose growing count is a suspect
-/// even when their bytes are small (diff.rs). Not the native handles they
-/// own (`TCP`, `Pipe`, ...): those grow with them and would be ranked as a
-/// second suspect for the same leak.
-pub const COUNTED_RESOURCE_CLASSES: [&str; 7] = [
-    "Socket",
-    "TLSSocket",
-    "Server",
-    "WriteStream",
-    "ReadStream",
-    "FileHandle",
-    "ChildProcess",
-];
+/// The JS objects among [`RESOURCE_CLASSES`] (its first seven) whose growing
+/// count is a suspect even when their bytes are small (diff.rs). Not the
+/// native handles they own (`TCP`, `Pipe`, ...): those grow with them and
+/// would be ranked as a second suspect for the same leak.
+pub const COUNTED_RESOURCE_CLASSES: &[&str] = RESOURCE_CLASSES.split_at(7).0;
 const BUFFER_CLASSES: [&str; 6] = [
     "Buffer",
     "FastBuffer",

@@ -304,7 +304,19 @@ fn a_promise_chain_kept_by_one_timer_is_a_promise_chain() {
 
 #[test]
 fn counted_resource_classes_are_resource_classes() {
+    assert_eq!(
+        super::COUNTED_RESOURCE_CLASSES,
+        [
+            "Socket",
+            "TLSSocket",
+            "Server",
+            "WriteStream",
+            "ReadStream",
+            "FileHandle",
+            "ChildProcess"
+        ]
+    );
     for class in super::COUNTED_RESOURCE_CLASSES {
-        assert!(super::RESOURCE_CLASSES.contains(&class), "{class}");
+        assert!(super::RESOURCE_CLASSES.contains(class), "{class}");
     }
 }
