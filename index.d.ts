@@ -111,6 +111,7 @@ export type LeakwatchErrorCode =
   | 'ERR_LEAKWATCH_PROFILE_INVALID'
   | 'ERR_LEAKWATCH_REDACT_FAILED'
   | 'ERR_LEAKWATCH_REPORT_FAILED'
+  | 'ERR_LEAKWATCH_PROM_CLIENT_NOT_FOUND'
 
 export class LeakwatchError extends Error {
   name: 'LeakwatchError'
@@ -151,8 +152,27 @@ export function flushSinks(): Promise<void>
 /** leakwatch's metrics in the Prometheus text format 0.0.4. */
 export function metrics(): string
 
-/** Adds leakwatch's metrics to a prom-client Registry (prom-client is an optional peer dependency). */
-export function registerPrometheus<R extends { registerMetric(metric: unknown): void }>(register: R): R
+/** The parts of the prom-client module that registerPrometheus uses (any version >= 14). */
+export interface PromClientModule {
+  Registry: Function
+  Gauge: Function
+  Counter: Function
+  Histogram: Function
+}
+
+/**
+ * Registers leakwatch's metrics (the ones `metrics()` serves) on a prom-client
+ * Registry as prom-client's own Gauges, Counter and Histogram; returns `register`.
+ * prom-client is an optional peer dependency: leakwatch uses the copy that made
+ * `register`, else the one it can require; pass `promClient` where neither works.
+ * Registering on the same registry twice is a no-op; every registry gets the same metrics.
+ * @throws ERR_LEAKWATCH_INVALID_OPTION `register` is no Registry, or has another metric of one of these names
+ * @throws ERR_LEAKWATCH_PROM_CLIENT_NOT_FOUND no prom-client can be found
+ */
+export function registerPrometheus<R extends { registerMetric(metric: any): void; getSingleMetric(name: string): unknown }>(
+  register: R,
+  promClient?: PromClientModule,
+): R
 
 export interface SnapshotRecord {
   at: string

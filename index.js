@@ -6,6 +6,7 @@ const { onSignal } = require('./lib/signals')
 const { events } = require('./lib/events')
 const { onSnapshot, flushSinks } = require('./lib/sinks')
 const metrics = require('./lib/metrics')
+const { registerPrometheus } = require('./lib/prometheus')
 const { LeakwatchError } = require('./lib/errors')
 const { defaultDir } = require('./lib/options')
 
@@ -31,7 +32,7 @@ module.exports = {
   onSnapshot,
   flushSinks,
   metrics: metrics.prometheusText,
-  registerPrometheus: metrics.registerPrometheus,
+  registerPrometheus,
   status: metrics.status,
   express: (opts) => require('./lib/express').router(opts),
   analyze: (files, opts) => require('./lib/analyze').analyze(files, opts),

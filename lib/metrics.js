@@ -1,10 +1,11 @@
 'use strict'
 
 // What leakwatch knows about this process, for /status and Prometheus:
-// snapshot results and durations (recorded by the capture module) and the
-// latest watchdog reading (from the watchdog's 'stats' events).
+// snapshot results and durations (recorded by lib/publish.js, the one place
+// that counts) and the latest watchdog reading (from its 'stats' events).
+// The metric definitions below serve both exports: the text of `metrics()`
+// here, and the prom-client metrics of lib/prometheus.js.
 const v8 = require('v8')
-const { invalidOption } = require('./errors')
 
 const DURATION_BUCKETS = [0.05, 0.25, 1, 2.5, 5, 10, 30, 60, 120, 300]
 const RECENT_SNAPSHOTS = 20
@@ -17,6 +18,10 @@ const state = {
   leak: null, // latest 'leak' event while a leak is reported
 }
 
+// Whoever wants each successful snapshot's duration as it is recorded (the
+// prom-client histogram); called with (mode, seconds).
+const durationObservers = new Set()
+
 function recordSnapshot(result, mode, seconds, infoOrError) {
   const key = `${result}|${mode}`
   state.snapshots.set(key, (state.snapshots.get(key) || 0) + 1)
@@ -26,6 +31,7 @@ function recordSnapshot(result, mode, seconds, infoOrError) {
     DURATION_BUCKETS.forEach((b, i) => { if (seconds <= b) d.buckets[i]++ })
     d.sum += seconds
     d.count++
+    for (const observe of durationObservers) observe(mode, seconds)
   }
   state.recent.unshift({ at: new Date().toISOString(), result, mode, ...summarize(infoOrError) })
   state.recent.length = Math.min(state.recent.length, RECENT_SNAPSHOTS)
@@ -34,6 +40,14 @@ function recordSnapshot(result, mode, seconds, infoOrError) {
 function summarize(x) {
   if (x instanceof Error) return { code: x.code, message: x.message }
   return { path: x.path, bytes: x.bytes, rawBytes: x.rawBytes, durationMs: x.durationMs, loopBlockedMs: x.loopBlockedMs }
+}
+
+/** Snapshot counts as [{ result, mode }, count] rows. */
+function snapshotCounts() {
+  return [...state.snapshots].map(([k, v]) => {
+    const [result, mode] = k.split('|')
+    return [{ result, mode }, v]
+  })
 }
 
 /** Follows a watchdog so that /status and the metrics show its latest reading. */
@@ -55,6 +69,33 @@ function status() {
   }
 }
 
+// The gauges: [name, help, read], read() giving the value now, or null when
+// there is none (no watchdog yet, no container limit, not growing): such a
+// gauge has no sample, since 0 would claim a value (time to OOM: now).
+const fromWatchdog = (pick) => () => (state.watchdog ? pick(state.watchdog) : null)
+const GAUGES = [
+  ['leakwatch_heap_used_bytes', 'V8 heap in use now, garbage included.', () => v8.getHeapStatistics().used_heap_size],
+  ['leakwatch_heap_limit_bytes', 'V8 heap size limit.', () => v8.getHeapStatistics().heap_size_limit],
+  ['leakwatch_live_heap_bytes', 'Live heap measured after the last major GC (watchdog).', fromWatchdog((w) => w.liveHeapBytes)],
+  ['leakwatch_heap_growth_bytes_per_minute', 'Trend of the post-GC live heap: Theil-Sen slope over the watchdog window.',
+    fromWatchdog((w) => w.growthBytesPerMin)],
+  ['leakwatch_memory_limit_bytes', 'Container memory limit (cgroup), when there is one.', fromWatchdog((w) => w.memoryLimitBytes)],
+  ['leakwatch_time_to_oom_seconds', 'Projected time until the heap or container limit is reached at the current trend.',
+    fromWatchdog((w) => (w.msToOom == null ? null : w.msToOom / 1000))],
+  ['leakwatch_leak_suspected', '1 while the watchdog reports a leak, else 0.', () => (state.leak ? 1 : 0)],
+]
+const SNAPSHOTS_TOTAL = {
+  name: 'leakwatch_snapshots_total',
+  help: 'Heap snapshots taken, by result (success, error) and mode (fork, inline).',
+  labelNames: ['result', 'mode'],
+}
+const SNAPSHOT_DURATION = {
+  name: 'leakwatch_snapshot_duration_seconds',
+  help: 'Time from the request to the published snapshot file, by mode.',
+  labelNames: ['mode'],
+  buckets: DURATION_BUCKETS,
+}
+
 // Prometheus text format 0.0.4.
 function escapeLabel(v) {
   return String(v).replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')
@@ -65,76 +106,37 @@ function labels(obj) {
   return parts.length ? `{${parts.join(',')}}` : ''
 }
 
-// Every metric leakwatch exports, fixed up front so prom-client can register
-// them before a watchdog exists; each sample function reads state at scrape
-// time and returns [labels, value, suffix?] rows (none when not applicable).
-const watchdogGauge = (pick) => () => {
-  const v = state.watchdog && pick(state.watchdog)
-  return v == null ? [] : [[{}, v]]
+function family(name, type, help, rows) {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`]
+  for (const [lbl, value, suffix = ''] of rows) lines.push(`${name}${suffix}${labels(lbl)} ${Number(value)}`)
+  return lines
 }
-const METRICS = [
-  ['leakwatch_heap_used_bytes', 'gauge', 'V8 heap in use now, garbage included.',
-    () => [[{}, v8.getHeapStatistics().used_heap_size]]],
-  ['leakwatch_heap_limit_bytes', 'gauge', 'V8 heap size limit.',
-    () => [[{}, v8.getHeapStatistics().heap_size_limit]]],
-  ['leakwatch_live_heap_bytes', 'gauge', 'Live heap measured after the last major GC (watchdog).',
-    watchdogGauge((w) => w.liveHeapBytes)],
-  ['leakwatch_heap_growth_bytes_per_minute', 'gauge', 'Trend of the post-GC live heap: Theil-Sen slope over the watchdog window.',
-    watchdogGauge((w) => w.growthBytesPerMin)],
-  ['leakwatch_memory_limit_bytes', 'gauge', 'Container memory limit (cgroup), when there is one.',
-    watchdogGauge((w) => w.memoryLimitBytes)],
-  ['leakwatch_time_to_oom_seconds', 'gauge', 'Projected time until the heap or container limit is reached at the current trend.',
-    watchdogGauge((w) => (w.msToOom == null ? null : w.msToOom / 1000))],
-  ['leakwatch_leak_suspected', 'gauge', '1 while the watchdog reports a leak, else 0.',
-    () => [[{}, state.leak ? 1 : 0]]],
-  ['leakwatch_snapshots_total', 'counter', 'Heap snapshots taken, by result (success, error) and mode (fork, inline).',
-    () => [...state.snapshots].map(([k, v]) => {
-      const [result, mode] = k.split('|')
-      return [{ result, mode }, v]
-    })],
-  ['leakwatch_snapshot_duration_seconds', 'histogram', 'Time from the request to the published snapshot file, by mode.',
-    () => [...state.durations].flatMap(([mode, d]) => [
-      ...DURATION_BUCKETS.map((b, i) => [{ mode, le: String(b) }, d.buckets[i], '_bucket']),
-      [{ mode, le: '+Inf' }, d.count, '_bucket'],
-      [{ mode }, d.sum, '_sum'],
-      [{ mode }, d.count, '_count'],
-    ])],
-]
 
 function prometheusText() {
   const lines = []
-  for (const [name, type, help, samples] of METRICS) {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
-    for (const [lbl, value, suffix = ''] of samples()) lines.push(`${name}${suffix}${labels(lbl)} ${Number(value)}`)
+  for (const [name, help, read] of GAUGES) {
+    const v = read()
+    lines.push(...family(name, 'gauge', help, v == null ? [] : [[{}, v]]))
   }
+  lines.push(...family(SNAPSHOTS_TOTAL.name, 'counter', SNAPSHOTS_TOTAL.help, snapshotCounts()))
+  lines.push(...family(SNAPSHOT_DURATION.name, 'histogram', SNAPSHOT_DURATION.help, [...state.durations].flatMap(([mode, d]) => [
+    ...DURATION_BUCKETS.map((b, i) => [{ mode, le: String(b) }, d.buckets[i], '_bucket']),
+    [{ mode, le: '+Inf' }, d.count, '_bucket'],
+    [{ mode }, d.sum, '_sum'],
+    [{ mode }, d.count, '_count'],
+  ])))
   return lines.join('\n') + '\n'
 }
 
-/**
- * Adds the same metrics to a prom-client Registry, as collectors that read
- * leakwatch's state at scrape time. prom-client is an optional peer
- * dependency: only this function needs it, and only its Registry.
- */
-function registerPrometheus(register) {
-  if (!register || typeof register.registerMetric !== 'function') {
-    throw invalidOption('register', 'expected a prom-client Registry')
-  }
-  for (const [name, type, help, samples] of METRICS) {
-    register.registerMetric({
-      name,
-      help,
-      type,
-      get: async () => ({
-        name,
-        help,
-        type,
-        aggregator: 'sum',
-        values: samples().map(([lbl, value, suffix = '']) => ({ labels: lbl, value: Number(value), metricName: name + suffix })),
-      }),
-      reset() {},
-    })
-  }
-  return register
+module.exports = {
+  recordSnapshot,
+  attachWatchdog,
+  status,
+  prometheusText,
+  state,
+  snapshotCounts,
+  durationObservers,
+  GAUGES,
+  SNAPSHOTS_TOTAL,
+  SNAPSHOT_DURATION,
 }
-
-module.exports = { recordSnapshot, attachWatchdog, status, prometheusText, registerPrometheus, state }

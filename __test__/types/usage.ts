@@ -2,6 +2,7 @@
 // TypeScript user writes it must type-check against index.d.ts.
 import * as leakwatch from '../..'
 import type { SnapshotInfo, LeakwatchError, Report, LeakEvent } from '../..'
+import * as promClient from 'prom-client'
 
 async function main(): Promise<void> {
   const info: SnapshotInfo = await leakwatch.snapshot({ dir: '/tmp/x', mode: 'fork', gzipLevel: 2, maxFiles: 3, label: 'a' })
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   off()
   await leakwatch.flushSinks()
   const text: string = leakwatch.metrics()
+  const registry: promClient.Registry = leakwatch.registerPrometheus(new promClient.Registry(), promClient)
+  console.log(await registry.metrics())
   const router = leakwatch.express({ token: 'x'.repeat(16), snapshot: { mode: 'inline' } })
   const report: Report = await leakwatch.analyze(['a.heapsnapshot.gz', 'b.heapsnapshot.gz'])
   console.log(report.suspects[0].path, report.toString(), text, router, leakwatch.status().snapshots.length)
