@@ -2,28 +2,28 @@ import { EventEmitter } from 'events'
 import type { SnapshotOptions } from '../index'
 
 export interface WatchOptions {
-  /** Sampling period: 'stats' events, RSS/cgroup reads, detector runs. Default 5000. */
+  /** Sampling period: 'stats' events, RSS/cgroup reads, detector runs. Default 5000; in [10, 2147483647]. */
   intervalMs?: number
-  /** Analysis window for the growth trend. Default 180000 (3 min); at least 4 x intervalMs. */
+  /** Analysis window for the growth trend. Default 180000 (3 min); > 0 and >= 4 x intervalMs. */
   windowMs?: number
-  /** Smallest growth of the post-GC live heap worth reporting. Default 1 MiB/min. */
+  /** Smallest growth of the post-GC live heap worth reporting, in bytes per minute. Default 1048576 (1 MiB); > 0. */
   minGrowthBytesPerMin?: number
-  /** Mann-Kendall confidence required, in (0.5, 1). Default 0.95. */
+  /** Mann-Kendall confidence required. Default 0.95; in (0.5, 1). */
   confidence?: number
-  /** Readings during this time after start are ignored by the careful rules (start-up allocation). Default 30000. */
+  /** Readings during this time after start are ignored by the careful rules (start-up allocation). Default 30000; >= 0. */
   warmupMs?: number
   /**
    * A leak projected to exhaust a limit (heap, container, constrained memory or
    * physical memory) within this many ms is reported at once, as `urgent`, from
    * five readings. During warm-up only a limit reached within warmupMs counts.
-   * Default 900000 (15 min); at least 5 x intervalMs.
+   * Default 900000 (15 min); > 0 and >= 5 x intervalMs.
    */
   urgentHorizonMs?: number
   /** Let the watchdog request rate-limited full GCs when major GCs are too sparse to judge (<= 1% of the time). Default true. */
   forceGc?: boolean
-  /** Take up to N heap snapshots over the watchdog's life when a leak is suspected, at least windowMs/2 apart. Default 0. */
+  /** Take up to N heap snapshots over the watchdog's life when a leak is suspected, at least windowMs/2 apart. Default 0; integer in [0, 20]. */
   snapshots?: number
-  /** cgroup mount to read instead of $LEAKWATCH_CGROUP_ROOT or /sys/fs/cgroup. */
+  /** cgroup mount to read instead of $LEAKWATCH_CGROUP_ROOT or /sys/fs/cgroup; a non-empty path. */
   cgroupRoot?: string
   /** Options of the watchdog's snapshots and evidence files: snapshot()'s options, same validation (label becomes a prefix of `leak-N`). */
   snapshot?: SnapshotOptions

@@ -10,79 +10,16 @@ const { EventEmitter } = require('events')
 const { PerformanceObserver, constants, performance } = require('perf_hooks')
 const v8 = require('v8')
 const { invalidOption, fromNative } = require('./errors')
-const { rejectUnknown } = require('./options')
-const { WatchdogEvidence, evidenceOptions } = require('./watchdog-evidence')
+const { watchOptions: validateOptions, DEFAULTS } = require('./watch-options')
+const { WatchdogEvidence } = require('./watchdog-evidence')
 const { collector } = require('./heap-probe')
 const { heapNow, oldGenerationUsed } = require('./watchdog-readings')
 
-const MiB = 1024 * 1024
 const GC_KINDS = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
   [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
   [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
-}
-
-const DEFAULTS = Object.freeze({
-  intervalMs: 5000,
-  // 3 min at 1 MiB/min: 3 MiB of rise per window, the ratio of rise to
-  // noise the clean corpus was validated at (bench/watchdog.js); windowMs
-  // should still span 3 periods of any batch cycle (docs/watchdog.md).
-  windowMs: 3 * 60 * 1000,
-  minGrowthBytesPerMin: 1 * MiB,
-  confidence: 0.95,
-  // With windowMs, a 10 MB/min leak is reported within 3 minutes of start
-  // (warm-up + half a window of readings + the confirming one); a leak that
-  // would kill the process sooner is reported during warm-up (urgent.rs).
-  warmupMs: 30 * 1000,
-  urgentHorizonMs: 15 * 60 * 1000,
-  forceGc: true,
-  snapshots: 0,
-  cgroupRoot: undefined,
-  // Validated by lib/watchdog-evidence.js: snapshot() options, profile policy.
-  snapshot: undefined,
-  heapProfile: undefined,
-})
-
-function number(opts, name, { min, max, integer, exclusiveMin }) {
-  const v = opts[name]
-  if (v === undefined) return DEFAULTS[name]
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidOption(name, `must be a finite number, got ${String(v)}`)
-  if (integer && !Number.isInteger(v)) throw invalidOption(name, `must be an integer, got ${v}`)
-  if (exclusiveMin !== undefined && !(v > exclusiveMin)) throw invalidOption(name, `must be > ${exclusiveMin}, got ${v}`)
-  if (min !== undefined && v < min) throw invalidOption(name, `must be >= ${min}, got ${v}`)
-  if (max !== undefined && v > max) throw invalidOption(name, `must be <= ${max}, got ${v}`)
-  return v
-}
-
-function validateOptions(opts) {
-  if (opts === undefined || opts === null) opts = {}
-  if (typeof opts !== 'object' || Array.isArray(opts)) throw invalidOption('options', 'must be an object')
-  rejectUnknown(opts, Object.keys(DEFAULTS))
-  const o = {
-    intervalMs: number(opts, 'intervalMs', { min: 10 }),
-    windowMs: number(opts, 'windowMs', { exclusiveMin: 0 }),
-    minGrowthBytesPerMin: number(opts, 'minGrowthBytesPerMin', { exclusiveMin: 0 }),
-    confidence: number(opts, 'confidence', { exclusiveMin: 0.5, max: 0.9999 }),
-    warmupMs: number(opts, 'warmupMs', { min: 0 }),
-    urgentHorizonMs: number(opts, 'urgentHorizonMs', { exclusiveMin: 0 }),
-    forceGc: opts.forceGc === undefined ? DEFAULTS.forceGc : opts.forceGc,
-    snapshots: number(opts, 'snapshots', { min: 0, max: 20, integer: true }),
-    cgroupRoot: opts.cgroupRoot,
-  }
-  Object.assign(o, evidenceOptions(opts, o.snapshots))
-  if (typeof o.forceGc !== 'boolean') throw invalidOption('forceGc', `must be a boolean, got ${String(o.forceGc)}`)
-  // The urgent rule needs five readings, at best one per interval.
-  if (o.urgentHorizonMs < 5 * o.intervalMs) {
-    throw invalidOption('urgentHorizonMs', `must be at least 5 x intervalMs (${5 * o.intervalMs}), got ${o.urgentHorizonMs}`)
-  }
-  if (o.windowMs < 4 * o.intervalMs) {
-    throw invalidOption('windowMs', `must be at least 4 x intervalMs (${4 * o.intervalMs}), got ${o.windowMs}`)
-  }
-  if (o.cgroupRoot !== undefined && (typeof o.cgroupRoot !== 'string' || o.cgroupRoot === '')) {
-    throw invalidOption('cgroupRoot', 'must be a non-empty string')
-  }
-  return o
 }
 
 class Watchdog extends EventEmitter {

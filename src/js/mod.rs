@@ -6,3 +6,4 @@ mod error;
 mod redact;
 mod trend;
 mod watch;
+mod watch_options;

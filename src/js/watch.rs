@@ -16,12 +16,13 @@ use crate::watch::cadence::{GcPolicy, Upper};
 use crate::watch::cgroup::{CgroupReader, Version};
 use crate::watch::detector::{DetectorConfig, Event};
 use crate::watch::oom::Limits;
+use crate::watch::options::{self, GivenOptions, WatchOptions};
 use crate::watch::sampler::{MemoryReading, Sampler};
 use crate::watch::track::{Kind, Track, TrackDecision};
 use crate::watch::urgent::UrgentConfig;
 
-/// Options for the native half of a watchdog; `lib/watchdog.js` validates and
-/// fills defaults before calling.
+/// Options for the native half of a watchdog, as `watchOptions()` resolved
+/// them; checked again here against the same schema (src/watch/options.rs).
 #[napi(object)]
 pub struct NativeWatchOptions {
     /// Sampling period of the RSS/cgroup thread, in ms.
@@ -124,6 +125,8 @@ impl NativeWatchdog {
     /// Validates the options and starts the sampling thread.
     #[napi(constructor)]
     pub fn new(env: Env, opts: NativeWatchOptions) -> Result<Self, Code> {
+        let started_at_ms = opts.started_at_ms;
+        let opts = checked(opts)?;
         let cfg = DetectorConfig {
             window_ms: opts.window_ms,
             min_growth_bytes_per_min: opts.min_growth_bytes_per_min,
@@ -136,7 +139,7 @@ impl NativeWatchdog {
             opts.min_growth_bytes_per_min,
         )
         .map_err(map_error)?;
-        let track = |kind| Track::new(kind, cfg.clone(), urgent, opts.started_at_ms);
+        let track = |kind| Track::new(kind, cfg.clone(), urgent, started_at_ms);
         let (heap, external, rss) = (
             track(Kind::Heap).map_err(map_error)?,
             track(Kind::External).map_err(map_error)?,
@@ -150,10 +153,7 @@ impl NativeWatchdog {
                 opts.min_growth_bytes_per_min,
             )
         });
-        let root = opts
-            .cgroup_root
-            .filter(|r| !r.is_empty())
-            .map(PathBuf::from);
+        let root = opts.cgroup_root.map(PathBuf::from);
         let cgroup = CgroupReader::discover(root.as_deref());
         let sampler = Arc::new(
             Sampler::start(Duration::from_millis(opts.interval_ms as u64), cgroup)
@@ -316,6 +316,22 @@ impl NativeWatchdog {
             None => MemoryReading::default(),
         }
     }
+}
+
+/// The options through the one schema: nothing out of range reaches the core.
+fn checked(opts: NativeWatchOptions) -> Result<WatchOptions, Code> {
+    options::resolve(&GivenOptions {
+        interval_ms: Some(opts.interval_ms),
+        window_ms: Some(opts.window_ms),
+        min_growth_bytes_per_min: Some(opts.min_growth_bytes_per_min),
+        confidence: Some(opts.confidence),
+        warmup_ms: Some(opts.warmup_ms),
+        urgent_horizon_ms: Some(opts.urgent_horizon_ms),
+        force_gc: Some(opts.force_gc),
+        snapshots: None,
+        cgroup_root: opts.cgroup_root,
+    })
+    .map_err(map_error)
 }
 
 /// V8's figures at the time of a call, from `v8.getHeapStatistics()`.

@@ -1,6 +1,7 @@
 //! What the detector is configured with and what it concludes: the options
 //! (validated), the state of the heap's trend, and the figures behind it.
 
+use super::options::{CONFIDENCE, MIN_GROWTH_BYTES_PER_MIN, WARMUP_MS, WINDOW_MS};
 use super::WatchError;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,31 +13,13 @@ pub struct DetectorConfig {
 }
 
 impl DetectorConfig {
+    /// Against the watchdog's option schema (options.rs), the one place
+    /// these ranges live.
     pub fn validate(&self) -> Result<(), WatchError> {
-        let positive = |name: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(WatchError::invalid_option(
-                    name,
-                    "must be a finite number > 0",
-                ))
-            }
-        };
-        positive("windowMs", self.window_ms)?;
-        positive("minGrowthBytesPerMin", self.min_growth_bytes_per_min)?;
-        if !(self.warmup_ms.is_finite() && self.warmup_ms >= 0.0) {
-            return Err(WatchError::invalid_option(
-                "warmupMs",
-                "must be a finite number >= 0",
-            ));
-        }
-        if !(self.confidence > 0.5 && self.confidence < 1.0) {
-            return Err(WatchError::invalid_option(
-                "confidence",
-                "must be a number in (0.5, 1)",
-            ));
-        }
+        WINDOW_MS.check(self.window_ms)?;
+        MIN_GROWTH_BYTES_PER_MIN.check(self.min_growth_bytes_per_min)?;
+        CONFIDENCE.check(self.confidence)?;
+        WARMUP_MS.check(self.warmup_ms)?;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ pub mod detector;
 pub mod error;
 pub mod floor;
 pub mod oom;
+pub mod options;
 #[cfg(test)]
 mod replay_tests;
 pub mod rules;

@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 
 use super::floor::human;
 use super::oom::{project, Limits, Projection};
+use super::options::{INTERVAL_MS, URGENT_HORIZON_MS};
 use super::trend::{exact_p_increasing, theil_sen};
 use super::WatchError;
 
@@ -37,19 +38,10 @@ pub struct UrgentConfig {
 impl UrgentConfig {
     /// From the watchdog's options: the readings must span two intervals,
     /// and the horizon must hold five of them.
+    /// The ranges are the option schema's (options.rs).
     pub fn new(interval_ms: f64, horizon_ms: f64, min_growth: f64) -> Result<Self, WatchError> {
-        if !(interval_ms.is_finite() && interval_ms >= 1.0) {
-            return Err(WatchError::invalid_option(
-                "intervalMs",
-                "must be a finite number >= 1",
-            ));
-        }
-        if !(horizon_ms.is_finite() && horizon_ms >= MIN_READINGS as f64 * interval_ms) {
-            return Err(WatchError::invalid_option(
-                "urgentHorizonMs",
-                "must be at least 5 x intervalMs: the urgent rule needs five readings",
-            ));
-        }
+        let interval_ms = INTERVAL_MS.check(interval_ms)?;
+        let horizon_ms = URGENT_HORIZON_MS.check_with_interval(horizon_ms, interval_ms)?;
         Ok(UrgentConfig {
             horizon_ms,
             min_span_ms: 2.0 * interval_ms,

@@ -1,0 +1,56 @@
+'use strict'
+
+// watch()'s options. Their defaults and ranges live in one place, the Rust
+// schema (src/watch/options.rs): this only converts, checking names (with
+// the nearest one for a typo) and JS types so that every value reaching the
+// addon is one it can take, then lets the schema check ranges and fill in
+// defaults. `snapshot` and `heapProfile` are the evidence options of
+// lib/watchdog-evidence.js.
+const native = require('./native')
+const { fromNative, invalidOption } = require('./errors')
+const { isPlainObject, rejectUnknown } = require('./options')
+const { evidenceOptions } = require('./watchdog-evidence')
+
+/** The schema, as the addon describes it. */
+const SCHEMA = native.watchOptionSchema()
+const EVIDENCE = ['snapshot', 'heapProfile']
+const TYPES = {
+  ...Object.fromEntries(SCHEMA.numbers.map((s) => [s.name, 'number'])),
+  [SCHEMA.forceGc]: 'boolean',
+  [SCHEMA.cgroupRoot]: 'string',
+}
+
+/** Every option's default; the evidence options have theirs in lib/watchdog-evidence.js. */
+const DEFAULTS = Object.freeze({
+  ...Object.fromEntries(SCHEMA.numbers.map((s) => [s.name, s.default])),
+  [SCHEMA.forceGc]: SCHEMA.forceGcDefault,
+  [SCHEMA.cgroupRoot]: undefined,
+  ...Object.fromEntries(EVIDENCE.map((k) => [k, undefined])),
+})
+
+/**
+ * Validates watch() options and fills in defaults. Throws
+ * ERR_LEAKWATCH_INVALID_OPTION naming the option: unknown (with the nearest
+ * known name), of the wrong type, or out of the schema's range.
+ */
+function watchOptions(opts) {
+  if (opts === undefined || opts === null) opts = {}
+  if (!isPlainObject(opts)) throw invalidOption('options', 'must be an object')
+  rejectUnknown(opts, [...Object.keys(TYPES), ...EVIDENCE])
+  const given = {}
+  for (const [name, type] of Object.entries(TYPES)) {
+    const v = opts[name]
+    if (v === undefined) continue
+    if (typeof v !== type) throw invalidOption(name, `must be a ${type}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`)
+    given[name] = v
+  }
+  let o
+  try {
+    o = native.watchOptions(given)
+  } catch (err) {
+    throw fromNative(err)
+  }
+  return { ...o, cgroupRoot: o.cgroupRoot, ...evidenceOptions(opts, o.snapshots) }
+}
+
+module.exports = { watchOptions, DEFAULTS, SCHEMA }
