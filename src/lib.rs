@@ -8,6 +8,8 @@ pub mod capture;
 pub mod cgroup;
 pub mod growth;
 pub mod heap;
+#[cfg(test)]
+mod test_node;
 pub mod watch;
 
 // Compiled under `cargo test` too, so clippy and the tests build the glue;

@@ -2,18 +2,17 @@
 //! process with a planted leak (or none) and work in between, and the report
 //! must name the planted leak first, with its path, and nothing for controls.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use super::*;
+use crate::test_node::node;
 
 /// Runs `body` (which defines `async function work()`) in node, taking a
 /// snapshot after each of three rounds of work. Returns the snapshot paths, or
-/// `None` when node is not installed.
+/// `None` when there is no node (see [`node`]).
 fn snapshots(name: &str, body: &str) -> Option<(PathBuf, Vec<PathBuf>)> {
-    let node = ["/usr/bin/node", "/usr/local/bin/node"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())?;
+    let node = node(name)?;
     let dir = std::env::temp_dir().join(format!("leakwatch-heap-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -29,7 +28,7 @@ fn snapshots(name: &str, body: &str) -> Option<(PathBuf, Vec<PathBuf>)> {
     );
     let script_path = dir.join("script.js");
     std::fs::write(&script_path, script).unwrap();
-    let out = Command::new(node)
+    let out = Command::new(&node)
         .arg("--max-semi-space-size=1")
         .arg(&script_path)
         .arg(&dir)
@@ -277,10 +276,7 @@ fn weakmap_values_are_dominated_by_their_keys() {
 /// not identify objects across them): the leak is still found by its path.
 #[test]
 fn separate_processes_are_matched_by_retaining_path() {
-    let Some(node) = ["/usr/bin/node", "/usr/local/bin/node"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-    else {
+    let Some(node) = node("separate_processes") else {
         return;
     };
     let dir = std::env::temp_dir().join(format!("leakwatch-heap-{}-fork", std::process::id()));
@@ -301,7 +297,7 @@ fn separate_processes_are_matched_by_retaining_path() {
     let files: Vec<PathBuf> = (1..=3)
         .map(|n| {
             let file = dir.join(format!("s{n}.heapsnapshot"));
-            let out = Command::new(node)
+            let out = Command::new(&node)
                 .arg(&script)
                 .arg(&file)
                 .arg(n.to_string())
@@ -399,14 +395,13 @@ fn dominators_match_an_independent_javascript_implementation() {
     ) else {
         return;
     };
-    let node = ["/usr/bin/node", "/usr/local/bin/node"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .unwrap();
+    let Some(node) = node("dominators") else {
+        return;
+    };
     let script = dir.join("chk.js");
     std::fs::write(&script, CHK_DOMINATORS_JS).unwrap();
     let out_path = dir.join("idom.json");
-    let out = Command::new(node)
+    let out = Command::new(&node)
         .arg(&script)
         .arg(&files[0])
         .arg(&out_path)
