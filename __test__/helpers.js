@@ -83,6 +83,31 @@ class Host {
   }
 }
 
+/** The JSON lines (those starting with `{`) in a child's output, parsed. */
+function jsonLines(text) {
+  return text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+}
+
+/**
+ * Runs `node args...` to its end and resolves with { code, signal, stdout,
+ * stderr, lines }, `lines` being its JSON lines parsed. `env` is added to this
+ * process's; the child is killed (SIGKILL) after `timeoutMs`.
+ */
+function runJsonLines(args, { env = {}, timeoutMs = 60000, node = NODE, cwd = path.join(__dirname, '..') } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(node, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr, lines: jsonLines(stdout) })
+    })
+  })
+}
+
 /**
  * Three raw snapshots of one child process: `body` defines `work()`, which
  * runs before each snapshot (object ids stay consistent across the three).
@@ -163,4 +188,4 @@ function liveBytesByFunction(profile) {
   return [...totals.entries()].sort((a, b) => b[1] - a[1])
 }
 
-module.exports = { liveBytesByFunction, NODE, Host, tempDir, threeSnapshots, readSnapshot, childrenOf, zombiesOf, pipeAndFileFds, listDir, SNAPSHOT_NAME }
+module.exports = { liveBytesByFunction, jsonLines, runJsonLines, NODE, Host, tempDir, threeSnapshots, readSnapshot, childrenOf, zombiesOf, pipeAndFileFds, listDir, SNAPSHOT_NAME }

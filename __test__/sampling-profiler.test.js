@@ -4,15 +4,14 @@
 const { spawnSync } = require('child_process')
 const fs = require('fs')
 const path = require('path')
-const { tempDir, NODE, liveBytesByFunction } = require('./helpers')
+const { tempDir, NODE, liveBytesByFunction, jsonLines } = require('./helpers')
 const { SamplingProfiler, DEFAULT_SAMPLING_INTERVAL_BYTES } = require('../lib/sampling-profiler')
 
 const HOST = path.join(__dirname, 'fixtures', 'profiler-host.js')
 
 function run(env) {
   const r = spawnSync(NODE, [HOST], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60000 })
-  const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
-  return { ...r, lines }
+  return { ...r, lines: jsonLines(r.stdout) }
 }
 
 test('a saved profile parses and its hottest live stack is the allocating function', () => {

@@ -1,9 +1,8 @@
 'use strict'
 // Evidence before an OOM and the watchdog's snapshot options (issue 10, items 3 and 5).
-const { spawn } = require('child_process')
 const fs = require('fs')
 const path = require('path')
-const { tempDir, NODE, readSnapshot, SNAPSHOT_NAME, liveBytesByFunction } = require('./helpers')
+const { tempDir, readSnapshot, SNAPSHOT_NAME, liveBytesByFunction, runJsonLines } = require('./helpers')
 const { watch } = require('../lib/watchdog')
 const { profilePathFor } = require('../lib/watchdog-evidence')
 
@@ -12,22 +11,7 @@ const LEAKER = 'retainRequestRecordsUntilOom'
 const MiB = 1024 * 1024
 
 function run({ opts, env = {}, heapMb = 128, timeoutMs = 90000 }) {
-  return new Promise((resolve) => {
-    const child = spawn(NODE, [`--max-old-space-size=${heapMb}`, FIXTURE], {
-      env: { ...process.env, WATCH_OPTS: JSON.stringify(opts), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      const lines = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
-      resolve({ code, signal, stderr, lines })
-    })
-  })
+  return runJsonLines([`--max-old-space-size=${heapMb}`, FIXTURE], { env: { WATCH_OPTS: JSON.stringify(opts), ...env }, timeoutMs })
 }
 
 /** Allocating functions (top frame) by sampled live bytes, largest first. */

@@ -4,10 +4,9 @@
 // external-memory leaks, and clean ones with big freed Buffers. Counts events,
 // never wall-clock time (the machine may be loaded); each child bounds itself.
 
-const { spawn } = require('child_process')
 const path = require('path')
+const { runJsonLines } = require('./helpers')
 
-const ROOT = path.join(__dirname, '..')
 const FIXTURE = path.join(__dirname, 'fixtures', 'watch-fast.js')
 const MiB = 1024 * 1024
 // The compressed settings for the sparse-GC case.
@@ -15,22 +14,11 @@ const COMPRESSED = { intervalMs: 100, windowMs: 8000, warmupMs: 2000, minGrowthB
 
 jest.setTimeout(180000)
 
-function run(which, { flags = [], opts, maxMs = 40000 } = {}) {
-  return new Promise((resolve) => {
-    const env = { ...process.env, CASE: which, MAX_MS: String(maxMs) }
-    if (opts) env.WATCH_OPTS = JSON.stringify(opts)
-    const child = spawn(process.execPath, [...flags, FIXTURE], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const kill = setTimeout(() => child.kill('SIGKILL'), maxMs + 120000)
-    child.on('close', (code, signal) => {
-      clearTimeout(kill)
-      const lines = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
-      resolve({ code, signal, stderr, lines, leaks: lines.filter((l) => l.type === 'leak'), done: lines.find((l) => l.type === 'done') })
-    })
-  })
+async function run(which, { flags = [], opts, maxMs = 40000 } = {}) {
+  const env = { CASE: which, MAX_MS: String(maxMs) }
+  if (opts) env.WATCH_OPTS = JSON.stringify(opts)
+  const r = await runJsonLines([...flags, FIXTURE], { env, timeoutMs: maxMs + 120000, node: process.execPath })
+  return { ...r, leaks: r.lines.filter((l) => l.type === 'leak'), done: r.lines.find((l) => l.type === 'done') }
 }
 
 test.concurrent("a fast leak under a 256 MB heap, watch() at defaults: an urgent 'leak' before the OOM kills it", async () => {

@@ -1,36 +1,19 @@
 'use strict'
 
-const { spawn } = require('child_process')
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const { EventEmitter } = require('events')
 const { watch, Watchdog, DEFAULTS } = require('../lib/watchdog')
+const { runJsonLines } = require('./helpers')
 
 const ROOT = path.join(__dirname, '..')
 const WATCHDOG = path.join(ROOT, 'lib', 'watchdog.js')
 const LEAKY = path.join(__dirname, 'fixtures', 'watch-leaky.js')
 const MiB = 1024 * 1024
 
-function runNode(args, { env = {}, timeoutMs = 20000 } = {}) {
-  return new Promise((resolve) => {
-    const started = Date.now()
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      const lines = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l))
-      resolve({ code, signal, stdout, stderr, lines, ms: Date.now() - started })
-    })
-  })
-}
+// Its children run on this very node, whatever LEAKWATCH_TEST_NODE says.
+const runNode = (args, { env = {}, timeoutMs = 20000 } = {}) => runJsonLines(args, { env, timeoutMs, node: process.execPath })
 
 function tmpCgroup(files) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-cg-'))
