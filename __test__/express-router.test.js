@@ -3,7 +3,6 @@
 const fs = require('fs')
 const path = require('path')
 const zlib = require('zlib')
-const { Registry } = require('prom-client')
 const leakwatch = require('..')
 const { Host, tempDir, listDir } = require('./helpers')
 const { parsePrometheusText } = require('./prometheus-text')
@@ -123,19 +122,6 @@ describe('router configuration', () => {
     for (const opts of [undefined, {}, { token: '' }, { token: 'short' }, { token: TOKEN, extra: 1 }]) {
       expect(() => leakwatch.express(opts)).toThrow(expect.objectContaining({ code: 'ERR_LEAKWATCH_INVALID_OPTION' }))
     }
-  })
-})
-
-describe('registerPrometheus', () => {
-  test('adds the same metrics to a prom-client registry', async () => {
-    const register = new Registry()
-    leakwatch.registerPrometheus(register)
-    const { families } = parsePrometheusText((await register.metrics()) + '\n')
-    expect(Object.keys(families)).toEqual(expect.arrayContaining([
-      'leakwatch_heap_used_bytes', 'leakwatch_live_heap_bytes', 'leakwatch_leak_suspected',
-      'leakwatch_time_to_oom_seconds', 'leakwatch_snapshots_total', 'leakwatch_snapshot_duration_seconds',
-    ]))
-    expect(() => leakwatch.registerPrometheus({})).toThrow(expect.objectContaining({ code: 'ERR_LEAKWATCH_INVALID_OPTION' }))
   })
 })
 

@@ -78,15 +78,25 @@ function rejectUnknown(obj, known, what = 'option', prefix = '') {
   }
 }
 
+/**
+ * The one preamble of every option parser: `opts` as an object ({} when
+ * absent), its keys checked by rejectUnknown. `name` names a nested object
+ * ("heapProfile"), whose keys are then reported as `heapProfile.<key>`.
+ */
+function optionsObject(opts, known, name = 'options') {
+  if (opts === undefined || opts === null) return {}
+  if (!isPlainObject(opts)) throw invalidOption(name, 'expected an object')
+  rejectUnknown(opts, known, 'option', name === 'options' ? '' : `${name}.`)
+  return opts
+}
+
 function defaultDir() {
   return process.env.LEAKWATCH_DIR || path.join(os.tmpdir(), 'leakwatch')
 }
 
 /** Validates capture options, rejecting unknown keys so a typo never passes silently. */
 function captureOptions(opts) {
-  if (opts === undefined || opts === null) opts = {}
-  if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object')
-  rejectUnknown(opts, CAPTURE_KEYS)
+  opts = optionsObject(opts, CAPTURE_KEYS)
   const o = { ...CAPTURE_DEFAULTS }
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) o[k] = v
   if (o.dir === undefined) o.dir = defaultDir()
@@ -142,4 +152,4 @@ function signalName(signal) {
   return signal
 }
 
-module.exports = { captureOptions, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest }
+module.exports = { captureOptions, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest, optionsObject }

@@ -13,7 +13,7 @@
 const fs = require('fs')
 const path = require('path')
 const { LeakwatchError, invalidOption, fromIo } = require('./errors')
-const { isPlainObject, integer, rejectUnknown } = require('./options')
+const { integer, optionsObject } = require('./options')
 
 const KiB = 1024
 const DEFAULT_SAMPLING_INTERVAL_BYTES = 512 * KiB
@@ -21,9 +21,7 @@ const OPTION_KEYS = new Set(['samplingIntervalBytes'])
 let tempSeq = 0
 
 function validate(opts) {
-  if (opts === undefined || opts === null) opts = {}
-  if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object')
-  rejectUnknown(opts, OPTION_KEYS)
+  opts = optionsObject(opts, OPTION_KEYS)
   const samplingIntervalBytes = opts.samplingIntervalBytes === undefined
     ? DEFAULT_SAMPLING_INTERVAL_BYTES
     : integer('samplingIntervalBytes', opts.samplingIntervalBytes, 1, 2 ** 30)

@@ -8,7 +8,7 @@
 // lib/watchdog-evidence.js.
 const native = require('./native')
 const { fromNative, invalidOption } = require('./errors')
-const { isPlainObject, rejectUnknown } = require('./options')
+const { optionsObject } = require('./options')
 const { evidenceOptions } = require('./watchdog-evidence')
 
 /** The schema, as the addon describes it. */
@@ -34,9 +34,7 @@ const DEFAULTS = Object.freeze({
  * known name), of the wrong type, or out of the schema's range.
  */
 function watchOptions(opts) {
-  if (opts === undefined || opts === null) opts = {}
-  if (!isPlainObject(opts)) throw invalidOption('options', 'must be an object')
-  rejectUnknown(opts, [...Object.keys(TYPES), ...EVIDENCE])
+  opts = optionsObject(opts, [...Object.keys(TYPES), ...EVIDENCE])
   const given = {}
   for (const [name, type] of Object.entries(TYPES)) {
     const v = opts[name]

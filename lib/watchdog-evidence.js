@@ -19,7 +19,7 @@ const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const { invalidOption } = require('./errors')
-const { watchSnapshotOptions, isPlainObject, integer, rejectUnknown } = require('./options')
+const { watchSnapshotOptions, integer, optionsObject } = require('./options')
 const { SamplingProfiler, DEFAULT_SAMPLING_INTERVAL_BYTES } = require('./sampling-profiler')
 const { oldGenerationLimit } = require('./watchdog-readings')
 
@@ -48,10 +48,7 @@ const SNAPSHOT_TIME_SAFETY = 2
 /** Validates watch()'s `snapshot` and `heapProfile` options. */
 function evidenceOptions(opts, snapshots) {
   const snapshot = watchSnapshotOptions(opts.snapshot)
-  let hp = opts.heapProfile
-  if (hp === undefined) hp = {}
-  if (!isPlainObject(hp)) throw invalidOption('heapProfile', 'expected an object')
-  rejectUnknown(hp, HEAP_PROFILE_KEYS, 'option', 'heapProfile.')
+  const hp = optionsObject(opts.heapProfile, HEAP_PROFILE_KEYS, 'heapProfile')
   const when = hp.when === undefined ? (snapshots > 0 ? 'suspected' : 'never') : hp.when
   if (!WHEN.includes(when)) throw invalidOption('heapProfile.when', `expected one of ${WHEN.join(', ')}`)
   const heapProfile = Object.freeze({
