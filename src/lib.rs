@@ -9,7 +9,7 @@ pub mod cgroup;
 pub mod growth;
 pub mod heap;
 #[cfg(test)]
-mod test_node;
+mod node_tests;
 pub mod watch;
 
 // Compiled under `cargo test` too, so clippy and the tests build the glue;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use super::*;
-use crate::test_node::node;
+use crate::node_tests::node;
 
 /// Runs `body` (which defines `async function work()`) in node, taking a
 /// snapshot after each of three rounds of work. Returns the snapshot paths, or
