@@ -132,6 +132,22 @@ describe('registerPrometheus on the real prom-client', () => {
   })
 })
 
+test('snapshots before the first registration: the first 10,000 are replayed, the counter keeps them all', async () => {
+  let metrics, prometheus
+  jest.isolateModules(() => {
+    metrics = require('../lib/metrics')
+    prometheus = require('../lib/prometheus')
+  })
+  for (let i = 0; i < 10001; i++) metrics.recordSnapshot('success', i % 2 ? 'fork' : 'inline', 0.5, { path: `/s${i}` })
+  const register = prometheus.registerPrometheus(new promClient.Registry())
+  metrics.recordSnapshot('success', 'fork', 0.5, { path: '/after' })
+  const f = parse(await register.metrics())
+  const count = (mode) => f.leakwatch_snapshot_duration_seconds.samples.find((s) => s.name.endsWith('_count') && s.labels.mode === mode).value
+  const total = (mode) => f.leakwatch_snapshots_total.samples.find((s) => s.labels.mode === mode).value
+  expect([count('inline'), count('fork')]).toEqual([5000, 5001])
+  expect([total('inline'), total('fork')]).toEqual([5001, 5001])
+})
+
 describe('finding prom-client in an app of its own', () => {
   // An app whose node_modules holds a copy of the package and no prom-client,
   // as with strict installers (pnpm) or when prom-client sits elsewhere.

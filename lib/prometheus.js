@@ -9,14 +9,18 @@
 const { GAUGES, SNAPSHOTS_TOTAL, SNAPSHOT_DURATION, snapshotCounts, durationObservers } = require('./metrics')
 const { LeakwatchError, invalidOption } = require('./errors')
 
-// Durations of snapshots published before the histogram exists, replayed into
-// it when it is made. Bounded, since a service may never call
-// registerPrometheus(); past the bound the counter stays exact and the
-// histogram's count falls short of it.
+// Durations of snapshots published before the histogram exists (mode ->
+// seconds, 8 bytes each), replayed into it when it is made. Bounded, since a
+// service may never call registerPrometheus(); past the bound the counter
+// stays exact and the histogram's count falls short of it.
 const MAX_REPLAYED = 10000
-let pending = []
+let pending = new Map()
+let pendingCount = 0
 const retain = (mode, seconds) => {
-  if (pending.length < MAX_REPLAYED) pending.push([mode, seconds])
+  if (pendingCount >= MAX_REPLAYED) return
+  if (!pending.has(mode)) pending.set(mode, [])
+  pending.get(mode).push(seconds)
+  pendingCount++
 }
 durationObservers.add(retain)
 
@@ -81,9 +85,9 @@ function make(pc) {
     ...unregistered,
   })
   const observe = (mode, seconds) => duration.observe({ mode }, seconds)
-  for (const [mode, seconds] of pending) observe(mode, seconds)
+  for (const [mode, all] of pending) for (const seconds of all) observe(mode, seconds)
   durationObservers.delete(retain)
-  pending = []
+  pending = new Map()
   durationObservers.add(observe)
   return [...gauges, total, duration]
 }
