@@ -52,8 +52,8 @@ describe('growth statistics', () => {
     const w = judgeWindow(x, heap, compiled, opts)
     expect([w.raw.leaking, w.net.leaking, w.judgement]).toEqual([true, false, 'compiling'])
     expect(w.compiledSlope).toBeGreaterThan(32)
-    // The same growth with 60 B per call of objects beside it is a leak.
-    expect(judgeWindow(x, heap.map((y, i) => y + 60 * x[i]), compiled, opts).judgement).toBe('leak')
+    // The same growth with 200 B per call of objects beside it is a leak.
+    expect(judgeWindow(x, heap.map((y, i) => y + 200 * x[i]), compiled, opts).judgement).toBe('leak')
     expect(nextStep('compiling', null, 0, true)).toBe('extend')
     expect(nextStep('compiling', null, 0, false)).toBe('no-leak')
     expect(nextStep('leak', null, 0, false)).toBe('extend')
