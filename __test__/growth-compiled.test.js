@@ -3,14 +3,17 @@
 // (src/growth/mod.rs: judge, next_step). Each post-GC sample carries V8's
 // compiled code and bytecode; growth that they account for waits for a later
 // window and, without one, is no leak. Real calls, default options where
-// users would use them; the culprit phase is left out (run(..., false)) to
-// keep the tests short: the figures are the verdict's.
+// users would use them (bench:assert runs the compiled-code leaks at
+// defaults); the culprit phase is left out (run(..., false)) to keep the
+// tests short: the figures are the verdict's.
 const path = require('path')
 const vm = require('vm')
 const { execFile } = require('child_process')
 const { run } = require('../lib/growth')
 const { formatNoLeak } = require('../lib/growth-format')
 
+// Every call compiles new code, so the default warm-up runs to its cap.
+const SHORT = { iterations: 200, warmup: 400 }
 const CHILD = path.join(__dirname, '..', 'bench', 'fixtures', 'assert-child.js')
 
 function corpusCase(name) {
@@ -37,7 +40,7 @@ test('a new Function kept per call is a leak, net of its compiled code too', asy
     const f = new Function('row', `return row.id + ${kept.length}`)
     f({ id: 1 })
     kept.push(f)
-  }, undefined, false)
+  }, SHORT, false)
   expect(r).toMatchObject({ leaking: true, judgement: 'leak' })
   expect(r.compiledBytesPerIteration).toBeGreaterThan(0)
   expect(r.netBytesPerIteration).toBeGreaterThan(r.budgetBytesPerIteration)
@@ -45,7 +48,7 @@ test('a new Function kept per call is a leak, net of its compiled code too', asy
 
 test('a vm.Script kept per call is a leak', async () => {
   const kept = []
-  const r = await run(() => { kept.push(new vm.Script(`globalThis.x = ${kept.length}`)) }, undefined, false)
+  const r = await run(() => { kept.push(new vm.Script(`globalThis.x = ${kept.length}`)) }, SHORT, false)
   expect(r).toMatchObject({ leaking: true, judgement: 'leak' })
   expect(r.netBytesPerIteration).toBeGreaterThan(r.budgetBytesPerIteration)
 })

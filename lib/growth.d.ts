@@ -52,6 +52,8 @@ export interface GrowthResult {
   judgement: 'clean' | 'leak' | 'compiling'
   /** Half-windows of rounds run after the first window (plateau check, waiting for V8 to stop compiling). */
   extensions: number
+  /** The judgement of every window: the first, then one per half-window added. */
+  judgements: Array<'clean' | 'leak' | 'compiling'>
   /** Calls per round. */
   iterations: number
   rounds: number

@@ -200,8 +200,9 @@ class Recorder {
     this.heap[this.n] = r.heapUsed
     this.ext[this.n] = r.external
     // At the same moment: growth of V8's compiled code since the previous
-    // sample is what the verdict sets apart.
-    this.code[this.n] = compiledBytes()
+    // sample is what the verdict sets apart. Not on dry cycles: the heap
+    // walk costs 5-50 ms in a Jest worker, and their samples are dropped.
+    this.code[this.n] = gc === noGc ? 0 : compiledBytes()
     this.n++
   }
 
@@ -267,6 +268,7 @@ async function measure(fn, o, deadline, extendUntil) {
   // time allows. The decisions are src/growth/mod.rs' (next_step).
   const first = rec.judge(o, iterations)
   let decided = first
+  const judgements = [first.judgement]
   let newest = null
   let extensions = 0
   let step
@@ -278,6 +280,7 @@ async function measure(fn, o, deadline, extendUntil) {
     for (let r = 0; r < extra; r++) await round(extensions === 0 ? 'plateau check' : 'wait for V8 to stop compiling')
     extensions++
     newest = rec.judge(o, iterations, o.rounds + 1)
+    judgements.push(newest.judgement)
     decided = newest
   }
   const t = decided.raw
@@ -291,6 +294,8 @@ async function measure(fn, o, deadline, extendUntil) {
     netBytesPerIteration: decided.net.slope,
     compiledBytesPerIteration: decided.compiledSlope,
     judgement: decided.judgement,
+    // Every window judged: the first, then one per half-window added.
+    judgements,
     extensions,
     iterations,
     rounds: samples.length - 1,
