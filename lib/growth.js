@@ -268,7 +268,9 @@ async function measure(fn, o, deadline, extendUntil) {
   // time allows. The decisions are src/growth/mod.rs' (next_step).
   const first = rec.judge(o, iterations)
   let decided = first
-  const judgements = [first.judgement]
+  // Preallocated: an array growing during the added rounds would be growth.
+  const judgements = new Array(maxExtensions + 1).fill('')
+  judgements[0] = first.judgement
   let newest = null
   let extensions = 0
   let step
@@ -280,7 +282,7 @@ async function measure(fn, o, deadline, extendUntil) {
     for (let r = 0; r < extra; r++) await round(extensions === 0 ? 'plateau check' : 'wait for V8 to stop compiling')
     extensions++
     newest = rec.judge(o, iterations, o.rounds + 1)
-    judgements.push(newest.judgement)
+    judgements[extensions] = newest.judgement
     decided = newest
   }
   const t = decided.raw
@@ -295,7 +297,7 @@ async function measure(fn, o, deadline, extendUntil) {
     compiledBytesPerIteration: decided.compiledSlope,
     judgement: decided.judgement,
     // Every window judged: the first, then one per half-window added.
-    judgements,
+    judgements: judgements.slice(0, extensions + 1),
     extensions,
     iterations,
     rounds: samples.length - 1,
