@@ -1,6 +1,6 @@
 'use strict'
 // The trend statistics behind measureGrowth, against hand-computed values.
-const { theilSen, mannKendall, trend, afterPlateauCheck, median } = require('../lib/growth-stats')
+const { theilSen, mannKendall, trend, judgeWindow, nextStep, median } = require('../lib/growth-stats')
 
 const xs = (n) => Array.from({ length: n }, (_, i) => i)
 
@@ -41,9 +41,24 @@ describe('growth statistics', () => {
     expect(trend(x, leak, { confidence: 0.99, budget: 400 }).leaking).toBe(false)
     // One call per round: the 256 B round floor is the budget.
     expect(trend(x, leak, { confidence: 0.99, budget: 128, iterations: 1 }).budget).toBe(256)
-    const first = trend(x, leak, { confidence: 0.99, budget: 128 })
-    expect(afterPlateauCheck(first, t)).toEqual(t)
-    expect(afterPlateauCheck(first, first)).toEqual(first)
+  })
+
+  test("growth that V8's compiled code accounts for waits for a later window", () => {
+    const x = xs(11).map((i) => i * 20)
+    // Bursts of compiled code and bytecode with their companions beside them, on a flat heap.
+    const compiled = [0, 2112, 2112, 4224, 6336, 6336, 8448, 10560, 12672, 12672, 14784]
+    const heap = compiled.map((c, i) => 50000 + 1.05 * c + (i % 2) * 40)
+    const opts = { confidence: 0.99, budget: 32 }
+    const w = judgeWindow(x, heap, compiled, opts)
+    expect([w.raw.leaking, w.net.leaking, w.judgement]).toEqual([true, false, 'compiling'])
+    expect(w.compiledSlope).toBeGreaterThan(32)
+    // The same growth with 200 B per call of objects beside it is a leak.
+    expect(judgeWindow(x, heap.map((y, i) => y + 200 * x[i]), compiled, opts).judgement).toBe('leak')
+    expect(nextStep('compiling', null, 0, true)).toBe('extend')
+    expect(nextStep('compiling', null, 0, false)).toBe('no-leak')
+    expect(nextStep('leak', null, 0, false)).toBe('extend')
+    expect(nextStep('compiling', 'leak', 2, false)).toBe('leak')
+    expect(nextStep('leak', 'clean', 1, true)).toBe('no-leak')
   })
 })
 

@@ -69,6 +69,14 @@ function summarize(c, runs) {
     bytesPerIterationMedian: median(ok.map((r) => r.bytesPerIteration)),
     bytesPerIterationMax: ok.length ? Math.max(...ok.map((r) => r.bytesPerIteration)) : null,
     confidenceMax: ok.length ? Math.max(...ok.map((r) => r.confidence)) : null,
+    netBytesPerIterationMax: ok.length ? Math.max(...ok.map((r) => r.netBytesPerIteration ?? -Infinity)) : null,
+    // Runs whose deciding window's growth V8's compiling accounted for, and
+    // the most half-windows a run added to wait for V8 to stop compiling.
+    compiling: ok.filter((r) => r.judgement === 'compiling').length,
+    // Runs with any window judged 'compiling' (a leak on the bytes that V8's
+    // compiling accounted for: a false positive before this rule).
+    compilingWindows: ok.filter((r) => (r.judgements || []).includes('compiling')).length,
+    extensionsMax: ok.length ? Math.max(...ok.map((r) => r.extensions ?? 0)) : null,
     iterations: median(ok.map((r) => r.iterations)),
     measureMsMedian: median(measure),
     measureMsMax: measure.length ? Math.max(...measure) : null,
@@ -79,6 +87,9 @@ function summarize(c, runs) {
       bytesPerIteration: steepest.bytesPerIteration,
       medianRoundBytesPerIteration: steepest.medianRoundBytesPerIteration,
       confidence: steepest.confidence,
+      netBytesPerIteration: steepest.netBytesPerIteration,
+      compiledBytesPerIteration: steepest.compiledBytesPerIteration,
+      judgement: steepest.judgement,
       leaking: steepest.leaking,
       iterations: steepest.iterations,
       samples: steepest.samples,
@@ -92,14 +103,15 @@ function pad(s, n) {
 }
 
 function table(rows) {
-  const head = ['case', 'kind', 'verdicts', 'B/iter med (max)', 'conf max', 'measure ms med/max', 'total ms max', 'names culprit']
-  const widths = [38, 6, 14, 18, 9, 19, 13, 13]
+  const head = ['case', 'kind', 'verdicts', 'B/iter med (max)', 'net max', 'compiling', 'conf max', 'measure ms med/max', 'total ms max', 'names culprit']
+  const widths = [38, 6, 14, 18, 8, 10, 9, 19, 13, 13]
   const lines = [head.map((h, i) => pad(h, widths[i])).join(' ')]
   for (const r of rows) {
     const verdict = r.leaks ? `${r.flagged}/${r.runs} found` : `${r.flagged}/${r.runs} FP`
     lines.push([
       r.name, r.leaks ? 'leak' : 'clean', verdict + (r.errors ? ` (${r.errors} err)` : ''),
       `${r.bytesPerIterationMedian?.toFixed(1)} (${r.bytesPerIterationMax?.toFixed(1)})`,
+      r.netBytesPerIterationMax?.toFixed(1), `${r.compilingWindows}/${r.compiling} (${r.extensionsMax})`,
       r.confidenceMax?.toFixed(4), `${Math.round(r.measureMsMedian)}/${Math.round(r.measureMsMax)}`,
       Math.round(r.totalMsMax), r.leaks ? `${r.named}/${r.flagged}` : '-',
     ].map((v, i) => pad(v, widths[i])).join(' '))

@@ -114,9 +114,13 @@ function formatLeak(r) {
 }
 
 function formatNoLeak(r) {
-  const why = r.confidence < r.requiredConfidence
+  let why = r.confidence < r.requiredConfidence
     ? 'no significant growth'
     : `significant growth, but within the budget of ${r.budgetBytesPerIteration} B per iteration`
+  if (r.judgement === 'compiling') {
+    why = `growth that V8's compiling accounts for (compiled code and bytecode ${perCall(r.compiledBytesPerIteration)}, ` +
+      `${perCall(r.netBytesPerIteration)} net of twice that), and no later window within the time budget showed a leak`
+  }
   return `${why}. Measured: ${measurement(r)}.`
 }
 

@@ -8,7 +8,7 @@
 // src/watch/trend.rs), so both features judge growth the same way; the
 // verdict built on them is src/growth/mod.rs.
 
-const { theilSen, mannKendall, median, growthVerdict, growthPlateauOverrules } = require('./native')
+const { theilSen, mannKendall, median, growthWindow, growthNextStep } = require('./native')
 
 /**
  * The leak verdict on one window of samples, by the rules of the one verdict
@@ -18,10 +18,24 @@ const { theilSen, mannKendall, median, growthVerdict, growthPlateauOverrules } =
  * budget to the round floor; without it the budget is used as given.
  */
 function trend(xs, ys, { confidence, budget, iterations = Infinity }) {
-  return growthVerdict(xs, ys, confidence, budget, iterations)
+  return growthWindow(xs, ys, [], confidence, budget, iterations).raw
 }
 
-/** The plateau rule: the first window's "leak" stands only if the newest window agrees. */
-const afterPlateauCheck = (first, recent) => (growthPlateauOverrules(first.leaking, recent.leaking) ? recent : first)
+/**
+ * One window judged on the post-GC bytes (`raw`) and net of V8's compiled
+ * bytes per sample (`net`), `compiledSlope` (bytes per iteration) and the
+ * `judgement`: 'clean', 'leak' or 'compiling' (V8's compiling accounts for
+ * the growth).
+ */
+function judgeWindow(xs, ys, compiled, { confidence, budget, iterations = Infinity }) {
+  return growthWindow(xs, ys, compiled, confidence, budget, iterations)
+}
 
-module.exports = { median, theilSen, mannKendall, trend, afterPlateauCheck }
+/**
+ * What the measurement does next: 'leak', 'no-leak' or 'extend' (half a
+ * window more), from the first window's judgement, the newest window's (null
+ * after the first), the extensions run so far and whether another fits in time.
+ */
+const nextStep = (first, newest, extensions, timeLeft) => growthNextStep(first, newest, extensions, timeLeft)
+
+module.exports = { median, theilSen, mannKendall, trend, judgeWindow, nextStep }

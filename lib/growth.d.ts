@@ -6,7 +6,7 @@ export interface GrowthOptions {
   iterations?: number
   /** Measured rounds, each followed by forced full GCs and a heap sample. Default 10. */
   rounds?: number
-  /** Growth per call tolerated even when significant. Default 32 bytes. */
+  /** Growth per call tolerated even when significant. Default 24 bytes. */
   budgetBytesPerIteration?: number
   /** Required confidence (1 - p of a one-sided Mann-Kendall test) that the heap grows. Default 0.99. */
   confidence?: number
@@ -24,6 +24,8 @@ export interface GrowthSample {
   /** Used JS heap without compiled code. */
   heapUsed: number
   external: number
+  /** V8's compiled code and bytecode with their metadata (v8.getHeapCodeStatistics()), bytes. */
+  compiled: number
 }
 
 export interface GrowthResult {
@@ -34,6 +36,24 @@ export interface GrowthResult {
   medianRoundBytesPerIteration: number
   /** Achieved confidence that the heap grows (1 - p). */
   confidence: number
+  /**
+   * Theil-Sen slope, bytes per iteration, of the post-GC bytes less twice V8's
+   * compiled code and bytecode (what V8's compiling accounts for), in the
+   * deciding window. A leak must show here too.
+   */
+  netBytesPerIteration: number
+  /** Theil-Sen slope of V8's compiled code and bytecode, bytes per iteration (deciding window). */
+  compiledBytesPerIteration: number
+  /**
+   * The deciding window: 'clean' (no leak in the post-GC bytes), 'leak', or
+   * 'compiling' (V8's compiling accounted for the growth, and no later window
+   * within the time budget showed a leak: no leak).
+   */
+  judgement: 'clean' | 'leak' | 'compiling'
+  /** Half-windows of rounds run after the first window (plateau check, waiting for V8 to stop compiling). */
+  extensions: number
+  /** The judgement of every window: the first, then one per half-window added. */
+  judgements: Array<'clean' | 'leak' | 'compiling'>
   /** Calls per round. */
   iterations: number
   rounds: number

@@ -54,15 +54,104 @@ fn the_round_floor_raises_the_budget_for_few_calls() {
 
 #[test]
 fn a_plateau_overrules_the_first_window_and_nothing_else_does() {
+    use Judgement::*;
+    // A first "leak" is always checked on a later window, time or not.
+    assert_eq!(next_step(Leak, None, 0, false), Step::Extend);
+    assert_eq!(next_step(Leak, Some(Clean), 1, true), Step::NoLeak);
+    assert_eq!(next_step(Leak, Some(Leak), 1, true), Step::Leak);
+    assert_eq!(next_step(Clean, None, 0, true), Step::NoLeak);
+}
+
+/// Post-GC bytes of a function V8 keeps compiling: bursts of compiled code
+/// and bytecode (`c`) with as much again beside it outside the code spaces
+/// (`y`), on a flat heap, as measured on a watchdog started and stopped.
+fn compiling_window() -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let x: Vec<f64> = (0..11).map(|i| f64::from(i) * 20.0).collect();
+    let bursts = [
+        0.0, 2112.0, 2112.0, 4224.0, 6336.0, 6336.0, 8448.0, 10560.0, 12672.0, 12672.0, 14784.0,
+    ];
+    let y: Vec<f64> = bursts
+        .iter()
+        .enumerate()
+        .map(|(i, b)| 50_000.0 + b * 1.05 + (i % 2) as f64 * 40.0)
+        .collect();
+    (x, y, bursts.to_vec())
+}
+
+#[test]
+fn growth_that_compiled_code_accounts_for_is_compiling_not_a_leak() {
+    let (x, y, c) = compiling_window();
+    let w = judge(&x, &y, &c, 0.99, 32.0);
+    assert!(w.raw.leaking, "{w:?}");
+    assert!(!w.net.leaking, "{w:?}");
+    assert_eq!(w.judgement, Judgement::Compiling);
+    assert!(w.compiled_slope > 32.0);
+    // Without compiled readings the bytes are all there is.
+    assert_eq!(judge(&x, &y, &[], 0.99, 32.0).judgement, Judgement::Leak);
+}
+
+#[test]
+fn a_leak_beside_compiling_is_a_leak_once_v8_settles() {
+    // 60 B per call of objects beside the compile bursts (74 B per call of
+    // code): the window cannot tell them apart and waits for a later one.
+    let (x, y, c) = compiling_window();
+    let leak: Vec<f64> = x.iter().zip(&y).map(|(x, y)| y + 60.0 * x).collect();
+    let first = judge(&x, &leak, &c, 0.99, 32.0).judgement;
+    assert_eq!(first, Judgement::Compiling);
+    assert_eq!(next_step(first, None, 0, true), Step::Extend);
+    // Later: the same leak, V8 compiling a tenth as much.
+    let later_c: Vec<f64> = c.iter().map(|c| c / 10.0).collect();
+    let later: Vec<f64> = x
+        .iter()
+        .zip(&later_c)
+        .map(|(x, c)| 90_000.0 + 60.0 * x + 1.05 * c)
+        .collect();
+    let newest = judge(&x, &later, &later_c, 0.99, 32.0).judgement;
+    assert_eq!(newest, Judgement::Leak);
+    assert_eq!(next_step(first, Some(newest), 1, false), Step::Leak);
+}
+
+#[test]
+fn a_leak_of_compiled_code_stays_a_leak_net_of_it() {
+    // A `new Function` kept per call, as measured: ~150 B of code and
+    // bytecode and ~500 B of script, source, shared info and closure.
+    // And the steady residue beside compiling, as measured on native fetch
+    // (1.7 times the compiled growth), is not one.
+    let x: Vec<f64> = (0..11).map(|i| f64::from(i) * 20.0).collect();
+    let c: Vec<f64> = x.iter().map(|v| 150.0 * v).collect();
+    let y: Vec<f64> = x.iter().map(|v| 650.0 * v).collect();
+    assert_eq!(judge(&x, &y, &c, 0.99, 32.0).judgement, Judgement::Leak);
+    let fetch: Vec<f64> = x.iter().map(|v| 1.7 * 52.0 * v).collect();
+    let fetch_code: Vec<f64> = x.iter().map(|v| 52.0 * v).collect();
+    let w = judge(&x, &fetch, &fetch_code, 0.99, 32.0);
+    assert_eq!(w.judgement, Judgement::Compiling, "{w:?}");
+}
+
+#[test]
+fn shrinking_compiled_code_does_not_make_a_leak() {
+    // Code flushed on a flat heap: net of it the heap "grows", the heap does not.
     let x = xs(11);
-    let leak: Vec<f64> = x.iter().map(|v| 300.0 * v).collect();
-    let flat = vec![6000.0; 11];
-    let first = verdict(&x, &leak, 0.99, 32.0);
-    let plateau = verdict(&x, &flat, 0.99, 32.0);
-    assert!(first.leaking && !plateau.leaking);
-    assert!(plateau_overrules(first.leaking, plateau.leaking));
-    assert!(!plateau_overrules(first.leaking, first.leaking));
-    assert!(!plateau_overrules(plateau.leaking, first.leaking));
+    let y = vec![40_000.0; 11];
+    let c: Vec<f64> = x.iter().map(|v| 30_000.0 - 500.0 * v).collect();
+    assert_eq!(judge(&x, &y, &c, 0.99, 32.0).judgement, Judgement::Clean);
+}
+
+#[test]
+fn compiling_waits_for_a_later_window_within_time_and_count() {
+    use Judgement::*;
+    assert_eq!(next_step(Compiling, None, 0, true), Step::Extend);
+    assert_eq!(next_step(Compiling, None, 0, false), Step::NoLeak);
+    assert_eq!(next_step(Compiling, Some(Compiling), 1, true), Step::Extend);
+    assert_eq!(next_step(Leak, Some(Compiling), 1, true), Step::Extend);
+    assert_eq!(next_step(Leak, Some(Compiling), 1, false), Step::NoLeak);
+    let last = MAX_EXTENSIONS;
+    assert_eq!(
+        next_step(Compiling, Some(Compiling), last, true),
+        Step::NoLeak
+    );
+    // A later window decides, whichever way.
+    assert_eq!(next_step(Compiling, Some(Leak), 2, false), Step::Leak);
+    assert_eq!(next_step(Compiling, Some(Clean), 2, true), Step::NoLeak);
 }
 
 #[test]

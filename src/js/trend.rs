@@ -88,23 +88,82 @@ impl From<growth::Verdict> for GrowthVerdict {
     }
 }
 
-/// Judges one window: `xs` cumulative calls, `ys` post-GC bytes; the budget
-/// is `budgetBytesPerIteration` raised to the round floor for `iterations`
+/// One window judged on the post-GC bytes and net of V8's compiled bytes.
+#[napi(object)]
+pub struct GrowthWindow {
+    /// On the post-GC bytes.
+    pub raw: GrowthVerdict,
+    /// On the post-GC bytes minus V8's compiled code and bytecode.
+    pub net: GrowthVerdict,
+    /// Theil-Sen slope of V8's compiled bytes, bytes per call (NaN without them).
+    pub compiled_slope: f64,
+    /// 'clean', 'leak' or 'compiling' (V8's compiling accounts for the growth).
+    pub judgement: String,
+}
+
+fn judgement_name(j: growth::Judgement) -> &'static str {
+    match j {
+        growth::Judgement::Clean => "clean",
+        growth::Judgement::Leak => "leak",
+        growth::Judgement::Compiling => "compiling",
+    }
+}
+
+fn judgement_of(name: &str) -> Option<growth::Judgement> {
+    match name {
+        "clean" => Some(growth::Judgement::Clean),
+        "leak" => Some(growth::Judgement::Leak),
+        "compiling" => Some(growth::Judgement::Compiling),
+        _ => None,
+    }
+}
+
+/// Judges one window: `xs` cumulative calls, `ys` post-GC bytes, `compiled`
+/// V8's compiled bytes per sample (empty: unknown); the budget is
+/// `budgetBytesPerIteration` raised to the round floor for `iterations`
 /// calls per round.
 #[napi]
-pub fn growth_verdict(
+pub fn growth_window(
     xs: Vec<f64>,
     ys: Vec<f64>,
+    compiled: Vec<f64>,
     confidence: f64,
     budget_bytes_per_iteration: f64,
     iterations: f64,
-) -> GrowthVerdict {
+) -> GrowthWindow {
     let budget = growth::budget(budget_bytes_per_iteration, iterations);
-    growth::verdict(&xs, &ys, confidence, budget).into()
+    let w = growth::judge(&xs, &ys, &compiled, confidence, budget);
+    GrowthWindow {
+        raw: w.raw.into(),
+        net: w.net.into(),
+        compiled_slope: w.compiled_slope,
+        judgement: judgement_name(w.judgement).to_string(),
+    }
 }
 
-/// The plateau rule: whether the newest window's verdict replaces the first's.
+/// The next step of a measurement: 'leak', 'no-leak' or 'extend' (half a
+/// window more). `first` and `newest` are judgements ('clean', 'leak',
+/// 'compiling'); `newest` null after the first window only. An unknown name
+/// counts as 'clean'.
 #[napi]
-pub fn growth_plateau_overrules(first_leaking: bool, recent_leaking: bool) -> bool {
-    growth::plateau_overrules(first_leaking, recent_leaking)
+pub fn growth_next_step(
+    first: String,
+    newest: Option<String>,
+    extensions: u32,
+    time_left: bool,
+) -> &'static str {
+    let first = judgement_of(&first).unwrap_or(growth::Judgement::Clean);
+    let newest = newest.map(|n| judgement_of(&n).unwrap_or(growth::Judgement::Clean));
+    match growth::next_step(first, newest, extensions, time_left) {
+        growth::Step::Leak => "leak",
+        growth::Step::NoLeak => "no-leak",
+        growth::Step::Extend => "extend",
+    }
+}
+
+/// Most half-windows a measurement may add after its first window
+/// (`growth::MAX_EXTENSIONS`): JS preallocates its samples for them.
+#[napi]
+pub fn growth_max_extensions() -> u32 {
+    growth::MAX_EXTENSIONS
 }
