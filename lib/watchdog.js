@@ -191,17 +191,23 @@ class Watchdog extends EventEmitter {
       // since the GC can only make this an over-estimate, which the detector's
       // lower envelope tolerates.
       this._addSample(majorEnd)
+    } else if (this._native.observe) {
+      // Between major GCs external only lowers the floor the next reading
+      // reports: its instant value swings with the Buffers alive right then
+      // (src/watch/track.rs). Scripted natives in tests may not have it.
+      this._native.observe(v8.getHeapStatistics().external_memory)
     }
     this._selfNs += process.hrtime.bigint() - t0
   }
 
   _addSample(atMs) {
     const live = oldGenerationUsed()
-    const external = v8.getHeapStatistics().external_memory
+    const hs = v8.getHeapStatistics()
+    const external = hs.external_memory
     this._lastMajor = { liveHeapBytes: live, externalBytes: external, atMs }
     // An urgent projection is judged now, not at the next tick: a fast
     // leak may not live to see it.
-    if (this._native.addSample(atMs, live, external) && !this._urgentTick) {
+    if (this._native.addSample(atMs, live, external, hs.total_heap_size) && !this._urgentTick) {
       this._urgentTick = setImmediate(() => {
         this._urgentTick = null
         this._tick()

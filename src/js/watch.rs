@@ -16,7 +16,7 @@ use crate::watch::cadence::{GcPolicy, Upper};
 use crate::watch::cgroup::{CgroupReader, Version};
 use crate::watch::detector::{DetectorConfig, Event};
 use crate::watch::oom::Limits;
-use crate::watch::sampler::{MemoryReading, Sampler};
+use crate::watch::sampler::{rss_bytes, MemoryReading, Sampler};
 use crate::watch::track::{Kind, Track, TrackDecision};
 use crate::watch::urgent::UrgentConfig;
 
@@ -181,17 +181,22 @@ impl NativeWatchdog {
     /// Records the live heap and `external` measured right after a major GC
     /// at `tMs`. Returns true when the urgent rule now holds for either, so
     /// the caller evaluates at once rather than at its next tick.
+    /// `heapTotalBytes`, when given, is V8's committed heap at the same
+    /// moment (RSS outside V8 is measured against it; else the last tick's).
     #[napi]
-    pub fn add_sample(&mut self, t_ms: f64, live_bytes: f64, external_bytes: f64) -> bool {
+    pub fn add_sample(
+        &mut self,
+        t_ms: f64,
+        live_bytes: f64,
+        external_bytes: f64,
+        heap_total_bytes: Option<f64>,
+    ) -> bool {
         self.heap.push(t_ms, live_bytes);
         self.external.push(t_ms, external_bytes);
         self.last_major = Some((t_ms, live_bytes + external_bytes));
-        // Right after a GC, V8's heap is compacted and external counts only
-        // live Buffers: the steadiest moment to see what is outside both.
-        let rss = self.reading(false).rss_bytes;
-        if rss > 0.0 {
-            let outside = rss - self.last_heap.heap_total_bytes - external_bytes;
-            self.rss.push(t_ms, outside.max(0.0));
+        let total = heap_total_bytes.unwrap_or(self.last_heap.heap_total_bytes);
+        if let Some(outside) = self.outside(total, external_bytes) {
+            self.rss.push(t_ms, outside);
         }
         let limits = self.limits(&self.last_heap);
         self.heap.urgent(t_ms, &limits).is_some() || self.external.urgent(t_ms, &limits).is_some()
@@ -204,6 +209,10 @@ impl NativeWatchdog {
     #[napi]
     pub fn evaluate(&mut self, now_ms: f64, heap: HeapNow) -> Vec<NativeAssessment> {
         self.last_heap = heap;
+        self.observe(heap.external_bytes);
+        if let Some(outside) = self.outside(heap.heap_total_bytes, heap.external_bytes) {
+            self.rss.observe(outside);
+        }
         let limits = self.limits(&heap);
         let now_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -216,9 +225,20 @@ impl NativeWatchdog {
             self.heap.growing(&heap_d.assessment) || self.external.growing(&ext_d.assessment);
         let mut out = vec![to_native(heap_d, now_epoch), to_native(ext_d, now_epoch)];
         if !known_growing {
+            // The allocator may keep freed Buffer memory (glibc does for
+            // chunks above its mmap threshold once it has risen): RSS outside
+            // V8 can grow by up to the most external ever held without a leak.
+            self.rss.set_allowance(self.external.peak());
             out.push(to_native(self.rss.evaluate(now_ms, &limits), now_epoch));
         }
         out
+    }
+
+    /// `external` seen between major GCs (after a minor GC, at a tick): it
+    /// lowers the floor the next major GC's reading reports (src/watch/track.rs).
+    #[napi]
+    pub fn observe(&mut self, external_bytes: f64) {
+        self.external.observe(external_bytes);
     }
 
     /// "urgent" or "starved" when a full GC is worth requesting now (see
@@ -307,6 +327,16 @@ impl NativeWatchdog {
             rss_bytes: mem.rss_bytes,
             rss_limit_bytes: heap.rss_limit_bytes.filter(|l| l.is_finite() && *l > 0.0),
         }
+    }
+
+    /// RSS now (read at once, not the sampler's last) minus V8's committed
+    /// heap and `external`: memory V8 knows nothing of.
+    fn outside(&self, heap_total_bytes: f64, external_bytes: f64) -> Option<f64> {
+        let rss = rss_bytes()
+            .ok()
+            .filter(|r| *r > 0.0)
+            .unwrap_or(self.reading(false).rss_bytes);
+        (rss > 0.0).then(|| (rss - heap_total_bytes - external_bytes).max(0.0))
     }
 
     fn reading(&self, reset_peak: bool) -> MemoryReading {

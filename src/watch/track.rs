@@ -2,6 +2,17 @@
 //! (Buffers, ArrayBuffers) after major GCs, or RSS outside V8's accounting.
 //! Each runs the slow path's careful rules (detector.rs) and the urgent rule
 //! (urgent.rs) on its own readings.
+//!
+//! The heap's reading after a major GC is its floor: the GC just removed the
+//! garbage. `external` and RSS are not: V8 sweeps dead ArrayBuffers in the
+//! background (and frees young ones at scavenges), so the figure read after a
+//! major GC is the floor plus whatever Buffers happen to be alive or not yet
+//! swept at that instant. Read at GC times that alias with a Buffer lifetime,
+//! that instant value can drift up and down like a slow trend (a clean process
+//! with 512 KiB Buffers alive 0.4 s raised a false alarm under CPU load). So
+//! these series are also observed between major GCs (each GC batch, each
+//! tick), and the reading a major GC contributes is the lowest value observed
+//! since the previous one: the floor, which is what a leak lifts.
 
 use std::collections::VecDeque;
 
@@ -31,6 +42,11 @@ impl Kind {
     fn in_heap(self) -> bool {
         self == Kind::Heap
     }
+
+    /// Series whose instant value swings between major GCs (see above).
+    fn floor_between_gcs(self) -> bool {
+        self != Kind::Heap
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +67,21 @@ pub struct Track {
     recent: VecDeque<(f64, f64)>,
     urgent_cfg: UrgentConfig,
     started_at_ms: f64,
+    /// Lowest value observed since the last reading (external and RSS only).
+    lowest_since: Option<f64>,
+    /// Highest value ever observed or read.
+    peak: f64,
+    /// Highest value observed since the last reading.
+    highest_since: Option<f64>,
+    /// How far the value swung between each reading and the one before
+    /// (highest minus lowest observed): the floor's own uncertainty.
+    swings: VecDeque<(f64, f64)>,
+    /// A rise the caller knows this series can show without a leak.
+    allowance: f64,
 }
+
+/// Swings kept: a window's worth at the densest cadence that matters.
+const MAX_SWINGS: usize = 256;
 
 impl Track {
     pub fn new(
@@ -66,6 +96,11 @@ impl Track {
             recent: VecDeque::with_capacity(MAX_READINGS + 1),
             urgent_cfg,
             started_at_ms,
+            lowest_since: None,
+            peak: 0.0,
+            highest_since: None,
+            swings: VecDeque::new(),
+            allowance: 0.0,
         })
     }
 
@@ -78,12 +113,63 @@ impl Track {
         self.detector.is_leaking() || matches!(a.state, State::Suspected | State::Leak)
     }
 
+    /// A value seen between major GCs: it only lowers the floor the next
+    /// reading reports. Ignored for the heap, whose value between GCs holds
+    /// garbage and can only over-state what the last GC measured.
+    pub fn observe(&mut self, bytes: f64) {
+        if self.kind.floor_between_gcs() && bytes.is_finite() && bytes >= 0.0 {
+            self.lowest_since = Some(self.lowest_since.map_or(bytes, |m| m.min(bytes)));
+            self.highest_since = Some(self.highest_since.map_or(bytes, |m| m.max(bytes)));
+            self.peak = self.peak.max(bytes);
+        }
+    }
+
+    /// The highest value this series has shown (for external: the most
+    /// Buffer memory held at once, which malloc may keep after it is freed).
+    pub fn peak(&self) -> f64 {
+        self.peak
+    }
+
+    /// A rise this series can show without a leak (for RSS outside V8: the
+    /// most external ever held, which the allocator may keep once freed).
+    pub fn set_allowance(&mut self, bytes: f64) {
+        if bytes.is_finite() && bytes >= 0.0 {
+            self.allowance = bytes;
+        }
+    }
+
+    /// The median swing of the readings in the window: a floor sampled from
+    /// a value that swings this far between major GCs (Buffers allocated and
+    /// freed) is uncertain by as much, so a rise of the floor smaller than
+    /// that is not evidence of a leak.
+    fn swing(&self, now_ms: f64) -> f64 {
+        let from = now_ms - self.detector.config().window_ms;
+        let mut in_window: Vec<f64> = self
+            .swings
+            .iter()
+            .filter(|s| s.0 >= from)
+            .map(|s| s.1)
+            .collect();
+        super::trend::median(&mut in_window).unwrap_or(0.0)
+    }
+
+    /// The reading after a major GC at `t_ms`. For external and RSS the
+    /// series takes the lowest value observed since the previous reading.
     pub fn push(&mut self, t_ms: f64, bytes: f64) {
         if !t_ms.is_finite() || !bytes.is_finite() || bytes < 0.0 {
             return;
         }
         if self.recent.back().is_some_and(|r| t_ms <= r.0) {
             return;
+        }
+        self.peak = self.peak.max(bytes);
+        let high = self.highest_since.take().map_or(bytes, |m| m.max(bytes));
+        let bytes = self.lowest_since.take().map_or(bytes, |m| m.min(bytes));
+        if self.kind.floor_between_gcs() {
+            self.swings.push_back((t_ms, high - bytes));
+            if self.swings.len() > MAX_SWINGS {
+                self.swings.pop_front();
+            }
         }
         self.detector.push(t_ms, bytes);
         self.recent.push_back((t_ms, bytes));
@@ -112,6 +198,8 @@ impl Track {
     /// The slow path's decision; an urgent verdict raises the alarm at once
     /// when the slow path has not.
     pub fn evaluate(&mut self, now_ms: f64, limits: &Limits) -> TrackDecision {
+        let floor_noise = self.swing(now_ms).max(self.allowance);
+        self.detector.set_min_rise(floor_noise);
         let d = self.detector.evaluate(now_ms);
         let mut a = d.assessment;
         let mut event = d.event;
@@ -212,6 +300,77 @@ mod tests {
             }
         }
         assert_eq!(events, vec![Event::Leak]);
+    }
+
+    /// Buffers alive 0.4 s saw external between 10 and 20 MiB; major GCs
+    /// every 1.01 s land ever later in that cycle, so their instant readings
+    /// climb 10 -> 14 MiB over 16 s: a perfect trend that is not there.
+    fn aliased(observe: bool) -> Vec<f64> {
+        let cfg = DetectorConfig {
+            window_ms: 8000.0,
+            min_growth_bytes_per_min: 5.0 * MIB,
+            confidence: 0.95,
+            warmup_ms: 2000.0,
+        };
+        let u = UrgentConfig::new(100.0, 900_000.0, 5.0 * MIB).unwrap();
+        let mut t = Track::new(Kind::External, cfg, u, 0.0).unwrap();
+        let live = |ms: f64| 10.0 * MIB + 10.0 * MIB * ((ms % 400.0) / 400.0);
+        let mut leaks = Vec::new();
+        for tick in 1..300 {
+            let now = 100.0 * f64::from(tick);
+            if observe {
+                t.observe(live(now));
+            }
+            let gc = (now / 1010.0).floor() * 1010.0;
+            if gc > now - 100.0 && gc > 0.0 {
+                t.push(gc, live(gc));
+            }
+            if t.evaluate(now, &Limits::default()).event == Some(Event::Leak) {
+                leaks.push(now);
+            }
+        }
+        leaks
+    }
+
+    #[test]
+    fn external_is_judged_on_its_floor_between_gcs_not_its_instant_value() {
+        assert!(!aliased(false).is_empty(), "the instant readings alias");
+        assert_eq!(aliased(true), Vec::<f64>::new());
+    }
+
+    #[test]
+    fn the_heap_ignores_values_between_gcs() {
+        let mut t = track(Kind::Heap);
+        t.observe(MIB);
+        t.push(1000.0, 5.0 * MIB);
+        assert_eq!(t.recent.back(), Some(&(1000.0, 5.0 * MIB)));
+        let mut e = track(Kind::External);
+        e.observe(3.0 * MIB);
+        e.observe(2.0 * MIB);
+        e.push(1000.0, 5.0 * MIB);
+        e.push(2000.0, 6.0 * MIB);
+        assert_eq!(
+            e.recent,
+            VecDeque::from(vec![(1000.0, 2.0 * MIB), (2000.0, 6.0 * MIB)])
+        );
+    }
+
+    #[test]
+    fn rss_rising_by_less_than_the_external_peak_is_not_a_leak() {
+        let run = |min_rise: f64| {
+            let mut t = track(Kind::Rss);
+            t.set_allowance(min_rise);
+            let mut leaks = 0;
+            // 2 MiB/min for 20 min: 40 MiB over the run, ~20 per window.
+            for i in 1..=240 {
+                let at = 5000.0 * f64::from(i);
+                t.push(at, 50.0 * MIB + 2.0 * MIB * at / 60_000.0);
+                leaks += usize::from(t.evaluate(at, &Limits::default()).event == Some(Event::Leak));
+            }
+            leaks
+        };
+        assert!(run(0.0) > 0);
+        assert_eq!(run(80.0 * MIB), 0);
     }
 
     #[test]
