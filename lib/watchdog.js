@@ -16,6 +16,8 @@ const { collector } = require('./heap-probe')
 const { heapNow, oldGenerationUsed } = require('./watchdog-readings')
 
 const MiB = 1024 * 1024
+// Between ticks the full-GC policy is asked at most this often (on GC batches).
+const GC_CHECK_EVERY_NS = 100_000_000n
 const GC_KINDS = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
   [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
@@ -104,6 +106,7 @@ class Watchdog extends EventEmitter {
     this._urgentTick = null
     this._assessments = null
     this._forcedPending = 0
+    this._lastGcCheck = 0n
     this._lastMajor = null
     this._lastStats = null
     this._lastAssessment = null
@@ -192,6 +195,12 @@ class Watchdog extends EventEmitter {
       // lower envelope tolerates.
       this._addSample(majorEnd)
     } else if (this._native.observe) {
+      // A leak faster than a tick gets its readings requested between ticks
+      // (cadence.rs: only when the limit is a few ticks away).
+      if (this.options.forceGc && t0 - this._lastGcCheck >= GC_CHECK_EVERY_NS) {
+        this._lastGcCheck = t0
+        this._maybeForceGc()
+      }
       // Between major GCs external only lowers the floor the next reading
       // reports: its instant value swings with the Buffers alive right then
       // (src/watch/track.rs). Scripted natives in tests may not have it.
@@ -202,12 +211,14 @@ class Watchdog extends EventEmitter {
 
   _addSample(atMs) {
     const live = oldGenerationUsed()
-    const hs = v8.getHeapStatistics()
-    const external = hs.external_memory
+    const heap = heapNow()
+    const external = heap.externalBytes
     this._lastMajor = { liveHeapBytes: live, externalBytes: external, atMs }
-    // An urgent projection is judged now, not at the next tick: a fast
-    // leak may not live to see it.
-    if (this._native.addSample(atMs, live, external, hs.total_heap_size) && !this._urgentTick) {
+    const urgent = this._native.addSample(atMs, live, external, heap)
+    // An urgent projection, or a heap this near its limit, is judged (and
+    // its evidence saved) at this reading, not at the next tick: a leak
+    // faster than a tick may not live to see it.
+    if ((urgent || this._evidence.everyReading(live, heap.heapLimitBytes)) && !this._urgentTick) {
       this._urgentTick = setImmediate(() => {
         this._urgentTick = null
         this._tick()

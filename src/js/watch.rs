@@ -181,20 +181,25 @@ impl NativeWatchdog {
     /// Records the live heap and `external` measured right after a major GC
     /// at `tMs`. Returns true when the urgent rule now holds for either, so
     /// the caller evaluates at once rather than at its next tick.
-    /// `heapTotalBytes`, when given, is V8's committed heap at the same
-    /// moment (RSS outside V8 is measured against it; else the last tick's).
+    /// `heap`, when given, is V8's figures at the same moment: the urgent
+    /// verdict projects from them (a leak faster than a tick must not wait
+    /// for the next tick's figures), and RSS outside V8 is measured against
+    /// its committed heap; else the last tick's figures.
     #[napi]
     pub fn add_sample(
         &mut self,
         t_ms: f64,
         live_bytes: f64,
         external_bytes: f64,
-        heap_total_bytes: Option<f64>,
+        heap: Option<HeapNow>,
     ) -> bool {
+        if let Some(h) = heap {
+            self.last_heap = h;
+        }
         self.heap.push(t_ms, live_bytes);
         self.external.push(t_ms, external_bytes);
         self.last_major = Some((t_ms, live_bytes + external_bytes));
-        let total = heap_total_bytes.unwrap_or(self.last_heap.heap_total_bytes);
+        let total = self.last_heap.heap_total_bytes;
         if let Some(outside) = self.outside(total, external_bytes) {
             self.rss.push(t_ms, outside);
         }

@@ -71,10 +71,13 @@ pub struct Track {
     lowest_since: Option<f64>,
     /// Highest value ever observed or read.
     peak: f64,
-    /// Highest value observed since the last reading.
-    highest_since: Option<f64>,
-    /// How far the value swung between each reading and the one before
-    /// (highest minus lowest observed): the floor's own uncertainty.
+    /// Highest value observed since the last reading, and the deepest fall
+    /// from such a high so far.
+    high_since: f64,
+    fall_since: f64,
+    /// How far the value fell back between each reading and the one before
+    /// (a leak only climbs; Buffers freed make it fall): the floor's own
+    /// uncertainty.
     swings: VecDeque<(f64, f64)>,
     /// A rise the caller knows this series can show without a leak.
     allowance: f64,
@@ -98,7 +101,8 @@ impl Track {
             started_at_ms,
             lowest_since: None,
             peak: 0.0,
-            highest_since: None,
+            high_since: 0.0,
+            fall_since: 0.0,
             swings: VecDeque::new(),
             allowance: 0.0,
         })
@@ -119,9 +123,14 @@ impl Track {
     pub fn observe(&mut self, bytes: f64) {
         if self.kind.floor_between_gcs() && bytes.is_finite() && bytes >= 0.0 {
             self.lowest_since = Some(self.lowest_since.map_or(bytes, |m| m.min(bytes)));
-            self.highest_since = Some(self.highest_since.map_or(bytes, |m| m.max(bytes)));
+            self.track_fall(bytes);
             self.peak = self.peak.max(bytes);
         }
+    }
+
+    fn track_fall(&mut self, bytes: f64) {
+        self.high_since = self.high_since.max(bytes);
+        self.fall_since = self.fall_since.max(self.high_since - bytes);
     }
 
     /// The highest value this series has shown (for external: the most
@@ -138,10 +147,11 @@ impl Track {
         }
     }
 
-    /// The median swing of the readings in the window: a floor sampled from
-    /// a value that swings this far between major GCs (Buffers allocated and
-    /// freed) is uncertain by as much, so a rise of the floor smaller than
-    /// that is not evidence of a leak.
+    /// The upper-quartile fall of the value between readings in the window: a floor
+    /// sampled from a value that falls back this far between major GCs
+    /// (Buffers allocated and freed) is uncertain by as much, so a rise of
+    /// the floor smaller than that is not evidence of a leak. A leak only
+    /// climbs between GCs, so its own growth does not count here.
     fn swing(&self, now_ms: f64) -> f64 {
         let from = now_ms - self.detector.config().window_ms;
         let mut in_window: Vec<f64> = self
@@ -150,7 +160,13 @@ impl Track {
             .filter(|s| s.0 >= from)
             .map(|s| s.1)
             .collect();
-        super::trend::median(&mut in_window).unwrap_or(0.0)
+        // The upper quartile: GCs that free Buffers alternate with ones that
+        // find none to free, and the median can land on either.
+        in_window.sort_by(f64::total_cmp);
+        in_window
+            .get(in_window.len() * 3 / 4)
+            .copied()
+            .unwrap_or(0.0)
     }
 
     /// The reading after a major GC at `t_ms`. For external and RSS the
@@ -163,14 +179,17 @@ impl Track {
             return;
         }
         self.peak = self.peak.max(bytes);
-        let high = self.highest_since.take().map_or(bytes, |m| m.max(bytes));
-        let bytes = self.lowest_since.take().map_or(bytes, |m| m.min(bytes));
         if self.kind.floor_between_gcs() {
-            self.swings.push_back((t_ms, high - bytes));
+            self.track_fall(bytes);
+            self.swings.push_back((t_ms, self.fall_since));
             if self.swings.len() > MAX_SWINGS {
                 self.swings.pop_front();
             }
+            // The next interval starts from this reading.
+            self.high_since = bytes;
+            self.fall_since = 0.0;
         }
+        let bytes = self.lowest_since.take().map_or(bytes, |m| m.min(bytes));
         self.detector.push(t_ms, bytes);
         self.recent.push_back((t_ms, bytes));
         while self.recent.len() > MAX_READINGS {
@@ -241,6 +260,7 @@ impl Track {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::watch::detector::GrowthDetector;
 
     const MIB: f64 = 1024.0 * 1024.0;
 
@@ -305,7 +325,10 @@ mod tests {
     /// Buffers alive 0.4 s saw external between 10 and 20 MiB; major GCs
     /// every 1.01 s land ever later in that cycle, so their instant readings
     /// climb 10 -> 14 MiB over 16 s: a perfect trend that is not there.
-    fn aliased(observe: bool) -> Vec<f64> {
+    /// Returns the leak events of the bare detector on those instant
+    /// readings (as the external series was judged before) and of a track
+    /// that also observes external at each 100 ms tick.
+    fn aliased() -> (Vec<f64>, Vec<f64>) {
         let cfg = DetectorConfig {
             window_ms: 8000.0,
             min_growth_bytes_per_min: 5.0 * MIB,
@@ -313,29 +336,33 @@ mod tests {
             warmup_ms: 2000.0,
         };
         let u = UrgentConfig::new(100.0, 900_000.0, 5.0 * MIB).unwrap();
-        let mut t = Track::new(Kind::External, cfg, u, 0.0).unwrap();
+        let mut t = Track::new(Kind::External, cfg.clone(), u, 0.0).unwrap();
+        let mut bare = GrowthDetector::new(cfg, 0.0).unwrap();
         let live = |ms: f64| 10.0 * MIB + 10.0 * MIB * ((ms % 400.0) / 400.0);
-        let mut leaks = Vec::new();
+        let (mut before, mut after) = (Vec::new(), Vec::new());
         for tick in 1..300 {
             let now = 100.0 * f64::from(tick);
-            if observe {
-                t.observe(live(now));
-            }
+            t.observe(live(now));
             let gc = (now / 1010.0).floor() * 1010.0;
             if gc > now - 100.0 && gc > 0.0 {
                 t.push(gc, live(gc));
+                bare.push(gc, live(gc));
+            }
+            if bare.evaluate(now).event == Some(Event::Leak) {
+                before.push(now);
             }
             if t.evaluate(now, &Limits::default()).event == Some(Event::Leak) {
-                leaks.push(now);
+                after.push(now);
             }
         }
-        leaks
+        (before, after)
     }
 
     #[test]
     fn external_is_judged_on_its_floor_between_gcs_not_its_instant_value() {
-        assert!(!aliased(false).is_empty(), "the instant readings alias");
-        assert_eq!(aliased(true), Vec::<f64>::new());
+        let (before, after) = aliased();
+        assert!(!before.is_empty(), "the instant readings alias");
+        assert_eq!(after, Vec::<f64>::new());
     }
 
     #[test]
