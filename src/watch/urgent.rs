@@ -96,7 +96,7 @@ fn judge(pts: &[(f64, f64)], limits: &Limits, in_heap: bool, cfg: &UrgentConfig)
     let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
     let p = exact_p_increasing(&ys)?;
     let span = pts.last()?.0 - pts.first()?.0;
-    if p > MAX_P || !(span > 0.0) {
+    if p > MAX_P || span.is_nan() || span <= 0.0 {
         return None;
     }
     let slope = theil_sen(pts)?.0 * MS_PER_MIN;
