@@ -314,6 +314,7 @@ class Watchdog extends EventEmitter {
     const why = this._native.gcDue(now, heapNow())
     if (!why) return
     const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
     // Twice: V8 sweeps dead ArrayBuffers in the background and corrects
     // `external` only when the next GC finishes that sweep, so after one GC
     // external still counts the Buffers it freed; after two it is exact.
@@ -321,10 +322,14 @@ class Watchdog extends EventEmitter {
     gc()
     gc()
     const end = performance.now()
+    const cpu = process.cpuUsage(cpu0)
     const pauseMs = end - t0
     this._forcedPending += 2
     this._addSample(end)
-    this._native.gcDone(now, pauseMs)
+    // The next request is spaced by what this one cost: the CPU it took when
+    // that is less than the wall time (on a loaded machine the wall time
+    // also counts waiting for a core, which the GC did not cause).
+    this._native.gcDone(now, Math.min(pauseMs, (cpu.user + cpu.system) / 1000))
     this._gc.forced++
     this._gc.forcedPauseMs += pauseMs
   }
