@@ -112,8 +112,8 @@ impl GrowthDetector {
         // A leak under a heavy sawtooth needs more time to stand out of the
         // scatter: when the window shows none, twice the window is checked.
         // Conversely, a trend in the window that twice the window does not
-        // bear out (its slope under half the minimum) is aliasing between
-        // the GC cadence and a periodic batch, not a leak.
+        // bear out (`veto`) is aliasing between the GC cadence and a
+        // periodic pattern, not a leak.
         let mut base = self.assess(now_ms, self.effective_window(now_ms));
         let w = self.cfg.window_ms;
         let wide =
