@@ -114,3 +114,15 @@ test.concurrent("a leak faster than a tick under a 128 MB heap: urgent 'leak' an
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test.concurrent("memory outside the heap and external (a Worker's isolate) raises 'leak' with kind 'rss'", async () => {
+  const r = await run('native', { opts: COMPRESSED, maxMs: 30000 })
+  expect(r.code).toBe(0)
+  expect(r.leaks.length).toBeGreaterThanOrEqual(1)
+  expect(r.leaks.every((l) => l.kind === 'rss')).toBe(true)
+  expect(r.leaks[0].urgent).toBe(false)
+  expect(r.leaks[0].growthBytesPerMin).toBeGreaterThan(5 * MiB)
+  // This thread's own heap and external held still.
+  expect(r.done.stats.outside.external.state).not.toBe('leak')
+  expect(r.done.stats.assessment.state).not.toBe('leak')
+})

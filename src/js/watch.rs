@@ -217,6 +217,12 @@ impl NativeWatchdog {
         self.observe(heap.external_bytes);
         if let Some(outside) = self.outside(heap.heap_total_bytes, heap.external_bytes) {
             self.rss.observe(outside);
+            // RSS needs no GC to be read: with major GCs sparse (a heap that
+            // holds still while native memory grows), one reading per
+            // envelope bucket comes from the ticks, as its floor so far.
+            if self.rss.starved(now_ms) {
+                self.rss.push(now_ms, outside);
+            }
         }
         let limits = self.limits(&heap);
         let now_epoch = SystemTime::now()

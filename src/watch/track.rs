@@ -139,6 +139,14 @@ impl Track {
         self.peak
     }
 
+    /// True when the newest reading is older than one bucket of the lower
+    /// envelope (a twelfth of the window), or there is none: for RSS, which
+    /// needs no GC to be read, the caller then pushes one at a tick.
+    pub fn starved(&self, now_ms: f64) -> bool {
+        let bucket = self.detector.config().window_ms / super::floor::BUCKETS as f64;
+        self.recent.back().is_none_or(|r| now_ms - r.0 >= bucket)
+    }
+
     /// A rise this series can show without a leak (for RSS outside V8: the
     /// most external ever held, which the allocator may keep once freed).
     pub fn set_allowance(&mut self, bytes: f64) {
@@ -398,6 +406,16 @@ mod tests {
         };
         assert!(run(0.0) > 0);
         assert_eq!(run(80.0 * MIB), 0);
+    }
+
+    #[test]
+    fn a_series_without_a_reading_for_a_bucket_is_starved() {
+        let mut t = track(Kind::Rss);
+        assert!(t.starved(0.0));
+        t.push(1000.0, MIB);
+        // One bucket of the 600 s window: 50 s.
+        assert!(!t.starved(50_999.0));
+        assert!(t.starved(51_000.0));
     }
 
     #[test]
