@@ -232,8 +232,8 @@ impl NativeWatchdog {
         let ext_d = self.external.evaluate(now_ms, &limits);
         // Memory outside the heap and external is judged only while neither
         // grows: V8's own bookkeeping grows with them, and RSS lags them.
-        let known_growing =
-            self.heap.growing(&heap_d.assessment) || self.external.growing(&ext_d.assessment);
+        let known_growing = self.heap.growing(&heap_d.assessment, now_ms)
+            || self.external.growing(&ext_d.assessment, now_ms);
         let mut out = vec![to_native(heap_d, now_epoch), to_native(ext_d, now_epoch)];
         if !known_growing {
             // The allocator may keep freed Buffer memory (glibc does for

@@ -112,9 +112,21 @@ impl Track {
         self.kind
     }
 
-    /// True while this series' rules see growth (suspected or reported).
-    pub fn growing(&self, a: &Assessment) -> bool {
-        self.detector.is_leaking() || matches!(a.state, State::Suspected | State::Leak)
+    /// True while this series' rules see growth (suspected or reported), or
+    /// its readings in the window rose at half the minimum at least, first
+    /// to last, however few (major GCs may be too sparse for the rules).
+    pub fn growing(&self, a: &Assessment, now_ms: f64) -> bool {
+        let cfg = self.detector.config();
+        let from = now_ms - cfg.window_ms;
+        let first = self.recent.iter().find(|r| r.0 >= from);
+        let rose = match (first, self.recent.back()) {
+            (Some(first), Some(last)) if last.0 > first.0 => {
+                (last.1 - first.1) / (last.0 - first.0) * 60_000.0
+                    >= 0.5 * cfg.min_growth_bytes_per_min
+            }
+            _ => false,
+        };
+        rose || self.detector.is_leaking() || matches!(a.state, State::Suspected | State::Leak)
     }
 
     /// A value seen between major GCs: it only lowers the floor the next
