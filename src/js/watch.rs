@@ -3,6 +3,7 @@
 //! readings in, so nothing here can keep the event loop alive, and stop()
 //! (or env teardown, through a cleanup hook) joins the one thread.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -115,6 +116,10 @@ pub struct NativeWatchdog {
     last_major: Option<(f64, f64)>,
     /// V8's figures at the last call that gave them.
     last_heap: HeapNow,
+    /// V8's committed heap at each tick of the last window: RSS outside V8
+    /// grows with V8's own bookkeeping when the heap grows.
+    heap_totals: VecDeque<(f64, f64)>,
+    window_ms: f64,
     sampler: Option<Arc<Sampler>>,
     cleanup: Option<CleanupEnvHook<Weak<Sampler>>>,
 }
@@ -173,6 +178,8 @@ impl NativeWatchdog {
             gc,
             last_major: None,
             last_heap: HeapNow::default(),
+            heap_totals: VecDeque::new(),
+            window_ms: opts.window_ms,
             sampler: Some(sampler),
             cleanup: Some(cleanup),
         })
@@ -232,6 +239,7 @@ impl NativeWatchdog {
         let ext_d = self.external.evaluate(now_ms, &limits);
         // Memory outside the heap and external is judged only while neither
         // grows: V8's own bookkeeping grows with them, and RSS lags them.
+        let heap_rise = self.heap_total_rise(now_ms, &heap);
         let known_growing = self.heap.growing(&heap_d.assessment, now_ms)
             || self.external.growing(&ext_d.assessment, now_ms);
         let mut out = vec![to_native(heap_d, now_epoch), to_native(ext_d, now_epoch)];
@@ -239,7 +247,9 @@ impl NativeWatchdog {
             // The allocator may keep freed Buffer memory (glibc does for
             // chunks above its mmap threshold once it has risen): RSS outside
             // V8 can grow by up to the most external ever held without a leak.
-            self.rss.set_allowance(self.external.peak());
+            // And V8's own bookkeeping grows with its heap: the committed
+            // heap's rise over the window is allowed too.
+            self.rss.set_allowance(self.external.peak() + heap_rise);
             out.push(to_native(self.rss.evaluate(now_ms, &limits), now_epoch));
         }
         out
@@ -337,6 +347,32 @@ impl NativeWatchdog {
             memory_usage_bytes: mem.cgroup.map(|c| c.usage_bytes),
             rss_bytes: mem.rss_bytes,
             rss_limit_bytes: heap.rss_limit_bytes.filter(|l| l.is_finite() && *l > 0.0),
+        }
+    }
+
+    /// How far V8's committed heap rose over the last window (latest minus
+    /// lowest); records `heap` first.
+    fn heap_total_rise(&mut self, now_ms: f64, heap: &HeapNow) -> f64 {
+        let total = heap.heap_total_bytes;
+        if total.is_finite() && total >= 0.0 {
+            self.heap_totals.push_back((now_ms, total));
+        }
+        while self
+            .heap_totals
+            .front()
+            .is_some_and(|h| h.0 < now_ms - self.window_ms || self.heap_totals.len() > 4096)
+        {
+            self.heap_totals.pop_front();
+        }
+        let low = self
+            .heap_totals
+            .iter()
+            .map(|h| h.1)
+            .fold(f64::INFINITY, f64::min);
+        if low.is_finite() {
+            (total - low).max(0.0)
+        } else {
+            0.0
         }
     }
 
