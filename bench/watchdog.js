@@ -289,10 +289,13 @@ async function overheadOnly() {
   const report = JSON.parse(fs.readFileSync(RESULTS, 'utf8'))
   report.overhead = await overhead([], quick ? 2 : 4)
   report.overhead.date = new Date().toISOString()
+  report.overheadGcHeavy = await overhead(['--max-semi-space-size=1'], 2)
+  report.overheadGcHeavy.date = report.overhead.date
   fs.writeFileSync(RESULTS + '.tmp', JSON.stringify(report, null, 2) + '\n')
   fs.renameSync(RESULTS + '.tmp', RESULTS)
-  const c = report.overhead
-  console.log(`overhead at defaults (${c.gcPerSec.toFixed(0)} GCs/s): ${c.totalCpuSharePct.toFixed(2)}% = own ${c.selfCpuSharePct.toFixed(2)}% + GC observer ${c.observerCpuSharePct.toFixed(2)}%`)
+  for (const c of [report.overhead, report.overheadGcHeavy]) {
+    console.log(`overhead at defaults (${c.gcPerSec.toFixed(0)} GCs/s): ${c.totalCpuSharePct.toFixed(2)}% = own ${c.selfCpuSharePct.toFixed(2)}% + GC observer ${c.observerCpuSharePct.toFixed(2)}%`)
+  }
 }
 
 async function main() {

@@ -16,8 +16,11 @@ const { collector } = require('./heap-probe')
 const { heapNow, oldGenerationUsed } = require('./watchdog-readings')
 
 const MiB = 1024 * 1024
-// Between ticks the full-GC policy is asked at most this often (on GC batches).
+// Between ticks the full-GC policy is asked at most this often (on GC batches),
+// and external observed at most this often: a GC-heavy process batches 250
+// GCs a second, the floor needs a fraction of them.
 const GC_CHECK_EVERY_NS = 100_000_000n
+const OBSERVE_EVERY_NS = 20_000_000n
 const GC_KINDS = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
   [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
@@ -107,6 +110,7 @@ class Watchdog extends EventEmitter {
     this._assessments = null
     this._forcedPending = 0
     this._lastGcCheck = 0n
+    this._lastObserve = 0n
     this._lastMajor = null
     this._lastStats = null
     this._lastAssessment = null
@@ -194,7 +198,8 @@ class Watchdog extends EventEmitter {
       // since the GC can only make this an over-estimate, which the detector's
       // lower envelope tolerates.
       this._addSample(majorEnd)
-    } else if (this._native.observe) {
+    } else if (this._native.observe && t0 - this._lastObserve >= OBSERVE_EVERY_NS) {
+      this._lastObserve = t0
       // A leak faster than a tick gets its readings requested between ticks
       // (cadence.rs: only when the limit is a few ticks away).
       if (this.options.forceGc && t0 - this._lastGcCheck >= GC_CHECK_EVERY_NS) {
