@@ -231,6 +231,16 @@ describe('save policy (scripted ticks)', () => {
     expect(h.saves[0]).toMatch(/^\/nonexistent-lw\/[A-Za-z0-9._]+-\d+-\d{8}T\d{6}\.\d{3}Z-evidence\.heapprofile$/)
   })
 
+  test('each major GC is judged at once past 40% of the limit before sampling, and past 60% always', () => {
+    const h = harness({ when: 'suspected' })
+    expect(h.ev.everyReading(300 * MiB, 1000 * MiB)).toBe(false)
+    expect(h.ev.everyReading(450 * MiB, 1000 * MiB)).toBe(true) // sampling should start
+    h.tick({}, 450)
+    expect(h.ev.everyReading(450 * MiB, 1000 * MiB)).toBe(false) // started: saves follow the period
+    expect(h.ev.everyReading(650 * MiB, 1000 * MiB)).toBe(true)
+    expect(harness({ when: 'never' }).ev.everyReading(900 * MiB, 1000 * MiB)).toBe(false)
+  })
+
   test("'suspected' waits for the detector or the limit", () => {
     const h = harness({ when: 'suspected' })
     h.tick({}, 100)
@@ -238,6 +248,9 @@ describe('save policy (scripted ticks)', () => {
     expect(h.saves.length).toBe(0)
     h.tick({}, 420) // > 40% of the 1000 MB old generation
     expect(h.events[0]).toEqual({ type: 'profiling-started', reason: 'near-limit' })
+    // A profile saved the moment sampling starts would hold no sample.
+    expect(h.saves.length).toBe(0)
+    h.tick({}, 425)
     expect(h.saves.length).toBe(1)
     const s = harness({ when: 'suspected' })
     s.tick({ state: 'suspected' }, 100)

@@ -71,3 +71,46 @@ test.concurrent('clean: big Buffers that are freed, and plain request garbage, r
   // The Buffers were there to be seen: tens of MB went through external.
   expect(buffers.done.stats.gc.minor).toBeGreaterThan(10)
 })
+
+test.concurrent("a leak faster than a tick under a 128 MB heap: urgent 'leak' and a .heapprofile naming the allocating function before the OOM", async () => {
+  // ~660 MB/min; on an idle machine it dies within ~10 s, before the second
+  // tick at the defaults. Evidence as the README's example turns it on.
+  const fs = require('fs')
+  const os = require('os')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-faster-'))
+  try {
+    const r = await run('faster', { flags: ['--max-old-space-size=128'], maxMs: 600000, opts: { heapProfile: { when: 'suspected' }, snapshot: { dir } } })
+    expect(r.done).toBeUndefined()
+    expect(r.stderr).toMatch(/heap out of memory/)
+    expect(r.leaks.length).toBeGreaterThanOrEqual(1)
+    expect(r.leaks[0]).toMatchObject({ kind: 'heap', urgent: true, oomBound: 'heap' })
+    expect(r.leaks[0].msToOom).toBeGreaterThan(0)
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('-evidence.heapprofile'))
+    expect(files).toHaveLength(1)
+    const profile = JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8'))
+    expect(profile.samples.length).toBeGreaterThan(0)
+    // The frame holding the most sampled live memory is the leak's: the
+    // allocating function, or its caller when V8 inlined it there.
+    let top = null
+    ;(function walk(n) {
+      if (!top || n.selfSize > top.selfSize) top = n
+      for (const c of n.children || []) walk(c)
+    })(profile.head)
+    expect(['allocateSessionRecord', 'faster']).toContain(top.callFrame.functionName)
+    expect(top.callFrame.url).toMatch(/watch-fast\.js$/)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test.concurrent("memory outside the heap and external (a Worker's isolate) raises 'leak' with kind 'rss'", async () => {
+  const r = await run('native', { opts: COMPRESSED, maxMs: 30000 })
+  expect(r.code).toBe(0)
+  expect(r.leaks.length).toBeGreaterThanOrEqual(1)
+  expect(r.leaks.every((l) => l.kind === 'rss')).toBe(true)
+  expect(r.leaks[0].urgent).toBe(false)
+  expect(r.leaks[0].growthBytesPerMin).toBeGreaterThan(5 * MiB)
+  // This thread's own heap and external held still.
+  expect(r.done.stats.outside.external.state).not.toBe('leak')
+  expect(r.done.stats.assessment.state).not.toBe('leak')
+})

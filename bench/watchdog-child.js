@@ -30,9 +30,21 @@ if (cfg.trace) {
   // into GrowthDetector in a Rust test (src/watch/detector_tests.rs).
   const addSample = w._native.addSample.bind(w._native)
   out({ type: 'start', startedAtMs: w._startedAt - t0 })
-  w._native.addSample = (atMs, live, external) => {
+  w._native.addSample = (atMs, live, external, heapTotal) => {
     out({ type: 'sample', atMs: atMs - t0, live, external })
-    return addSample(atMs, live, external)
+    return addSample(atMs, live, external, heapTotal)
+  }
+  // And every value of external seen between major GCs (GC batches, ticks):
+  // the floor the external series takes is the lowest of them (src/watch/track.rs).
+  const observe = w._native.observe.bind(w._native)
+  w._native.observe = (external) => {
+    out({ type: 'observe', atMs: performance.now() - t0, external })
+    return observe(external)
+  }
+  const evaluate = w._native.evaluate.bind(w._native)
+  w._native.evaluate = (now, heap) => {
+    out({ type: 'observe', atMs: now - t0, external: heap.externalBytes })
+    return evaluate(now, heap)
   }
 }
 w.on('leak', (e) => {

@@ -69,6 +69,8 @@ function cases(quick) {
     ['rate-400', { kind: 'heap', mbPerMin: 400, durationMs: 3 * min }],
     ['oom-256', { kind: 'heap', mbPerMin: 400, durationMs: 10 * min, flags: ['--max-old-space-size=256'] }],
     ['oom-512', { kind: 'heap', mbPerMin: 400, durationMs: 10 * min, flags: ['--max-old-space-size=512'] }],
+    // Faster than a tick: dies within ~10 s on an idle machine.
+    ['oom-128', { kind: 'heap', mbPerMin: 660, durationMs: 10 * min, flags: ['--max-old-space-size=128'] }],
     ['external-100', { kind: 'external', mbPerMin: 100, durationMs: 4 * min }],
     ['clean-buffers', { kind: 'clean-buffers', mbPerMin: 0, durationMs: (quick ? 4 : 8) * min, clean: true }],
     ['clean-idle-load', { kind: 'clean', mbPerMin: 0, durationMs: (quick ? 4 : 8) * min, clean: true }],

@@ -152,9 +152,33 @@ const clean = {
     s.bufs.push(Buffer.alloc(1024 * 1024, 1))
     if (s.bufs.length > 2000 / TICK_MS) s.bufs.shift()
   },
+  // 512 KiB Buffers kept 8 to 16 ticks (0.4-0.8 s), dropped half at a
+  // time: external saws between ~4 and ~8 MiB, a period GCs alias with
+  // (__test__/watch-urgent.test.js's clean Buffers, which once raised a
+  // false 'external' leak under CPU load).
+  'buffers-churn': (s) => {
+    s.bufs = s.bufs || []
+    s.bufs.push(Buffer.alloc(512 * 1024, 2))
+    if (s.bufs.length > 16) s.bufs.splice(0, 8)
+  },
+  // Many small Buffers (64 KiB, 8 per tick) alive 0.5 s: a shorter lifetime.
+  'buffers-short': (s) => {
+    s.bufs = s.bufs || []
+    for (let i = 0; i < 8; i++) s.bufs.push(Buffer.alloc(64 * 1024, 3))
+    while (s.bufs.length > 80) s.bufs.shift()
+  },
+  // 4 MiB Buffers alive 5 s, a few at a time: few, big, long-lived.
+  'buffers-long': (s, reqs, t) => {
+    s.bufs = s.bufs || []
+    if (Math.floor(t / 250) !== s.last) {
+      s.last = Math.floor(t / 250)
+      s.bufs.push(Buffer.alloc(4 * 1024 * 1024, 4))
+      if (s.bufs.length > 20) s.bufs.shift()
+    }
+  },
 }
 
 // Scenarios judged on external memory rather than the heap.
-const EXTERNAL = new Set(['buffers', 'buffers-freed'])
+const EXTERNAL = new Set(['buffers', 'buffers-freed', 'buffers-churn', 'buffers-short', 'buffers-long'])
 
 module.exports = { leaks, clean, background, TICK_MS, EXTERNAL }

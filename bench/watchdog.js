@@ -6,6 +6,7 @@
 // side; then measures the watchdog's CPU share on a busy process at default
 // settings. Writes bench/results/watchdog.json and prints a table.
 //   npm run bench:watchdog [-- --repeat N] [--only name,name] [--quick] [--trace DIR] [--in-time]
+//     [--opts JSON] [--load N] [--tag T]
 // Then the in-time section (bench/watchdog-in-time.js): real time, defaults.
 // --in-time runs that section alone and replaces it in the existing results;
 // --overhead likewise for the CPU share at defaults.
@@ -29,12 +30,26 @@ const REPEAT = repeatArg >= 0 ? Math.max(1, Number(args[repeatArg + 1]) || 1) : 
 const traceArg = args.indexOf('--trace')
 const TRACE_DIR = traceArg >= 0 ? path.resolve(args[traceArg + 1]) : null
 const IN_TIME_ONLY = args.includes('--in-time')
+// --opts JSON overrides the compressed options (e.g. the tests' own); --load N
+// runs N CPU hogs beside the corpus; --tag T names traces <scenario>-T<run>.
+const optsArg = args.indexOf('--opts')
+const loadArg = args.indexOf('--load')
+const LOAD = loadArg >= 0 ? Math.max(0, Number(args[loadArg + 1]) || 0) : 0
+const tagArg = args.indexOf('--tag')
+const TAG = tagArg >= 0 ? args[tagArg + 1] : ''
 const RESULTS = path.join(__dirname, 'results', 'watchdog.json')
 
 // Compressed time: a 30 s window stands for the 10 min default. The growth
 // floor keeps the same growth-per-window-to-noise ratio (6 MiB/min x 30 s =
 // 3 MiB per window; default 1 MiB/min x 10 min = 10 MiB per window).
-const OPTS = { intervalMs: 500, windowMs: 30_000, warmupMs: 8_000, minGrowthBytesPerMin: 6 * MiB, confidence: 0.95 }
+const OPTS = {
+  intervalMs: 500,
+  windowMs: 30_000,
+  warmupMs: 8_000,
+  minGrowthBytesPerMin: 6 * MiB,
+  confidence: 0.95,
+  ...(optsArg >= 0 ? JSON.parse(args[optsArg + 1]) : {}),
+}
 // Compressed GC cadence to match: a 1 MB semi-space promotes requests that
 // stay in flight for a second, as a 16 MB one does under production traffic,
 // so major GCs come every few seconds instead of every few minutes.
@@ -91,6 +106,7 @@ async function runScenario(name, kind, run) {
       recoveredEvents: of('recovered').length,
       falseAlarms: kind === 'clean' ? ours.length : 0,
       firstReason: ours.length ? ours[0].reason : done.reason,
+      firstKind: ours.length ? ours[0].kind : null,
       growthBytesPerMin: ours.length ? ours[0].growthBytesPerMin : null,
     },
     memwatch: {
@@ -113,15 +129,28 @@ function writeTrace(name, kind, run, lines) {
     options: OPTS,
     nodeFlags: NODE_FLAGS,
     node: process.version,
+    // CPU hogs running beside the run (--load).
+    load: LOAD,
     startedAtMs: start ? start.startedAtMs : 0,
     durationMs: (lines.find((l) => l.type === 'done') || {}).t,
     // Which reading the scenario is judged on: index 1 (heap) or 2 (external).
     series: EXTERNAL.has(name) ? 'external' : 'heap',
     // [ms since start, live heap bytes, external bytes after the major GC]
     samples: lines.filter((l) => l.type === 'sample').map((l) => [Math.round(l.atMs), l.live, l.external]),
+    // [ms since start, external bytes] seen between major GCs (GC batches,
+    // ticks): the external series' floor is the lowest since the last sample.
+    observed: lines.filter((l) => l.type === 'observe').map((l) => [Math.round(l.atMs), l.external]),
   }
   fs.mkdirSync(TRACE_DIR, { recursive: true })
-  fs.writeFileSync(path.join(TRACE_DIR, `${name}-${run}.json`), JSON.stringify(trace) + '\n')
+  fs.writeFileSync(path.join(TRACE_DIR, `${name}-${TAG}${run}.json`), JSON.stringify(trace) + '\n')
+}
+
+/** --load N: CPU hogs for as long as the corpus runs; returns a stopper. */
+function startLoad() {
+  const hogs = Array.from({ length: LOAD }, () =>
+    spawn(process.execPath, [path.join(__dirname, 'watchdog-hog.js'), String(24 * 3600 * 1000)], { stdio: 'ignore' }),
+  )
+  return () => hogs.forEach((h) => h.kill('SIGKILL'))
 }
 
 async function corpus() {
@@ -138,11 +167,17 @@ async function corpus() {
       const [n, k, run] = jobs[next++]
       const r = await runScenario(n, k, run)
       r.run = run
-      process.stderr.write(`  ${k.padEnd(5)} ${n.padEnd(18)} leakwatch ${fmtDet(r.leakwatch)}  memwatch ${fmtDet(r.memwatch)}\n`)
+      const kind = r.leakwatch.firstKind ? ` (${r.leakwatch.firstKind})` : ''
+      process.stderr.write(`  ${k.padEnd(5)} ${n.padEnd(18)} leakwatch ${fmtDet(r.leakwatch)}${kind}  memwatch ${fmtDet(r.memwatch)}\n`)
       results.push(r)
     }
   }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  const stopLoad = startLoad()
+  try {
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  } finally {
+    stopLoad()
+  }
   const order = jobs.map(([n]) => n)
   return results.sort((a, b) => a.run - b.run || order.indexOf(a.name) - order.indexOf(b.name))
 }
@@ -254,10 +289,13 @@ async function overheadOnly() {
   const report = JSON.parse(fs.readFileSync(RESULTS, 'utf8'))
   report.overhead = await overhead([], quick ? 2 : 4)
   report.overhead.date = new Date().toISOString()
+  report.overheadGcHeavy = await overhead(['--max-semi-space-size=1'], 2)
+  report.overheadGcHeavy.date = report.overhead.date
   fs.writeFileSync(RESULTS + '.tmp', JSON.stringify(report, null, 2) + '\n')
   fs.renameSync(RESULTS + '.tmp', RESULTS)
-  const c = report.overhead
-  console.log(`overhead at defaults (${c.gcPerSec.toFixed(0)} GCs/s): ${c.totalCpuSharePct.toFixed(2)}% = own ${c.selfCpuSharePct.toFixed(2)}% + GC observer ${c.observerCpuSharePct.toFixed(2)}%`)
+  for (const c of [report.overhead, report.overheadGcHeavy]) {
+    console.log(`overhead at defaults (${c.gcPerSec.toFixed(0)} GCs/s): ${c.totalCpuSharePct.toFixed(2)}% = own ${c.selfCpuSharePct.toFixed(2)}% + GC observer ${c.observerCpuSharePct.toFixed(2)}%`)
+  }
 }
 
 async function main() {

@@ -16,6 +16,7 @@
 //   guard's estimate for the (forked) capture.
 
 const fs = require('fs')
+const { performance } = require('perf_hooks')
 const os = require('os')
 const path = require('path')
 const { invalidOption } = require('./errors')
@@ -37,6 +38,9 @@ const EVIDENCE_SUFFIX = `-evidence${PROFILE_SUFFIX}`
 const PROFILE_AT_LIMIT_FRACTION = 0.4
 const SAVE_EVERY_TICK_LIMIT_FRACTION = 0.6
 const SAVE_MIN_GROWTH_FRACTION = 0.02
+// Near the limit, saves (each a full GC plus the JSON) take at most this
+// share of the time: one every 5 x the last save's cost.
+const SAVE_COST_SHARE = 0.2
 const PROFILE_HORIZON_MS = 15 * 60 * 1000
 // Snapshot speed from bench/capture.js (140 MB of heap in 11.5 s, ~12 MB/s),
 // taken at 2/3 of it for a loaded machine, plus a fixed start-up cost; the
@@ -112,10 +116,23 @@ class WatchdogEvidence {
     this._profiler = null
     this._profileFailed = false
     this._lastSaveAt = -Infinity
+    this._lastSaveCostMs = 0
     this._savedUsed = null
     this._path = null
     this._skipReported = false
     if (options.heapProfile.when === 'always') this._startProfiler('always')
+  }
+
+  /**
+   * Whether each major GC's reading should be judged at once rather than at
+   * the next tick: the live heap (`liveBytes`) is past the share of the old
+   * generation's limit (`oldGenLimitBytes`) where sampling starts (and the
+   * profiler is not yet running) or where the profile is saved every time.
+   */
+  everyReading(liveBytes, oldGenLimitBytes) {
+    if (this.options.heapProfile.when === 'never' || !(oldGenLimitBytes > 0)) return false
+    const share = liveBytes / oldGenLimitBytes
+    return share > SAVE_EVERY_TICK_LIMIT_FRACTION || (!this._profiler && !this._profileFailed && share > PROFILE_AT_LIMIT_FRACTION)
   }
 
   /** The evidence profile's path once written, else null. */
@@ -132,8 +149,10 @@ class WatchdogEvidence {
   onTick(a, stats, snap) {
     const urgent = a.urgent === true
     const reason = this._profileReason(a, stats, urgent)
+    // A profile saved the moment sampling starts holds no sample: the first
+    // save waits for the next reading.
     if (reason) this._startProfiler(reason)
-    if (this._profiler && this._now() - this._lastSaveAt >= this._saveEveryMs(a, stats, urgent) &&
+    else if (this._profiler && this._now() - this._lastSaveAt >= this._saveEveryMs(a, stats, urgent) &&
       (urgent || this._grownSinceSave(stats))) {
       this._saveEvidence(stats)
     }
@@ -142,11 +161,13 @@ class WatchdogEvidence {
 
   // Each save costs V8 a full GC (getSamplingProfile collects first so the
   // profile holds live objects only): rare while OOM is far, every tick when near.
+  // Near the limit the watchdog judges every major GC's reading, so saves
+  // are spaced by their own cost too: at most SAVE_COST_SHARE of the time.
   _saveEveryMs(a, stats, urgent) {
     const every = this.options.heapProfile.saveEveryMs
-    if (urgent || (a.msToOom != null && a.msToOom < 10 * every)) return 0
-    if (usedFraction(stats) > SAVE_EVERY_TICK_LIMIT_FRACTION) return 0
-    return every
+    const near = urgent || (a.msToOom != null && a.msToOom < 10 * every) ||
+      usedFraction(stats) > SAVE_EVERY_TICK_LIMIT_FRACTION
+    return near ? this._lastSaveCostMs / SAVE_COST_SHARE : every
   }
 
   // A heap that holds still needs no new evidence, and each save is a full GC:
@@ -214,9 +235,11 @@ class WatchdogEvidence {
   _saveEvidence(stats) {
     this._lastSaveAt = this._now()
     if (stats) this._savedUsed = usage(stats).used
+    const t0 = performance.now()
     try {
       const first = this._path === null
       const res = this._profiler.saveSync(this._evidencePath())
+      this._lastSaveCostMs = performance.now() - t0
       this._path = res.path
       if (first) {
         this._pruneEvidence()

@@ -15,6 +15,11 @@ const { WatchdogEvidence } = require('./watchdog-evidence')
 const { collector } = require('./heap-probe')
 const { heapNow, oldGenerationUsed } = require('./watchdog-readings')
 
+// Between ticks the full-GC policy is asked at most this often (on GC batches),
+// and external observed at most this often: a GC-heavy process batches 250
+// GCs a second, the floor needs a fraction of them.
+const GC_CHECK_EVERY_NS = 100_000_000n
+const OBSERVE_EVERY_NS = 20_000_000n
 const GC_KINDS = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
   [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
@@ -41,6 +46,8 @@ class Watchdog extends EventEmitter {
     this._urgentTick = null
     this._assessments = null
     this._forcedPending = 0
+    this._lastGcCheck = 0n
+    this._lastObserve = 0n
     this._lastMajor = null
     this._lastStats = null
     this._lastAssessment = null
@@ -128,17 +135,32 @@ class Watchdog extends EventEmitter {
       // since the GC can only make this an over-estimate, which the detector's
       // lower envelope tolerates.
       this._addSample(majorEnd)
+    } else if (this._native.observe && t0 - this._lastObserve >= OBSERVE_EVERY_NS) {
+      this._lastObserve = t0
+      // A leak faster than a tick gets its readings requested between ticks
+      // (cadence.rs: only when the limit is a few ticks away).
+      if (this.options.forceGc && t0 - this._lastGcCheck >= GC_CHECK_EVERY_NS) {
+        this._lastGcCheck = t0
+        this._maybeForceGc()
+      }
+      // Between major GCs external only lowers the floor the next reading
+      // reports: its instant value swings with the Buffers alive right then
+      // (src/watch/track.rs). Scripted natives in tests may not have it.
+      this._native.observe(v8.getHeapStatistics().external_memory)
     }
     this._selfNs += process.hrtime.bigint() - t0
   }
 
   _addSample(atMs) {
     const live = oldGenerationUsed()
-    const external = v8.getHeapStatistics().external_memory
+    const heap = heapNow()
+    const external = heap.externalBytes
     this._lastMajor = { liveHeapBytes: live, externalBytes: external, atMs }
-    // An urgent projection is judged now, not at the next tick: a fast
-    // leak may not live to see it.
-    if (this._native.addSample(atMs, live, external) && !this._urgentTick) {
+    const urgent = this._native.addSample(atMs, live, external, heap)
+    // An urgent projection, or a heap this near its limit, is judged (and
+    // its evidence saved) at this reading, not at the next tick: a leak
+    // faster than a tick may not live to see it.
+    if ((urgent || this._evidence.everyReading(live, heap.heapLimitBytes)) && !this._urgentTick) {
       this._urgentTick = setImmediate(() => {
         this._urgentTick = null
         this._tick()
@@ -234,6 +256,7 @@ class Watchdog extends EventEmitter {
     const why = this._native.gcDue(now, heapNow())
     if (!why) return
     const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
     // Twice: V8 sweeps dead ArrayBuffers in the background and corrects
     // `external` only when the next GC finishes that sweep, so after one GC
     // external still counts the Buffers it freed; after two it is exact.
@@ -241,10 +264,14 @@ class Watchdog extends EventEmitter {
     gc()
     gc()
     const end = performance.now()
+    const cpu = process.cpuUsage(cpu0)
     const pauseMs = end - t0
     this._forcedPending += 2
     this._addSample(end)
-    this._native.gcDone(now, pauseMs)
+    // The next request is spaced by what this one cost: the CPU it took when
+    // that is less than the wall time (on a loaded machine the wall time
+    // also counts waiting for a core, which the GC did not cause).
+    this._native.gcDone(now, Math.min(pauseMs, (cpu.user + cpu.system) / 1000))
     this._gc.forced++
     this._gc.forcedPauseMs += pauseMs
   }

@@ -3,6 +3,7 @@
 //! readings in, so nothing here can keep the event loop alive, and stop()
 //! (or env teardown, through a cleanup hook) joins the one thread.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,7 +18,7 @@ use crate::watch::cgroup::{CgroupReader, Version};
 use crate::watch::detector::{DetectorConfig, Event};
 use crate::watch::oom::Limits;
 use crate::watch::options::{self, GivenOptions, WatchOptions};
-use crate::watch::sampler::{MemoryReading, Sampler};
+use crate::watch::sampler::{rss_bytes, MemoryReading, Sampler};
 use crate::watch::track::{Kind, Track, TrackDecision};
 use crate::watch::urgent::UrgentConfig;
 
@@ -116,6 +117,10 @@ pub struct NativeWatchdog {
     last_major: Option<(f64, f64)>,
     /// V8's figures at the last call that gave them.
     last_heap: HeapNow,
+    /// V8's committed heap at each tick of the last window: RSS outside V8
+    /// grows with V8's own bookkeeping when the heap grows.
+    heap_totals: VecDeque<(f64, f64)>,
+    window_ms: f64,
     sampler: Option<Arc<Sampler>>,
     cleanup: Option<CleanupEnvHook<Weak<Sampler>>>,
 }
@@ -173,6 +178,8 @@ impl NativeWatchdog {
             gc,
             last_major: None,
             last_heap: HeapNow::default(),
+            heap_totals: VecDeque::new(),
+            window_ms: opts.window_ms,
             sampler: Some(sampler),
             cleanup: Some(cleanup),
         })
@@ -181,17 +188,27 @@ impl NativeWatchdog {
     /// Records the live heap and `external` measured right after a major GC
     /// at `tMs`. Returns true when the urgent rule now holds for either, so
     /// the caller evaluates at once rather than at its next tick.
+    /// `heap`, when given, is V8's figures at the same moment: the urgent
+    /// verdict projects from them (a leak faster than a tick must not wait
+    /// for the next tick's figures), and RSS outside V8 is measured against
+    /// its committed heap; else the last tick's figures.
     #[napi]
-    pub fn add_sample(&mut self, t_ms: f64, live_bytes: f64, external_bytes: f64) -> bool {
+    pub fn add_sample(
+        &mut self,
+        t_ms: f64,
+        live_bytes: f64,
+        external_bytes: f64,
+        heap: Option<HeapNow>,
+    ) -> bool {
+        if let Some(h) = heap {
+            self.last_heap = h;
+        }
         self.heap.push(t_ms, live_bytes);
         self.external.push(t_ms, external_bytes);
         self.last_major = Some((t_ms, live_bytes + external_bytes));
-        // Right after a GC, V8's heap is compacted and external counts only
-        // live Buffers: the steadiest moment to see what is outside both.
-        let rss = self.reading(false).rss_bytes;
-        if rss > 0.0 {
-            let outside = rss - self.last_heap.heap_total_bytes - external_bytes;
-            self.rss.push(t_ms, outside.max(0.0));
+        let total = self.last_heap.heap_total_bytes;
+        if let Some(outside) = self.outside(total, external_bytes) {
+            self.rss.push(t_ms, outside);
         }
         let limits = self.limits(&self.last_heap);
         self.heap.urgent(t_ms, &limits).is_some() || self.external.urgent(t_ms, &limits).is_some()
@@ -204,6 +221,16 @@ impl NativeWatchdog {
     #[napi]
     pub fn evaluate(&mut self, now_ms: f64, heap: HeapNow) -> Vec<NativeAssessment> {
         self.last_heap = heap;
+        self.observe(heap.external_bytes);
+        if let Some(outside) = self.outside(heap.heap_total_bytes, heap.external_bytes) {
+            self.rss.observe(outside);
+            // RSS needs no GC to be read: with major GCs sparse (a heap that
+            // holds still while native memory grows), one reading per
+            // envelope bucket comes from the ticks, as its floor so far.
+            if self.rss.starved(now_ms) {
+                self.rss.push(now_ms, outside);
+            }
+        }
         let limits = self.limits(&heap);
         let now_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -212,13 +239,27 @@ impl NativeWatchdog {
         let ext_d = self.external.evaluate(now_ms, &limits);
         // Memory outside the heap and external is judged only while neither
         // grows: V8's own bookkeeping grows with them, and RSS lags them.
-        let known_growing =
-            self.heap.growing(&heap_d.assessment) || self.external.growing(&ext_d.assessment);
+        let heap_rise = self.heap_total_rise(now_ms, &heap);
+        let known_growing = self.heap.growing(&heap_d.assessment, now_ms)
+            || self.external.growing(&ext_d.assessment, now_ms);
         let mut out = vec![to_native(heap_d, now_epoch), to_native(ext_d, now_epoch)];
         if !known_growing {
+            // The allocator may keep freed Buffer memory (glibc does for
+            // chunks above its mmap threshold once it has risen): RSS outside
+            // V8 can grow by up to the most external ever held without a leak.
+            // And V8's own bookkeeping grows with its heap: the committed
+            // heap's rise over the window is allowed too.
+            self.rss.set_allowance(self.external.peak() + heap_rise);
             out.push(to_native(self.rss.evaluate(now_ms, &limits), now_epoch));
         }
         out
+    }
+
+    /// `external` seen between major GCs (after a minor GC, at a tick): it
+    /// lowers the floor the next major GC's reading reports (src/watch/track.rs).
+    #[napi]
+    pub fn observe(&mut self, external_bytes: f64) {
+        self.external.observe(external_bytes);
     }
 
     /// "urgent" or "starved" when a full GC is worth requesting now (see
@@ -307,6 +348,42 @@ impl NativeWatchdog {
             rss_bytes: mem.rss_bytes,
             rss_limit_bytes: heap.rss_limit_bytes.filter(|l| l.is_finite() && *l > 0.0),
         }
+    }
+
+    /// How far V8's committed heap rose over the last window (latest minus
+    /// lowest); records `heap` first.
+    fn heap_total_rise(&mut self, now_ms: f64, heap: &HeapNow) -> f64 {
+        let total = heap.heap_total_bytes;
+        if total.is_finite() && total >= 0.0 {
+            self.heap_totals.push_back((now_ms, total));
+        }
+        while self
+            .heap_totals
+            .front()
+            .is_some_and(|h| h.0 < now_ms - self.window_ms || self.heap_totals.len() > 4096)
+        {
+            self.heap_totals.pop_front();
+        }
+        let low = self
+            .heap_totals
+            .iter()
+            .map(|h| h.1)
+            .fold(f64::INFINITY, f64::min);
+        if low.is_finite() {
+            (total - low).max(0.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// RSS now (read at once, not the sampler's last) minus V8's committed
+    /// heap and `external`: memory V8 knows nothing of.
+    fn outside(&self, heap_total_bytes: f64, external_bytes: f64) -> Option<f64> {
+        let rss = rss_bytes()
+            .ok()
+            .filter(|r| *r > 0.0)
+            .unwrap_or(self.reading(false).rss_bytes);
+        (rss > 0.0).then(|| (rss - heap_total_bytes - external_bytes).max(0.0))
     }
 
     fn reading(&self, reset_peak: bool) -> MemoryReading {

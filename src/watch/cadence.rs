@@ -6,7 +6,8 @@
 //! tell when a measurement is worth its cost. A full GC is requested when:
 //! - urgent: at the rate the upper bound rose since the last major GC, the
 //!   nearest limit would be reached within the horizon; at most one per
-//!   `max(intervalMs, 100 x the last forced pause)` (<= 1% of the time);
+//!   `max(intervalMs, 100 x the last forced pause)` (<= 1% of the time); when
+//!   the limit is fewer than 4 ticks away, `max(250 ms, 100 x the pause)`;
 //! - starved: no major GC for `windowMs / 12` (one bucket of the lower
 //!   envelope, which keeps one reading per bucket) while the upper bound rose
 //!   at least at `minGrowthBytesPerMin`; at most one per
@@ -23,6 +24,11 @@ const STARVED_SHARE: f64 = 1.0 / 12.0;
 const URGENT_COST: f64 = 100.0;
 const STARVED_COST: f64 = 200.0;
 const MS_PER_MIN: f64 = 60_000.0;
+/// A limit projected within this many ticks is checked between ticks (on
+/// GC batches) and its readings requested at most every `FAST_MIN_GAP_MS`
+/// or 100 x the last forced pause, whichever is longer.
+pub const FASTER_THAN_TICKS: f64 = 4.0;
+const FAST_MIN_GAP_MS: f64 = 250.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
@@ -85,15 +91,26 @@ impl GcPolicy {
     pub fn due(&self, u: &Upper) -> Option<Why> {
         let since_major = u.now_ms - u.last_major_ms;
         let since_forced = u.now_ms - self.last_forced_ms;
-        if !(since_major.is_finite() && since_major > 0.0) || since_major < self.interval_ms {
+        if !(since_major.is_finite() && since_major > 0.0) {
             return None;
         }
         let rate = (u.upper_bytes - u.last_live_bytes) / since_major;
         if rate.is_nan() || rate <= 0.0 {
             return None;
         }
-        let urgent_gap = self.interval_ms.max(URGENT_COST * self.last_pause_ms);
-        if u.headroom_bytes / rate < self.horizon_ms && since_forced >= urgent_gap {
+        let to_oom = u.headroom_bytes / rate;
+        // A limit a few ticks away: readings cannot wait for the next tick,
+        // only for the cost rule (and a floor against a GC storm).
+        let step = if to_oom < FASTER_THAN_TICKS * self.interval_ms {
+            FAST_MIN_GAP_MS
+        } else {
+            self.interval_ms
+        };
+        if since_major < step {
+            return None;
+        }
+        let urgent_gap = step.max(URGENT_COST * self.last_pause_ms);
+        if to_oom < self.horizon_ms && since_forced >= urgent_gap {
             return Some(Why::Urgent);
         }
         let starved_after = self.window_ms * STARVED_SHARE;
@@ -156,7 +173,18 @@ mod tests {
     }
 
     #[test]
+    fn a_limit_a_few_ticks_away_gets_readings_between_ticks() {
+        let mut p = policy();
+        p.forced(0.0, 10.0);
+        // 40 MiB in 1 s with 70 MiB left: the limit is under 2 s away.
+        assert_eq!(p.due(&upper(1000.0, 40.0, 70.0)), Some(Why::Urgent));
+        // Still spaced by the cost rule: 100 x 10 ms.
+        assert_eq!(p.due(&upper(900.0, 40.0, 70.0)), None);
+    }
+
+    #[test]
     fn nothing_before_an_interval_has_passed() {
-        assert_eq!(policy().due(&upper(1000.0, 40.0, 50.0)), None);
+        // 40 MiB/s with 1000 MiB left: 25 s, more than four ticks away.
+        assert_eq!(policy().due(&upper(1000.0, 40.0, 1000.0)), None);
     }
 }

@@ -40,6 +40,11 @@ impl<V> Confirmation<V> {
         (y >= p.threshold).then_some(p.verdict)
     }
 
+    /// Drops a pending verdict that a wider view has since contradicted.
+    pub fn withdraw(&mut self) {
+        self.pending = None;
+    }
+
     /// Holds a new "leak" verdict until the next reading; a verdict already
     /// pending is kept (the first one is what the next reading tests).
     pub fn propose(&mut self, after_ms: f64, threshold: f64, verdict: V) {

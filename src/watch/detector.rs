@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 pub use super::assessment::{Assessment, Decision, DetectorConfig, Event, State};
 use super::confirm::Confirmation;
 use super::floor::human;
-use super::rules::{assess_window, Thresholds, MIN_RECENT_POINTS};
+use super::rules::{assess_window, not_borne_out, Thresholds, MIN_RECENT_POINTS};
 use super::WatchError;
 
 /// Few major GCs (a big heap grows its GC trigger): the window stretches back
@@ -44,6 +44,8 @@ pub struct GrowthDetector {
     last_leak_event_ms: f64,
     /// The first alarm waits for the next reading (see confirm.rs).
     confirmation: Confirmation<Assessment>,
+    /// A floor rise below this is not a leak (see `set_min_rise`).
+    min_rise_bytes: f64,
 }
 
 impl GrowthDetector {
@@ -57,6 +59,7 @@ impl GrowthDetector {
             leaking: false,
             last_leak_event_ms: f64::NEG_INFINITY,
             confirmation: Confirmation::default(),
+            min_rise_bytes: 0.0,
         })
     }
 
@@ -66,6 +69,17 @@ impl GrowthDetector {
 
     pub fn is_leaking(&self) -> bool {
         self.leaking
+    }
+
+    /// A rise of the floor smaller than `bytes` over the window cannot be
+    /// told from what else moves this series (track.rs: how far external
+    /// swings between major GCs; for RSS outside V8 also the memory the
+    /// allocator may keep after Buffers are freed); such a window is at most
+    /// suspected.
+    pub fn set_min_rise(&mut self, bytes: f64) {
+        if bytes.is_finite() && bytes >= 0.0 {
+            self.min_rise_bytes = bytes;
+        }
     }
 
     /// Another rule (the urgent one) raised the alarm: repeats and the
@@ -98,30 +112,21 @@ impl GrowthDetector {
         // A leak under a heavy sawtooth needs more time to stand out of the
         // scatter: when the window shows none, twice the window is checked.
         // Conversely, a trend in the window that twice the window does not
-        // bear out (its slope under half the minimum) is aliasing between
-        // the GC cadence and a periodic batch, not a leak.
+        // bear out (`veto`) is aliasing between the GC cadence and a
+        // periodic pattern, not a leak.
         let mut base = self.assess(now_ms, self.effective_window(now_ms));
         let w = self.cfg.window_ms;
         let wide =
             (base.samples > 0 && base.window_ms < 2.0 * w).then(|| self.assess(now_ms, 2.0 * w));
-        let history = self.samples.front().map_or(0.0, |s| now_ms - s.0);
-        if let Some(wa) = &wide {
-            let min = self.cfg.min_growth_bytes_per_min;
-            if base.state == State::Leak
-                && history >= 1.5 * w
-                && wa.growth_bytes_per_min < 0.5 * min
-            {
-                base.state = State::Suspected;
-                base.reason = format!(
-                    "not borne out over twice the window: {}/min there (periodic data aliasing \
-                     with the GC cadence?)",
-                    human(wa.growth_bytes_per_min)
-                );
-            }
+        if base.state == State::Leak {
+            self.veto(&mut base, now_ms);
         }
         let gone = self.trend_is_gone(&base) && wide.as_ref().is_none_or(|w| self.trend_is_gone(w));
         let mut assessment = match wide {
-            Some(wa) if base.state != State::Leak && wa.state == State::Leak => wa,
+            Some(mut wa) if base.state != State::Leak && wa.state == State::Leak => {
+                self.veto(&mut wa, now_ms);
+                wa
+            }
             _ => base,
         };
         if !self.leaking {
@@ -147,6 +152,41 @@ impl GrowthDetector {
         Decision { event, assessment }
     }
 
+    /// Demotes a "leak" verdict over `a.window_ms` to suspected when
+    /// - twice that window, where history holds it, does not bear it out
+    ///   (rules.rs `not_borne_out`): one flank of a slow beat between the GC
+    ///   cadence and a periodic pattern;
+    /// - the floor rose less than this series moves by without a leak
+    ///   (`set_min_rise`).
+    ///
+    /// A pending verdict is withdrawn too: the next reading may not confirm
+    /// what the wider view contradicts.
+    fn veto(&mut self, a: &mut Assessment, now_ms: f64) {
+        let history = self.samples.front().map_or(0.0, |s| now_ms - s.0);
+        let wide = 2.0 * a.window_ms;
+        let reason = if history >= 0.75 * wide && wide <= MAX_STRETCH * self.cfg.window_ms {
+            not_borne_out(&self.samples, now_ms, wide, &self.thresholds())
+        } else {
+            None
+        };
+        let reason = reason.or_else(|| {
+            (a.floor_rise_bytes < self.min_rise_bytes).then(|| {
+                format!(
+                    "the floor rose {}, within the {} this series moves by without a leak \
+                     (Buffers alive between major GCs, memory the allocator keeps after \
+                     freeing them)",
+                    human(a.floor_rise_bytes),
+                    human(self.min_rise_bytes)
+                )
+            })
+        });
+        if let Some(reason) = reason {
+            a.state = State::Suspected;
+            a.reason = reason;
+            self.confirmation.withdraw();
+        }
+    }
+
     /// Holds back the first alarm until the reading after the verdict
     /// confirms it; the assessment says "suspected" meanwhile.
     fn confirm(&mut self, a: &mut Assessment) {
@@ -170,6 +210,13 @@ impl GrowthDetector {
             self.confirmation.propose(latest_ms, threshold, a.clone());
             a.state = State::Suspected;
             a.reason = format!("awaiting confirmation by the next major GC: {}", a.reason);
+        }
+    }
+
+    fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            min_growth_bytes_per_min: self.cfg.min_growth_bytes_per_min,
+            confidence: self.cfg.confidence,
         }
     }
 
@@ -226,11 +273,7 @@ impl GrowthDetector {
             a.reason = "warming up: readings before warmupMs are ignored".into();
             return a;
         }
-        let th = Thresholds {
-            min_growth_bytes_per_min: self.cfg.min_growth_bytes_per_min,
-            confidence: self.cfg.confidence,
-        };
-        assess_window(&self.samples, now_ms, window, &th, &mut a);
+        assess_window(&self.samples, now_ms, window, &self.thresholds(), &mut a);
         a
     }
 }

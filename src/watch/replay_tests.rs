@@ -1,10 +1,15 @@
 //! Replays recorded post-GC series from the watchdog corpus
 //! (`npm run bench:watchdog -- --trace DIR`, one JSON file per run in
-//! `testdata/corpus`) into `GrowthDetector`, ticking as the JS side does: the
-//! decision rules are judged on what real Node processes produced, including
-//! the runs that once raised a false alarm.
+//! `testdata/corpus`) into a `Track` of the series' kind, ticking as the JS
+//! side does: the decision rules are judged on what real Node processes
+//! produced, including the runs that once raised a false alarm. Traces that
+//! recorded `external` between major GCs (`observed`) feed it as the JS side
+//! does, so the external series' floor is replayed too.
 
-use super::detector::{DetectorConfig, Event, GrowthDetector};
+use super::detector::{DetectorConfig, Event};
+use super::oom::Limits;
+use super::track::{Kind, Track};
+use super::urgent::UrgentConfig;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -34,6 +39,9 @@ struct Trace {
     /// "heap" (default) or "external": the reading the scenario is judged on.
     #[serde(default)]
     series: Option<String>,
+    /// `[ms, external]` seen between major GCs; older traces have none.
+    #[serde(default)]
+    observed: Vec<(f64, f64)>,
     #[serde(skip)]
     file: String,
 }
@@ -67,9 +75,15 @@ fn judged(t: &Trace) -> usize {
     }
 }
 
-/// Times (ms since start) of the leak events the detector raises on one
-/// column of a trace (1: live heap, 2: external).
+/// Times (ms since start) of the leak events a track raises on one column of
+/// a trace (1: live heap, 2: external).
 fn leak_events(t: &Trace, column: usize) -> Vec<f64> {
+    replay(t, column, true)
+}
+
+/// As `leak_events`; `floor: false` ignores the values observed between
+/// major GCs (the external series before it took their floor).
+fn replay(t: &Trace, column: usize, floor: bool) -> Vec<f64> {
     let o = &t.options;
     let cfg = DetectorConfig {
         window_ms: o.window_ms,
@@ -77,21 +91,39 @@ fn leak_events(t: &Trace, column: usize) -> Vec<f64> {
         confidence: o.confidence,
         warmup_ms: o.warmup_ms,
     };
-    let mut d = GrowthDetector::new(cfg, t.started_at_ms).expect("valid config");
-    let mut next = 0;
-    let mut events = Vec::new();
-    let mut now = t.started_at_ms + o.interval_ms;
+    let urgent = UrgentConfig::new(o.interval_ms, 900_000.0, o.min_growth_bytes_per_min)
+        .expect("valid urgent config");
+    let kind = if column == 2 {
+        Kind::External
+    } else {
+        Kind::Heap
+    };
+    let mut track = Track::new(kind, cfg, urgent, t.started_at_ms).expect("valid config");
+    // No limit near: the careful rules decide, as on a roomy heap.
+    let limits = Limits::default();
     let samples: Vec<(f64, f64)> = t
         .samples
         .iter()
         .filter_map(|s| Some((*s.first()?, *s.get(column)?)))
         .collect();
+    let observed: &[(f64, f64)] = if floor && column == 2 {
+        &t.observed
+    } else {
+        &[]
+    };
+    let (mut next, mut next_obs) = (0, 0);
+    let mut events = Vec::new();
+    let mut now = t.started_at_ms + o.interval_ms;
     while now <= t.duration_ms {
         while next < samples.len() && samples[next].0 <= now {
-            d.push(samples[next].0, samples[next].1);
+            while next_obs < observed.len() && observed[next_obs].0 < samples[next].0 {
+                track.observe(observed[next_obs].1);
+                next_obs += 1;
+            }
+            track.push(samples[next].0, samples[next].1);
             next += 1;
         }
-        if d.evaluate(now).event == Some(Event::Leak) {
+        if track.evaluate(now, &limits).event == Some(Event::Leak) {
             events.push(now);
         }
         now += o.interval_ms;
@@ -119,8 +151,15 @@ fn clean_workloads_raise_no_leak() {
         })
         .filter_map(|(t, column)| {
             let ev = leak_events(t, column);
-            (!ev.is_empty())
-                .then(|| format!("{} ({}) at {:.1} s", t.file, t.scenario, ev[0] / 1000.0))
+            (!ev.is_empty()).then(|| {
+                let series = if column == 2 { "external" } else { "heap" };
+                format!(
+                    "{} ({}, {series}) at {:.1} s",
+                    t.file,
+                    t.scenario,
+                    ev[0] / 1000.0
+                )
+            })
         })
         .collect();
     assert!(false_alarms.is_empty(), "false alarms: {false_alarms:#?}");

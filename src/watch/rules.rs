@@ -124,6 +124,44 @@ pub fn assess_window(
     }
 }
 
+/// Mann-Kendall confidence twice the window must show for a window's trend
+/// to stand (the threshold of a suspected trend).
+const WIDE_MIN_CONFIDENCE: f64 = SUSPECT_MIN_CONFIDENCE;
+
+/// Whether the readings of `[now - wide, now]` bear out a trend found in a
+/// shorter window: they rise at half the minimum at least, with some
+/// confidence, and by more than their own scatter. One rising flank of a slow
+/// beat between the GC cadence and a periodic pattern (Buffers freed on a
+/// cycle, a batch job) is a clean linear rise within the window; over twice
+/// the window it rises and falls back. `None` when borne out (or too few
+/// readings to say), else why not.
+pub fn not_borne_out(
+    samples: &VecDeque<(f64, f64)>,
+    now_ms: f64,
+    wide: f64,
+    th: &Thresholds,
+) -> Option<String> {
+    let points = envelope(samples, now_ms - wide, wide);
+    let span = match (points.first(), points.last()) {
+        (Some(a), Some(b)) if points.len() >= MIN_POINTS => b.0 - a.0,
+        _ => return None,
+    };
+    let (f, _) = figures(samples, &points, span);
+    let weak = f.slope < 0.5 * th.min_growth_bytes_per_min
+        || f.conf < WIDE_MIN_CONFIDENCE
+        || f.total_rise < SCATTER_K * f.scatter;
+    weak.then(|| {
+        format!(
+            "not borne out over twice the window: {}/min there, confidence {:.2}, rise {} \
+             against a scatter of {} (periodic data aliasing with the GC cadence?)",
+            human(f.slope),
+            f.conf,
+            human(f.total_rise),
+            human(f.scatter)
+        )
+    })
+}
+
 fn slope_per_min(points: &[(f64, f64)]) -> f64 {
     theil_sen(points).map_or(0.0, |(m, _)| m) * MS_PER_MIN
 }

@@ -6,7 +6,9 @@
 //! horizon: (1) the exact one-sided Mann-Kendall p for "increasing" is at most
 //! 1/120 (five strictly rising readings; six with one falling pair; seven
 //! with two); (2) the readings span at least `min_span_ms`, so one burst of
-//! back-to-back GCs cannot make the case alone; (3) the Theil-Sen slope is at
+//! back-to-back GCs cannot make the case alone, or, when every reading is
+//! higher than the last, at least a tenth of the projected time to OOM (a
+//! leak that kills the process within two ticks); (3) the Theil-Sen slope is at
 //! least `minGrowthBytesPerMin`, and the newest three readings still rise at
 //! half that pace or more (a start-up that is levelling off is not a leak);
 //! (4) at that slope the nearest limit is reached within the horizon.
@@ -27,6 +29,9 @@ pub const MAX_READINGS: usize = 8;
 /// One-sided p of five strictly rising readings.
 pub const MAX_P: f64 = 1.0 / 120.0;
 const MS_PER_MIN: f64 = 60_000.0;
+/// Share of the projected time to OOM that strictly rising readings closer
+/// together than `min_span_ms` must span (see `short_but_decisive`).
+pub const SHORT_SPAN_SHARE: f64 = 0.1;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UrgentConfig {
@@ -83,7 +88,7 @@ fn judge(pts: &[(f64, f64)], limits: &Limits, in_heap: bool, cfg: &UrgentConfig)
     let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
     let p = exact_p_increasing(&ys)?;
     let span = pts.last()?.0 - pts.first()?.0;
-    if p > MAX_P || span < cfg.min_span_ms {
+    if p > MAX_P || span.is_nan() || span <= 0.0 {
         return None;
     }
     let slope = theil_sen(pts)?.0 * MS_PER_MIN;
@@ -92,6 +97,9 @@ fn judge(pts: &[(f64, f64)], limits: &Limits, in_heap: bool, cfg: &UrgentConfig)
         return None;
     }
     let projection = project(slope, limits, in_heap).filter(|p| p.ms_to_oom < cfg.horizon_ms)?;
+    if span < cfg.min_span_ms && !short_but_decisive(&ys, span, projection.ms_to_oom) {
+        return None;
+    }
     let reason = format!(
         "urgent: {} readings over {:.1} s rise {}/min (Theil-Sen; Mann-Kendall exact p {:.4}); \
          the {} limit is {:.0} s away at this rate",
@@ -110,6 +118,16 @@ fn judge(pts: &[(f64, f64)], limits: &Limits, in_heap: bool, cfg: &UrgentConfig)
         projection,
         reason,
     })
+}
+
+/// Readings closer together than `min_span_ms` still count when every one
+/// is higher than the last and they cover a real part of the way to the
+/// limit: they span at least `SHORT_SPAN_SHARE` of the projected time to OOM
+/// (so their rise is at least that share of the headroom). A burst of
+/// back-to-back GCs moves the heap by a trifle; a leak that kills the process
+/// before two ticks have passed does not.
+fn short_but_decisive(ys: &[f64], span_ms: f64, ms_to_oom: f64) -> bool {
+    ys.windows(2).all(|w| w[1] > w[0]) && span_ms >= SHORT_SPAN_SHARE * ms_to_oom
 }
 
 #[cfg(test)]
@@ -187,6 +205,34 @@ mod tests {
     #[test]
     fn one_burst_of_gcs_is_not_enough() {
         assert!(assess(&series(8, 100.0, 400.0), &limits(150.0 * MIB), true, &cfg()).is_none());
+    }
+
+    #[test]
+    fn a_leak_faster_than_a_tick_is_urgent_from_readings_under_a_tick_apart() {
+        // 660 MB/min under a 128 MB heap: five major GCs 400 ms apart rise
+        // 17 MiB, a fifth of the 70 MiB left; the ticks are 5 s apart.
+        let l = Limits {
+            heap_used_bytes: 58.0 * MIB,
+            heap_limit_bytes: 128.0 * MIB,
+            ..Limits::default()
+        };
+        let u = assess(&series(5, 400.0, 630.0), &l, true, &cfg()).expect("urgent");
+        assert!(u.span_ms < cfg().min_span_ms);
+        assert!(u.projection.ms_to_oom < 10_000.0, "{u:?}");
+        // Not when one of them dips: then the span rule stands.
+        let mut dip = series(6, 400.0, 630.0);
+        dip[3].1 = dip[2].1 - 1.0;
+        assert!(assess(&dip, &l, true, &cfg()).is_none());
+        // Nor when they cover a trifle of the way (a burst of GCs).
+        let far = Limits {
+            heap_limit_bytes: 2048.0 * MIB,
+            ..l
+        };
+        let roomy = UrgentConfig {
+            horizon_ms: 30.0 * 60_000.0,
+            ..cfg()
+        };
+        assert!(assess(&series(5, 400.0, 630.0), &far, true, &roomy).is_none());
     }
 
     #[test]
