@@ -58,10 +58,12 @@ async function main() {
       await ask(child, { set: config === 'off' ? 0 : config }, 'ready')
       await load(url, Math.min(500, requests), connections) // the profiler's own start-up stays out
       await ask(child, 'mark', 'marked')
+      const t0 = process.hrtime.bigint()
       const res = await load(url, requests, connections)
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9
       const s = await ask(child, 'stats', 'cpuUs')
       const done = res.requests.total
-      return { cost: s.cpuUs / Math.max(1, done), requestsPerSec: done / Math.max(1e-3, res.duration), p99Ms: res.latency.p99, errors: res.errors + res.non2xx, ...s }
+      return { cost: s.cpuUs / Math.max(1, done), requestsPerSec: done / seconds, p99Ms: res.latency.p99, errors: res.errors + res.non2xx, ...s }
     }
     const rounds = await interleave(configs, cycles, measure, {
       seed: 11,
