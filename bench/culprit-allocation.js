@@ -11,7 +11,9 @@
 //   get it. --scripted replaces the growth detector with one that says
 //   'suspected' from the start (the detector has its own benchmark,
 //   bench/watchdog.js): the snapshots, profiles, analysis and report stay real.
-//   Writes bench/results/culprit-allocation.json.
+//   Writes bench/results/culprit-allocation.json. The driver's loop stands
+//   for a router (kept out of V8's optimizing tiers, see drive()); a case
+//   may export `perSecond` to pace its steps as a service's traffic would.
 //
 // Env: CULPRIT_CASES=a,b (only these), CULPRIT_CASES_DIR (default bench/culprit/cases).
 const { spawnSync } = require('child_process')
@@ -144,7 +146,9 @@ function main() {
     results,
   }
   fs.mkdirSync(path.dirname(OUT), { recursive: true })
-  fs.writeFileSync(OUT, `${JSON.stringify(out, null, 2)}\n`)
+  const tmp = `${OUT}.${process.pid}.tmp`
+  fs.writeFileSync(tmp, `${JSON.stringify(out, null, 2)}\n`)
+  fs.renameSync(tmp, OUT)
   process.stdout.write(`allocating function named: ${out.allocatorNamed} (${out.detector} detector); wrote ${OUT}\n`)
 }
 
