@@ -122,3 +122,22 @@ test('a profile that is not one is a coded error, and profiles: false skips it',
   expect(report.summary.allocationSites).toEqual([])
   await expect(analyze(run.snapshots, { profiles: 'x' })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
 })
+
+test('a helper that its handler inlined is named, not the handler', async () => {
+  // The handler is optimized with the helper inlined after the helper ran on
+  // its own; from then on V8 charges the helper's allocations to the handler.
+  const dir = fs.mkdtempSync(path.join(tmp, 'inlined-'))
+  const out = execFileSync(process.execPath, ['--allow-natives-syntax', path.join(__dirname, 'fixtures', 'inlined-helper.js'), dir], { encoding: 'utf8', timeout: 60000 })
+  const run = JSON.parse(out.trim().split('\n').pop())
+  expect(run.handlerOptimized).toBe(true)
+  // The raw profile charges the handler: what the rule has to undo.
+  const last = JSON.parse(fs.readFileSync(run.last, 'utf8'))
+  let handlerSelf = 0
+  const walk = (n) => { if (n.callFrame.functionName === 'handler') handlerSelf += n.selfSize; n.children.forEach(walk) }
+  walk(last.head)
+  expect(handlerSelf).toBeGreaterThan(1 << 20)
+  const sites = await allocationSites([run.first, run.last])
+  expect(sites[0].functionName).toBe('recordRequest')
+  expect(sites[0].inlinedInto[0].functionName).toBe('handler')
+  expect(sites.find((s) => s.functionName === 'handler')).toBeUndefined()
+})

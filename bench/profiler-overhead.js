@@ -1,25 +1,29 @@
 'use strict'
 
-// Overhead of V8's sampling heap profiler on a busy Express service: the same
-// server (bench/fixtures/profiler-server.js) without the profiler and with it
-// at several sampling intervals, each under the same autocannon load on
-// 127.0.0.1. Configurations alternate round by round, so a machine whose load
-// drifts affects all of them alike. Figures per configuration: requests/s,
-// p99 latency, server CPU time per request (the overhead measure least moved
-// by other load), RSS and heap after the run, size of the profile.
+// Overhead of V8's sampling heap profiler on a busy Express service
+// (bench/fixtures/profiler-server.js), under bounded autocannon load on
+// 127.0.0.1 at a fixed rate. One server process for the whole run; a round is a fixed number
+// of requests; between rounds the benchmark turns the profiler off or on at an
+// interval. Each cycle runs every configuration once in a shuffled order, and
+// a round's server CPU time per request is divided by the off round of the
+// same cycle (bench/profiler-stats.js): the median ratio with a 95% bootstrap
+// interval. Beside it: requests/s and p99 latency (medians; the load
+// generator shares the machine), RSS and heap at the end of the round against
+// the off rounds, live samples, profile size.
 // Writes bench/results/profiler-overhead.json.
 //
-//   node bench/profiler-overhead.js [--rounds 3] [--seconds 8] [--connections 8]
+//   node bench/profiler-overhead.js [--cycles 16] [--requests 4000] [--connections 8] [--rate 500 (0: as fast as it goes)]
 const { fork } = require('child_process')
 const fs = require('fs')
+const os = require('os')
 const path = require('path')
 const autocannon = require('autocannon')
-const { median } = require('./stats')
+const { DEFAULT_SAMPLING_INTERVAL_BYTES } = require('../lib/sampling-profiler')
+const { interleave, summarize, median } = require('./profiler-stats')
 
 const SERVER = path.join(__dirname, 'fixtures', 'profiler-server.js')
 const KiB = 1024
-// 0 = off; 512 KiB is the default interval (lib/sampling-profiler.js).
-const INTERVALS = [0, 32 * KiB, 128 * KiB, 512 * KiB]
+const INTERVALS = [32 * KiB, 128 * KiB, 512 * KiB, 2048 * KiB]
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`)
@@ -30,93 +34,84 @@ function ask(child, msg, key) {
   return new Promise((resolve) => {
     const on = (m) => { if (m && m[key] !== undefined) { child.off('message', on); resolve(m) } }
     child.on('message', on)
-    if (msg) child.send(msg)
+    if (msg !== null) child.send(msg)
   })
 }
 
-function load(url, seconds, connections) {
+function load(url, amount, connections, overallRate = 0) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections, duration: seconds }, (err, res) => (err ? reject(err) : resolve(res)))
+    autocannon({ url, connections, amount, ...(overallRate > 0 ? { overallRate } : {}) }, (err, res) => (err ? reject(err) : resolve(res)))
   })
-}
-
-async function runOne(interval, { seconds, connections }) {
-  const child = fork(SERVER, [], { env: { ...process.env, PROFILER_INTERVAL: String(interval) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
-  try {
-    const { port } = await ask(child, null, 'port')
-    const url = `http://127.0.0.1:${port}/api/items/7`
-    await load(url, 2, connections) // warm-up: JIT, caches
-    await ask(child, 'mark', 'marked')
-    const res = await load(url, seconds, connections)
-    const stats = await ask(child, 'stats', 'cpuUs')
-    const requests = res.requests.total
-    return {
-      requestsPerSec: requests / seconds,
-      p99Ms: res.latency.p99,
-      cpuUsPerRequest: stats.cpuUs / Math.max(1, requests),
-      rssBytes: stats.rssBytes,
-      heapUsedBytes: stats.heapUsedBytes,
-      profileBytes: stats.profileBytes,
-      errors: res.errors + res.non2xx,
-    }
-  } finally {
-    child.kill()
-  }
 }
 
 async function main() {
-  const rounds = arg('rounds', 5)
-  const opts = { seconds: arg('seconds', 5), connections: arg('connections', 8) }
-  const runs = Object.fromEntries(INTERVALS.map((i) => [i, []]))
-  for (let r = 0; r < rounds; r++) {
-    for (const interval of INTERVALS) {
-      const one = await runOne(interval, opts)
-      runs[interval].push(one)
-      process.stderr.write(`round ${r + 1} interval ${interval || 'off'}: ${Math.round(one.requestsPerSec)} req/s, p99 ${one.p99Ms} ms, ${one.cpuUsPerRequest.toFixed(1)} us CPU/req\n`)
+  const cycles = arg('cycles', 16)
+  const requests = arg('requests', 4000)
+  const connections = arg('connections', 8)
+  // A fixed request rate below saturation: a saturated server batches more
+  // requests per event-loop turn and its CPU per request falls (measured:
+  // 240 vs 170 us per request in rounds of the same configuration), so at
+  // full load the machine's other work moved the figure more than the profiler.
+  const rate = arg('rate', 500)
+  const child = fork(SERVER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  try {
+    const { port } = await ask(child, null, 'port')
+    const url = `http://127.0.0.1:${port}/api/items/7`
+    await load(url, 3 * requests, connections) // warm-up: JIT, caches
+    const configs = ['off', ...INTERVALS]
+    const measure = async (config) => {
+      await ask(child, { set: config === 'off' ? 0 : config }, 'ready')
+      await load(url, Math.min(500, requests), connections) // the profiler's own start-up stays out
+      await ask(child, 'mark', 'marked')
+      const t0 = process.hrtime.bigint()
+      const res = await load(url, requests, connections, rate)
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+      const s = await ask(child, 'stats', 'cpuUs')
+      const done = res.requests.total
+      return { cost: s.cpuUs / Math.max(1, done), requestsPerSec: done / seconds, p99Ms: res.latency.p99, errors: res.errors + res.non2xx, ...s }
     }
-  }
-  // Other load on the machine only ever adds CPU time per request and removes
-  // throughput, so the best round of each configuration is its least
-  // disturbed figure; medians are kept beside it.
-  const summary = (list) => ({
-    requestsPerSec: Math.max(...list.map((x) => x.requestsPerSec)),
-    medianRequestsPerSec: median(list.map((x) => x.requestsPerSec)),
-    p99Ms: Math.min(...list.map((x) => x.p99Ms)),
-    medianP99Ms: median(list.map((x) => x.p99Ms)),
-    cpuUsPerRequest: Math.min(...list.map((x) => x.cpuUsPerRequest)),
-    medianCpuUsPerRequest: median(list.map((x) => x.cpuUsPerRequest)),
-    rssBytes: median(list.map((x) => x.rssBytes)),
-    heapUsedBytes: median(list.map((x) => x.heapUsedBytes)),
-    profileBytes: median(list.map((x) => x.profileBytes)),
-  })
-  const base = summary(runs[0])
-  const configs = INTERVALS.map((interval) => {
-    const s = summary(runs[interval])
-    return {
-      samplingIntervalBytes: interval || null,
-      ...s,
-      cpuOverheadPct: 100 * (s.cpuUsPerRequest / base.cpuUsPerRequest - 1),
-      throughputChangePct: 100 * (s.requestsPerSec / base.requestsPerSec - 1),
-      rssDeltaBytes: s.rssBytes - base.rssBytes,
-      runs: runs[interval],
+    const rounds = await interleave(configs, cycles, measure, {
+      seed: 11,
+      onRound: (r) => process.stderr.write(`cycle ${r.cycle + 1} ${r.config === 'off' ? 'off' : `${r.config / KiB} KiB`}: ${r.cost.toFixed(1)} us CPU/req, ${Math.round(r.requestsPerSec)} req/s\n`),
+    })
+    const off = rounds.filter((r) => r.config === 'off')
+    const offOf = (k) => median(off.map((r) => r[k]))
+    const configsOut = summarize(configs, rounds, {
+      extra: (mine) => ({
+        medianCpuUsPerRequest: +median(mine.map((r) => r.cost)).toFixed(1),
+        medianRequestsPerSec: Math.round(median(mine.map((r) => r.requestsPerSec))),
+        medianP99Ms: median(mine.map((r) => r.p99Ms)),
+        rssDeltaBytes: median(mine.map((r) => r.rssBytes)) - offOf('rssBytes'),
+        heapUsedDeltaBytes: median(mine.map((r) => r.heapUsedBytes)) - offOf('heapUsedBytes'),
+        medianLiveSamples: median(mine.map((r) => r.samples)),
+        medianProfileBytes: median(mine.map((r) => r.profileBytes)),
+        errors: mine.reduce((a, r) => a + r.errors, 0),
+      }),
+    }).map(({ config, ...s }) => ({ samplingIntervalBytes: config === 'off' ? null : config, default: config === DEFAULT_SAMPLING_INTERVAL_BYTES, ...s }))
+    const out = {
+      node: process.version,
+      date: new Date().toISOString(),
+      cpus: os.cpus().length,
+      loadavg: os.loadavg(),
+      cycles,
+      requestsPerRound: requests,
+      connections,
+      requestsPerSecondOffered: rate || 'unbounded',
+      method: 'one server; per cycle every configuration once in a shuffled order; overheadPct is the median of (server CPU per request with the profiler at the interval) / (same, off) of the same cycle, overheadPct95 its 95% bootstrap interval',
+      configs: configsOut,
+      rounds: rounds.map(({ cycle, config, cost, requestsPerSec, p99Ms }) => ({ cycle, config, cpuUsPerRequest: +cost.toFixed(2), requestsPerSec: Math.round(requestsPerSec), p99Ms })),
     }
-  })
-  const out = {
-    node: process.version,
-    date: new Date().toISOString(),
-    rounds,
-    ...opts,
-    note: 'best round per configuration (other load only adds CPU per request), medians beside; configurations alternate each round; cpuOverheadPct compares server CPU time per request with the profiler off',
-    loadavg: require('os').loadavg(),
-    configs,
+    const file = path.join(__dirname, 'results', 'profiler-overhead.json')
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(out, null, 2) + '\n')
+    fs.renameSync(`${file}.${process.pid}.tmp`, file)
+    for (const c of configsOut) {
+      process.stdout.write(`${c.samplingIntervalBytes ? `${c.samplingIntervalBytes / KiB} KiB` : 'off'}: ${c.medianCpuUsPerRequest} us CPU/req, overhead ${c.overheadPct}% [95%: ${c.overheadPct95.join(', ')}], ${c.medianRequestsPerSec} req/s, p99 ${c.medianP99Ms} ms, ${c.medianLiveSamples} samples, profile ${Math.round(c.medianProfileBytes / KiB)} KiB\n`)
+    }
+    process.stdout.write(`wrote ${file}\n`)
+  } finally {
+    child.kill()
   }
-  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
-  const file = path.join(__dirname, 'results', 'profiler-overhead.json')
-  fs.writeFileSync(file, JSON.stringify(out, null, 2) + '\n')
-  for (const c of configs) {
-    process.stdout.write(`${c.samplingIntervalBytes ? `${c.samplingIntervalBytes / KiB} KiB` : 'off'}: ${Math.round(c.requestsPerSec)} req/s, p99 ${c.p99Ms} ms, CPU/req ${c.cpuOverheadPct >= 0 ? '+' : ''}${c.cpuOverheadPct.toFixed(1)}%, RSS ${((c.rssDeltaBytes) / 1048576).toFixed(1)} MiB, profile ${Math.round(c.profileBytes / KiB)} KiB\n`)
-  }
-  process.stdout.write(`wrote ${file}\n`)
 }
 
 main().catch((err) => { console.error(err); process.exit(1) })

@@ -103,8 +103,8 @@ export interface AllocationSite extends AllocationFrame {
   stacks?: number
   /** Callers it was inlined into, heaviest first; absent when none. */
   inlinedInto?: InlinedInto[]
-  /** On a suspect: `script` (a frame runs in the suspect's script), `class` (a frame is its constructor), `window` (top growing stack of the same window, nothing tells more). */
-  matchedBy?: 'script' | 'class' | 'window'
+  /** On a suspect: `encloses` (its function's body holds the suspect's closures or listeners), `script` (a frame runs in the suspect's script), `class` (a frame is its constructor), `window` (top growing stack of the same window, nothing tells more). */
+  matchedBy?: 'encloses' | 'script' | 'class' | 'window'
 }
 
 export interface ClassStat {

@@ -9,11 +9,14 @@
 //! whose frames name the suspect's script (or class), and the summary lists
 //! the sites that grew most.
 
+mod cutover;
 mod inline;
 mod parse;
 mod render;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_cutover;
 #[cfg(test)]
 mod tests_inline;
 
@@ -24,6 +27,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use cutover::Cutovers;
 use inline::FnGrowth;
 pub use parse::ProfileLimits;
 use parse::{FrameTable, Node, NO_PARENT};
@@ -80,8 +84,9 @@ pub struct AllocationSite {
     /// moved here (`bytes` of each), heaviest first; empty when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inlined_into: Vec<InlinedInto>,
-    /// Why a suspect got this site: `script` (a frame runs in the suspect's
-    /// script), `class` (a frame is the suspect's constructor) or `window`
+    /// Why a suspect got this site: `encloses` (its function's body holds
+    /// the source of the suspect's closures or listeners), `script` (a frame
+    /// runs in the suspect's script), `class` (a frame is the suspect's constructor) or `window`
     /// (no frame tells; the site that grew most in the same time window).
     /// Absent in the summary's list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,11 +118,11 @@ pub struct AllocationOptions {
 
 /// Node's own code and V8's builtins: frames an allocation passes through on
 /// its way from the code that asked for it.
-fn is_runtime(f: &Frame) -> bool {
+pub(super) fn is_runtime(f: &Frame) -> bool {
     f.url.is_empty() || f.url.starts_with("node:") || f.url.starts_with("internal/")
 }
 
-fn is_own(f: &Frame, prefixes: &[String]) -> bool {
+pub(super) fn is_own(f: &Frame, prefixes: &[String]) -> bool {
     prefixes
         .iter()
         .any(|p| !p.is_empty() && f.url.starts_with(p.as_str()))
@@ -208,17 +213,20 @@ pub fn sites_from_readers<R: BufRead>(
     let mut frames = FrameTable::default();
     let mut first: Option<HashMap<Vec<u32>, u64>> = None;
     let mut last = HashMap::new();
+    let mut last_profile = None;
     for (i, (name, reader)) in profiles.into_iter().enumerate() {
-        let nodes = parse::parse_profile(reader, opts.limits, &mut frames)
+        let profile = parse::parse_profile(reader, opts.limits, &mut frames)
             .map_err(|e| HeapError::new(e.kind, format!("{name}: {}", e.message)))?;
-        let live = live_by_stack(&nodes);
+        let live = live_by_stack(&profile.nodes);
         if i == 0 && n > 1 {
             first = Some(live);
         } else {
             last = live;
+            last_profile = Some(profile);
         }
     }
-    Ok(rank(&frames, first.as_ref(), &last, opts))
+    let cuts = last_profile.map(|p| Cutovers::from_profile(&p, &frames, opts));
+    Ok(rank(&frames, first.as_ref(), &last, cuts.as_ref(), opts))
 }
 
 /// One function's stacks while ranking: its growth, and the stack that grew
@@ -234,6 +242,7 @@ fn rank(
     frames: &FrameTable,
     first: Option<&HashMap<Vec<u32>, u64>>,
     last: &HashMap<Vec<u32>, u64>,
+    cuts: Option<&Cutovers>,
     opts: &AllocationOptions,
 ) -> Vec<AllocationSite> {
     let mut fns: HashMap<Frame, FnStacks> = HashMap::new();
@@ -263,17 +272,15 @@ fn rank(
         }
         e.stacks.insert(site.frames);
     }
-    // With one profile there is no "before" to tell inlined from own.
-    if first.is_some() {
-        let mut growth: HashMap<Frame, FnGrowth> = fns
-            .iter_mut()
-            .map(|(k, v)| (k.clone(), std::mem::take(&mut v.growth)))
-            .collect();
-        inline::reattribute(&mut growth, &edges);
-        for (k, g) in growth {
-            if let Some(e) = fns.get_mut(&k) {
-                e.growth = g;
-            }
+    // With one profile only the samples' ordinals can tell inlined from own.
+    let mut growth: HashMap<Frame, FnGrowth> = fns
+        .iter_mut()
+        .map(|(k, v)| (k.clone(), std::mem::take(&mut v.growth)))
+        .collect();
+    inline::reattribute(&mut growth, &edges, cuts, first.is_some());
+    for (k, g) in growth {
+        if let Some(e) = fns.get_mut(&k) {
+            e.growth = g;
         }
     }
     let mut sites: Vec<AllocationSite> = fns
@@ -351,16 +358,38 @@ fn affinity(sus: &Suspect, site: &AllocationSite) -> u8 {
     0
 }
 
+/// The site whose function made the suspect's functions (closures,
+/// listeners, timer callbacks): a function object is allocated by the
+/// function whose body holds its source, so among the sites in the script
+/// of the suspect's `location`, the one that starts last at or before that
+/// position (a nested function starts after its encloser). Sites give only
+/// their function's start, so a growing sibling that starts between the
+/// encloser and the closure would be taken; none when no site precedes it.
+fn enclosing<'a>(sus: &Suspect, sites: &'a [AllocationSite]) -> Option<&'a AllocationSite> {
+    let loc = sus.location.as_ref()?;
+    let script = loc.script_name.as_deref()?;
+    let at = (i64::from(loc.line), i64::from(loc.column));
+    sites
+        .iter()
+        .filter(|s| same_script(&s.url, script) && (s.line, s.column) < at)
+        .max_by_key(|s| (s.line, s.column))
+}
+
 /// Gives each suspect the growing site its frames tie it to; the top suspect
 /// falls back to the site that grew most in the window, marked as such.
 pub fn join(report: &mut Report, sites: Vec<AllocationSite>) {
     for (rank, sus) in report.suspects.iter_mut().enumerate() {
+        let encloser = enclosing(sus, &sites);
         let best = sites
             .iter()
-            .map(|s| (affinity(sus, s), s))
+            .map(|s| {
+                let encloses = encloser.is_some_and(|e| std::ptr::eq(e, s));
+                (if encloses { 4 } else { affinity(sus, s) }, s)
+            })
             .filter(|(a, _)| *a > 0)
             .max_by(|(a, x), (b, y)| a.cmp(b).then(x.bytes.cmp(&y.bytes)));
         let (site, how) = match best {
+            Some((a, s)) if a >= 4 => (Some(s), "encloses"),
             Some((a, s)) if a >= 2 => (Some(s), "script"),
             Some((_, s)) => (Some(s), "class"),
             None if rank == 0 => (sites.first(), "window"),

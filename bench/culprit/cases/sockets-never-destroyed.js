@@ -22,6 +22,9 @@ module.exports = {
     port = server.address().port
   },
   perRound: 60,
+  // Two file descriptors per step (client and accepted socket): paced like a
+  // service's traffic, not as fast as the loop can connect (EMFILE in < 1 s).
+  perSecond: 200,
   async step(i) { await openConnection(i) },
   hardExit: true,
 }

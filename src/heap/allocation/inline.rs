@@ -20,6 +20,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::cutover::Cutovers;
 use super::Frame;
 
 /// Below this share of F's growth, the excess is taken for sampling noise.
@@ -116,19 +117,22 @@ fn evidence(kids: &[usize], observed: &[(i64, u64)]) -> Vec<usize> {
         .collect()
 }
 
-/// Moves `moved` bytes of F's growth to its callees `kids`, by their share.
+/// Moves `moved` bytes of F's growth to its callees, by their weights;
+/// returns what each received.
 fn spread(
     state: &mut [FnGrowth],
     keys: &[Frame],
     f: usize,
-    kids: &[usize],
+    kids: &[(usize, i64)],
     moved: i64,
-    observed: &[(i64, u64)],
-) {
-    let g_kids: i64 = kids.iter().map(|&k| seen(observed, k).0).sum();
-    let Some(caller) = keys.get(f) else { return };
-    for &k in kids {
-        let share = (moved as i128 * seen(observed, k).0 as i128 / g_kids.max(1) as i128) as i64;
+) -> Vec<(usize, i64)> {
+    let total: i64 = kids.iter().map(|&(_, w)| w.max(0)).sum();
+    let mut given = Vec::new();
+    let Some(caller) = keys.get(f) else {
+        return given;
+    };
+    for &(k, w) in kids {
+        let share = (moved as i128 * w.max(0) as i128 / total.max(1) as i128) as i64;
         let live = match state.get_mut(f) {
             Some(s) if share > 0 => {
                 s.growth -= share;
@@ -142,13 +146,74 @@ fn spread(
             s.growth += share;
             s.live += live;
             s.inlined_into.push((caller.clone(), share));
+            given.push((k, share));
         }
     }
+    given
+}
+
+/// What F's callees allocated inside F's optimized code, by the cutover
+/// rule (cutover.rs) when a callee stopped being sampled under F, else by the
+/// first-profile rule; with the callees to give it to, weighted.
+fn inlined_for(f: usize, ctx: &Ctx, g_f: i64, inflow: i64) -> Option<(i64, Vec<(usize, i64)>)> {
+    let all_kids = ctx.callees.get(f).map(Vec::as_slice).unwrap_or(&[]);
+    if let (Some(cuts), Some(frame)) = (ctx.cuts, ctx.keys.get(f)) {
+        let kid_frames: Vec<Frame> = all_kids
+            .iter()
+            .filter_map(|&k| ctx.keys.get(k).cloned())
+            .collect();
+        if let Some(cut) = cuts.cut(frame, &kid_frames) {
+            // F's samples after the cutover, plus what its own callers' code
+            // charged to it (moved here earlier in a chain).
+            let after = cut.own_after as f64 + inflow.max(0) as f64;
+            let moved = (after / (cut.ratio + 1.0)).min(g_f as f64);
+            let kids = cut
+                .kids
+                .iter()
+                .filter_map(|(k, b)| {
+                    ctx.index
+                        .get(k)
+                        .map(|&i| (i, i64::try_from(*b).unwrap_or(i64::MAX)))
+                })
+                .collect();
+            return (g_f > 0 && moved >= MIN_SHARE * g_f as f64).then_some((moved as i64, kids));
+        }
+    }
+    if !ctx.first_profile {
+        return None;
+    }
+    let kids = evidence(all_kids, &ctx.observed);
+    let g_kids: i64 = kids.iter().map(|&k| seen(&ctx.observed, k).0).sum();
+    let f_kids: u64 = kids.iter().map(|&k| seen(&ctx.observed, k).1).sum();
+    let moved = inlined_bytes(g_f, seen(&ctx.own, f).1, g_kids, f_kids);
+    let weighted = kids
+        .iter()
+        .map(|&k| (k, seen(&ctx.observed, k).0))
+        .collect();
+    (moved > 0).then_some((moved, weighted))
+}
+
+/// What the rules read: the call graph and what the profiles said.
+struct Ctx<'a> {
+    keys: &'a [Frame],
+    index: HashMap<Frame, usize>,
+    callees: Vec<Vec<usize>>,
+    own: Vec<(i64, u64)>,
+    observed: Vec<(i64, u64)>,
+    cuts: Option<&'a Cutovers>,
+    first_profile: bool,
 }
 
 /// Moves inlined callees' growth from their callers to them, in place.
-/// `edges` are (caller, callee) pairs of user-code functions.
-pub(super) fn reattribute(fns: &mut HashMap<Frame, FnGrowth>, edges: &HashSet<(Frame, Frame)>) {
+/// `edges` are (caller, callee) pairs of user-code functions; `cuts` the
+/// last profile's samples (cutover rule), `first_profile` whether there was
+/// a profile before the window (first-profile rule).
+pub(super) fn reattribute(
+    fns: &mut HashMap<Frame, FnGrowth>,
+    edges: &HashSet<(Frame, Frame)>,
+    cuts: Option<&Cutovers>,
+    first_profile: bool,
+) {
     let mut keys: Vec<Frame> = fns.keys().cloned().collect();
     keys.sort_by(|a, b| {
         (&a.url, a.line, a.column, &a.function_name).cmp(&(
@@ -158,7 +223,11 @@ pub(super) fn reattribute(fns: &mut HashMap<Frame, FnGrowth>, edges: &HashSet<(F
             &b.function_name,
         ))
     });
-    let index: HashMap<&Frame, usize> = keys.iter().enumerate().map(|(i, f)| (f, i)).collect();
+    let index: HashMap<Frame, usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.clone(), i))
+        .collect();
     let mut callees: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
     for (caller, callee) in edges {
         if let (Some(&c), Some(&g)) = (index.get(caller), index.get(callee)) {
@@ -175,17 +244,29 @@ pub(super) fn reattribute(fns: &mut HashMap<Frame, FnGrowth>, edges: &HashSet<(F
     let order = topo_order(keys.len(), &callees);
     let own: Vec<(i64, u64)> = state.iter().map(|s| (s.growth, s.first)).collect();
     let observed = with_callees(&own, &callees, &order);
+    let ctx = Ctx {
+        keys: &keys,
+        index,
+        callees,
+        own,
+        observed,
+        cuts,
+        first_profile,
+    };
+    let mut inflow = vec![0i64; keys.len()];
     for f in order {
-        let kids = evidence(callees.get(f).map(Vec::as_slice).unwrap_or(&[]), &observed);
-        let g_kids: i64 = kids.iter().map(|&k| seen(&observed, k).0).sum();
-        let f_kids: u64 = kids.iter().map(|&k| seen(&observed, k).1).sum();
         let g_f = state.get(f).map_or(0, |s| s.growth);
-        let moved = inlined_bytes(g_f, seen(&own, f).1, g_kids, f_kids);
-        if moved > 0 {
-            spread(&mut state, &keys, f, &kids, moved, &observed);
+        let Some((moved, kids)) = inlined_for(f, &ctx, g_f, inflow.get(f).copied().unwrap_or(0))
+        else {
+            continue;
+        };
+        for (k, got) in spread(&mut state, &keys, f, &kids, moved) {
+            if let Some(i) = inflow.get_mut(k) {
+                *i += got;
+            }
         }
     }
-    for (k, s) in keys.into_iter().zip(state) {
+    for (k, s) in keys.iter().cloned().zip(state) {
         fns.insert(k, s);
     }
 }

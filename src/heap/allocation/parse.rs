@@ -38,6 +38,26 @@ pub(crate) struct Node {
     pub parent: u32,
     pub frame: u32,
     pub self_size: u64,
+    /// V8's node id, which samples refer to.
+    pub id: u64,
+}
+
+/// One live sample: its node (an index into the nodes), its size, and its
+/// ordinal (V8 numbers every sample it takes, so ordinals order the
+/// allocations of one profiling session).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sample {
+    pub node: u32,
+    pub size: u64,
+    pub ordinal: u64,
+}
+
+/// A parsed profile: the call tree and its live samples (empty when the
+/// file has none, as hand-written profiles may).
+#[derive(Debug, Default)]
+pub(crate) struct Profile {
+    pub nodes: Vec<Node>,
+    pub samples: Vec<Sample>,
 }
 
 pub(crate) const NO_PARENT: u32 = u32::MAX;
@@ -84,6 +104,8 @@ struct Reader<'a, R: BufRead> {
     limits: ProfileLimits,
     frames: &'a mut FrameTable,
     nodes: Vec<Node>,
+    /// (node id, size, ordinal) as read; resolved to node indices at the end.
+    raw_samples: Vec<(u64, u64, u64)>,
     buf: Vec<u8>,
 }
 
@@ -150,6 +172,7 @@ impl<R: BufRead> Reader<'_, R> {
             parent,
             frame: u32::MAX,
             self_size: 0,
+            id: u64::MAX,
         });
         Ok((self.nodes.len() - 1) as u32)
     }
@@ -178,6 +201,12 @@ impl<R: BufRead> Reader<'_, R> {
                     }
                     if let Some(n) = self.nodes.get_mut(idx as usize) {
                         n.self_size = v as u64;
+                    }
+                }
+                "id" => {
+                    let v = self.number()?;
+                    if let Some(n) = self.nodes.get_mut(idx as usize) {
+                        n.id = v as u64;
                     }
                 }
                 "children" => {
@@ -227,6 +256,89 @@ impl<R: BufRead> Reader<'_, R> {
         Ok(())
     }
 
+    /// `samples: [{ size, nodeId, ordinal }]`, bounded like the nodes.
+    fn samples(&mut self) -> Result<(), HeapError> {
+        self.lex.expect(b'[', "at the start of samples")?;
+        loop {
+            match self.lex.next_token("the samples")? {
+                b']' => return Ok(()),
+                b',' => {}
+                b'{' => {
+                    if self.raw_samples.len() >= self.limits.max_nodes {
+                        return Err(HeapError::too_large(format!(
+                            "heap profile has more than {} samples",
+                            self.limits.max_nodes
+                        )));
+                    }
+                    let s = self.sample()?;
+                    self.raw_samples.push(s);
+                }
+                _ => return Err(bad("expected a sample object in samples")),
+            }
+        }
+    }
+
+    /// The fields of one sample, after its `{`.
+    fn sample(&mut self) -> Result<(u64, u64, u64), HeapError> {
+        let (mut size, mut node, mut ordinal) = (None, None, None);
+        loop {
+            match self.lex.peek()? {
+                Some(b'}') => {
+                    self.lex.next_token("a sample")?;
+                    break;
+                }
+                Some(b',') => {
+                    self.lex.next_token("a sample")?;
+                }
+                _ => {
+                    let key = self.key()?;
+                    let slot = match key.as_str() {
+                        "size" => &mut size,
+                        "nodeId" => &mut node,
+                        "ordinal" => &mut ordinal,
+                        _ => {
+                            self.lex.skip_value(None, 0)?;
+                            continue;
+                        }
+                    };
+                    let v = self.number()?;
+                    if v < 0.0 {
+                        return Err(bad(format!("negative {key} in a sample")));
+                    }
+                    *slot = Some(v as u64);
+                }
+            }
+        }
+        match (node, size, ordinal) {
+            (Some(n), Some(s), Some(o)) => Ok((n, s, o)),
+            _ => Err(bad("a sample lacks size, nodeId or ordinal")),
+        }
+    }
+
+    /// Samples by node index; one naming no node of the tree is an error.
+    fn resolve_samples(&mut self) -> Result<Vec<Sample>, HeapError> {
+        let index: HashMap<u64, u32> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.id != u64::MAX)
+            .map(|(i, n)| (n.id, i as u32))
+            .collect();
+        self.raw_samples
+            .iter()
+            .map(|&(id, size, ordinal)| match index.get(&id) {
+                Some(&node) => Ok(Sample {
+                    node,
+                    size,
+                    ordinal,
+                }),
+                None => Err(bad(format!(
+                    "a sample names node {id}, which the profile lacks"
+                ))),
+            })
+            .collect()
+    }
+
     fn document(&mut self) -> Result<(), HeapError> {
         self.lex.expect(b'{', "at the start of the profile")?;
         loop {
@@ -238,13 +350,11 @@ impl<R: BufRead> Reader<'_, R> {
                 Some(b',') => {
                     self.lex.next_token("the profile")?;
                 }
-                Some(b'"') => {
-                    if self.key()? == "head" {
-                        self.tree()?;
-                    } else {
-                        self.lex.skip_value(None, 0)?;
-                    }
-                }
+                Some(b'"') => match self.key()?.as_str() {
+                    "head" => self.tree()?,
+                    "samples" => self.samples()?,
+                    _ => self.lex.skip_value(None, 0)?,
+                },
                 Some(_) => return Err(bad("expected a key in the profile object")),
                 None => return Err(HeapError::truncated("the profile ended early")),
             }
@@ -264,14 +374,19 @@ pub(crate) fn parse_profile<R: BufRead>(
     reader: R,
     limits: ProfileLimits,
     frames: &mut FrameTable,
-) -> Result<Vec<Node>, HeapError> {
+) -> Result<Profile, HeapError> {
     let mut r = Reader {
         lex: Lexer::new(reader, false),
         limits,
         frames,
         nodes: Vec::new(),
+        raw_samples: Vec::new(),
         buf: Vec::new(),
     };
     r.document().map_err(as_profile)?;
-    Ok(r.nodes)
+    let samples = r.resolve_samples()?;
+    Ok(Profile {
+        nodes: r.nodes,
+        samples,
+    })
 }

@@ -286,3 +286,54 @@ proptest! {
         let _ = sites_from_readers(vec![("x".into(), Cursor::new(p))], &opts());
     }
 }
+
+fn site_at(name: &str, url: &str, line: i64, bytes: i64) -> AllocationSite {
+    AllocationSite {
+        function_name: name.into(),
+        url: url.into(),
+        line,
+        column: 2,
+        frames: vec![],
+        bytes,
+        live_bytes: bytes as u64,
+        stacks: 1,
+        inlined_into: vec![],
+        matched_by: None,
+    }
+}
+
+#[test]
+fn closures_get_the_function_whose_body_holds_them() {
+    // afterResponseHooks.push(function audit() {...}) at line 30 of app.js,
+    // inside auditMiddleware (line 20); the client helper at line 40 grew
+    // more, and an earlier function at line 5 too.
+    let sites = vec![
+        site_at("get", "/srv/app.js", 40, 900_000),
+        site_at("boot", "/srv/app.js", 5, 500_000),
+        site_at("auditMiddleware", "/srv/app.js", 20, 100_000),
+        site_at(
+            "send",
+            "/srv/node_modules/express/response.js",
+            10,
+            2_000_000,
+        ),
+    ];
+    let mut sus = suspect("audit", Some("/srv/app.js"));
+    if let Some(l) = sus.location.as_mut() {
+        l.line = 30;
+        l.column = 8;
+    }
+    let mut r = report(vec![sus, suspect("(array)", Some("/srv/app.js"))]);
+    join(&mut r, sites);
+    let a = r.suspects[0].allocation.as_ref().unwrap();
+    assert_eq!(
+        (a.function_name.as_str(), a.matched_by.as_deref()),
+        ("auditMiddleware", Some("encloses"))
+    );
+    // A suspect at the script's top precedes every site: the script's largest.
+    let b = r.suspects[1].allocation.as_ref().unwrap();
+    assert_eq!(
+        (b.function_name.as_str(), b.matched_by.as_deref()),
+        ("get", Some("script"))
+    );
+}
