@@ -46,6 +46,8 @@ pub struct GrowthDetector {
     confirmation: Confirmation<Assessment>,
     /// A floor rise below this is not a leak (see `set_min_rise`).
     min_rise_bytes: f64,
+    /// What the readings are, named in reasons (see `describe_series`).
+    series: &'static str,
 }
 
 impl GrowthDetector {
@@ -60,7 +62,14 @@ impl GrowthDetector {
             last_leak_event_ms: f64::NEG_INFINITY,
             confirmation: Confirmation::default(),
             min_rise_bytes: 0.0,
+            series: "live heap after major GC",
         })
+    }
+
+    /// Names the series in the reasons this detector gives (a watchdog runs
+    /// one detector per series: heap, external, RSS outside V8).
+    pub fn describe_series(&mut self, series: &'static str) {
+        self.series = series;
     }
 
     pub fn config(&self) -> &DetectorConfig {
@@ -217,6 +226,7 @@ impl GrowthDetector {
         Thresholds {
             min_growth_bytes_per_min: self.cfg.min_growth_bytes_per_min,
             confidence: self.cfg.confidence,
+            series: self.series,
         }
     }
 

@@ -47,6 +47,9 @@ struct Figures {
 pub struct Thresholds {
     pub min_growth_bytes_per_min: f64,
     pub confidence: f64,
+    /// What the readings are, for the verdict's reason ("live heap after
+    /// major GC", ...): the rules are the same for every series.
+    pub series: &'static str,
 }
 
 type Rule = fn(&Figures, &Thresholds) -> Option<String>;
@@ -110,9 +113,10 @@ pub fn assess_window(
         None => {
             a.state = State::Leak;
             a.reason = format!(
-                "live heap after major GC grew {}/min over {:.0} s (Theil-Sen on {} \
+                "{} grew {}/min over {:.0} s (Theil-Sen on {} \
                  lower-envelope points, Mann-Kendall confidence {:.4}); still {}/min \
                  in the recent half; floor rose {}",
+                th.series,
                 human(f.slope),
                 a.span_ms / 1000.0,
                 a.points,

@@ -38,6 +38,19 @@ impl Kind {
         }
     }
 
+    /// The series as its verdicts' reasons name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Heap => "live heap after major GC",
+            Kind::External => {
+                "external memory (Buffers, ArrayBuffers) at its floor between major GCs"
+            }
+            Kind::Rss => {
+                "RSS outside the V8 heap and external memory, at its floor between major GCs"
+            }
+        }
+    }
+
     /// Only the JS heap runs into V8's heap limit.
     fn in_heap(self) -> bool {
         self == Kind::Heap
@@ -93,9 +106,11 @@ impl Track {
         urgent_cfg: UrgentConfig,
         started_at_ms: f64,
     ) -> Result<Self, WatchError> {
+        let mut detector = GrowthDetector::new(cfg, started_at_ms)?;
+        detector.describe_series(kind.describe());
         Ok(Track {
             kind,
-            detector: GrowthDetector::new(cfg, started_at_ms)?,
+            detector,
             recent: VecDeque::with_capacity(MAX_READINGS + 1),
             urgent_cfg,
             started_at_ms,

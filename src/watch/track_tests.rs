@@ -159,3 +159,30 @@ fn readings_out_of_order_are_dropped() {
     assert_eq!(t.recent.len(), 1);
     assert_eq!(t.kind().as_str(), "external");
 }
+
+#[test]
+fn a_slow_leak_s_reason_names_its_series() {
+    for (kind, named) in [
+        (Kind::Heap, "live heap after major GC grew"),
+        (
+            Kind::External,
+            "external memory (Buffers, ArrayBuffers) at its floor",
+        ),
+    ] {
+        let mut t = track(kind);
+        let mut reason = None;
+        // 3 MiB/min for 20 minutes, a reading every 5 s, no limit near.
+        for i in 0..240 {
+            let at = 5000.0 * f64::from(i + 1);
+            let wobble = if i % 2 == 0 { 0.0 } else { 0.2 * MIB };
+            t.push(at, 40.0 * MIB + 0.25 * MIB * f64::from(i) + wobble);
+            let d = t.evaluate(at, &Limits::default());
+            if d.event == Some(Event::Leak) {
+                reason = Some(d.assessment.reason);
+                break;
+            }
+        }
+        let reason = reason.unwrap_or_default();
+        assert!(reason.starts_with(named), "{kind:?}: {reason}");
+    }
+}
