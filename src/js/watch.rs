@@ -3,7 +3,6 @@
 //! readings in, so nothing here can keep the event loop alive, and stop()
 //! (or env teardown, through a cleanup hook) joins the one thread.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -13,14 +12,12 @@ use napi::CleanupEnvHook;
 use napi_derive::napi;
 
 use super::error::{internal, map_error, Code};
-use crate::watch::cadence::{GcPolicy, Upper};
 use crate::watch::cgroup::{CgroupReader, Version};
-use crate::watch::detector::{DetectorConfig, Event};
-use crate::watch::oom::Limits;
+use crate::watch::detector::Event;
 use crate::watch::options::{self, GivenOptions, WatchOptions};
 use crate::watch::sampler::{rss_bytes, MemoryReading, Sampler};
-use crate::watch::track::{Kind, Track, TrackDecision};
-use crate::watch::urgent::UrgentConfig;
+use crate::watch::track::TrackDecision;
+use crate::watch::tracks::{HeapFigures, MemoryTracks, ProcessMemory};
 
 /// Options for the native half of a watchdog, as `watchOptions()` resolved
 /// them; checked again here against the same schema (src/watch/options.rs).
@@ -106,21 +103,11 @@ pub struct NativeAssessment {
     pub reason: String,
 }
 
-/// Native half of a watchdog: the three memory series, the full-GC policy
-/// and the sampling thread.
+/// Native half of a watchdog: the three memory series and the full-GC
+/// policy (src/watch/tracks.rs), and the sampling thread.
 #[napi]
 pub struct NativeWatchdog {
-    heap: Track,
-    external: Track,
-    rss: Track,
-    gc: Option<GcPolicy>,
-    last_major: Option<(f64, f64)>,
-    /// V8's figures at the last call that gave them.
-    last_heap: HeapNow,
-    /// V8's committed heap at each tick of the last window: RSS outside V8
-    /// grows with V8's own bookkeeping when the heap grows.
-    heap_totals: VecDeque<(f64, f64)>,
-    window_ms: f64,
+    tracks: MemoryTracks,
     sampler: Option<Arc<Sampler>>,
     cleanup: Option<CleanupEnvHook<Weak<Sampler>>>,
 }
@@ -132,32 +119,7 @@ impl NativeWatchdog {
     pub fn new(env: Env, opts: NativeWatchOptions) -> Result<Self, Code> {
         let started_at_ms = opts.started_at_ms;
         let opts = checked(opts)?;
-        let cfg = DetectorConfig {
-            window_ms: opts.window_ms,
-            min_growth_bytes_per_min: opts.min_growth_bytes_per_min,
-            confidence: opts.confidence,
-            warmup_ms: opts.warmup_ms,
-        };
-        let urgent = UrgentConfig::new(
-            opts.interval_ms,
-            opts.urgent_horizon_ms,
-            opts.min_growth_bytes_per_min,
-        )
-        .map_err(map_error)?;
-        let track = |kind| Track::new(kind, cfg.clone(), urgent, started_at_ms);
-        let (heap, external, rss) = (
-            track(Kind::Heap).map_err(map_error)?,
-            track(Kind::External).map_err(map_error)?,
-            track(Kind::Rss).map_err(map_error)?,
-        );
-        let gc = opts.force_gc.then(|| {
-            GcPolicy::new(
-                opts.interval_ms,
-                opts.window_ms,
-                opts.urgent_horizon_ms,
-                opts.min_growth_bytes_per_min,
-            )
-        });
+        let tracks = MemoryTracks::new(&opts, started_at_ms).map_err(map_error)?;
         let root = opts.cgroup_root.map(PathBuf::from);
         let cgroup = CgroupReader::discover(root.as_deref());
         let sampler = Arc::new(
@@ -172,14 +134,7 @@ impl NativeWatchdog {
             })
             .map_err(internal)?;
         Ok(NativeWatchdog {
-            heap,
-            external,
-            rss,
-            gc,
-            last_major: None,
-            last_heap: HeapNow::default(),
-            heap_totals: VecDeque::new(),
-            window_ms: opts.window_ms,
+            tracks,
             sampler: Some(sampler),
             cleanup: Some(cleanup),
         })
@@ -200,18 +155,9 @@ impl NativeWatchdog {
         external_bytes: f64,
         heap: Option<HeapNow>,
     ) -> bool {
-        if let Some(h) = heap {
-            self.last_heap = h;
-        }
-        self.heap.push(t_ms, live_bytes);
-        self.external.push(t_ms, external_bytes);
-        self.last_major = Some((t_ms, live_bytes + external_bytes));
-        let total = self.last_heap.heap_total_bytes;
-        if let Some(outside) = self.outside(total, external_bytes) {
-            self.rss.push(t_ms, outside);
-        }
-        let limits = self.limits(&self.last_heap);
-        self.heap.urgent(t_ms, &limits).is_some() || self.external.urgent(t_ms, &limits).is_some()
+        let mem = self.process_memory();
+        self.tracks
+            .add_sample(t_ms, live_bytes, external_bytes, heap.map(figures), &mem)
     }
 
     /// Runs the three series' rules at `nowMs` with the heap figures given
@@ -220,85 +166,38 @@ impl NativeWatchdog {
     /// or external grows).
     #[napi]
     pub fn evaluate(&mut self, now_ms: f64, heap: HeapNow) -> Vec<NativeAssessment> {
-        self.last_heap = heap;
-        self.observe(heap.external_bytes);
-        if let Some(outside) = self.outside(heap.heap_total_bytes, heap.external_bytes) {
-            self.rss.observe(outside);
-            // RSS needs no GC to be read: with major GCs sparse (a heap that
-            // holds still while native memory grows), one reading per
-            // envelope bucket comes from the ticks, as its floor so far.
-            if self.rss.starved(now_ms) {
-                self.rss.push(now_ms, outside);
-            }
-        }
-        let limits = self.limits(&heap);
+        let mem = self.process_memory();
         let now_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-        let heap_d = self.heap.evaluate(now_ms, &limits);
-        let ext_d = self.external.evaluate(now_ms, &limits);
-        // Memory outside the heap and external is judged only while neither
-        // grows: V8's own bookkeeping grows with them, and RSS lags them.
-        let heap_rise = self.heap_total_rise(now_ms, &heap);
-        let known_growing = self.heap.growing(&heap_d.assessment, now_ms)
-            || self.external.growing(&ext_d.assessment, now_ms);
-        let mut out = vec![to_native(heap_d, now_epoch), to_native(ext_d, now_epoch)];
-        if !known_growing {
-            // The allocator may keep freed Buffer memory (glibc does for
-            // chunks above its mmap threshold once it has risen): RSS outside
-            // V8 can grow by up to the most external ever held without a leak.
-            // And V8's own bookkeeping grows with its heap: the committed
-            // heap's rise over the window is allowed too.
-            self.rss.set_allowance(self.external.peak() + heap_rise);
-            out.push(to_native(self.rss.evaluate(now_ms, &limits), now_epoch));
-        }
-        out
+        self.tracks
+            .evaluate(now_ms, figures(heap), &mem)
+            .into_iter()
+            .map(|d| to_native(d, now_epoch))
+            .collect()
     }
 
     /// `external` seen between major GCs (after a minor GC, at a tick): it
     /// lowers the floor the next major GC's reading reports (src/watch/track.rs).
     #[napi]
     pub fn observe(&mut self, external_bytes: f64) {
-        self.external.observe(external_bytes);
+        self.tracks.observe(external_bytes);
     }
 
     /// "urgent" or "starved" when a full GC is worth requesting now (see
     /// src/watch/cadence.rs), else absent; always absent with `forceGc: false`.
     #[napi]
     pub fn gc_due(&mut self, now_ms: f64, heap: HeapNow) -> Option<String> {
-        self.last_heap = heap;
-        let upper_bytes = heap.heap_used_bytes + heap.external_bytes;
-        // Before the first major GC, the first call is the baseline.
-        let (last_major_ms, last_live_bytes) =
-            *self.last_major.get_or_insert((now_ms, upper_bytes));
-        let policy = self.gc.as_ref()?;
-        let l = self.limits(&heap);
-        let headroom = [
-            Some(l.heap_limit_bytes - heap.heap_used_bytes).filter(|_| l.heap_limit_bytes > 0.0),
-            l.memory_limit_bytes
-                .zip(l.memory_usage_bytes)
-                .map(|(lim, used)| lim - used),
-            l.rss_limit_bytes.map(|lim| lim - l.rss_bytes),
-        ]
-        .into_iter()
-        .flatten()
-        .fold(f64::INFINITY, f64::min);
-        let upper = Upper {
-            now_ms,
-            last_major_ms,
-            last_live_bytes,
-            upper_bytes,
-            headroom_bytes: headroom,
-        };
-        policy.due(&upper).map(|w| w.as_str().to_string())
+        let mem = self.reading(false);
+        self.tracks
+            .gc_due(now_ms, figures(heap), &mem)
+            .map(|w| w.as_str().to_string())
     }
 
     /// Records a requested full GC and its pause, which spaces the next ones.
     #[napi]
     pub fn gc_done(&mut self, at_ms: f64, pause_ms: f64) {
-        if let Some(p) = self.gc.as_mut() {
-            p.forced(at_ms, pause_ms);
-        }
+        self.tracks.gc_done(at_ms, pause_ms);
     }
 
     /// The sampler's latest reading; `resetPeak` restarts the peak-RSS tracking.
@@ -338,52 +237,13 @@ impl NativeWatchdog {
         Ok(())
     }
 
-    fn limits(&self, heap: &HeapNow) -> Limits {
-        let mem = self.reading(false);
-        Limits {
-            heap_used_bytes: heap.heap_used_bytes,
-            heap_limit_bytes: heap.heap_limit_bytes,
-            memory_limit_bytes: mem.cgroup.map(|c| c.limit_bytes),
-            memory_usage_bytes: mem.cgroup.map(|c| c.usage_bytes),
-            rss_bytes: mem.rss_bytes,
-            rss_limit_bytes: heap.rss_limit_bytes.filter(|l| l.is_finite() && *l > 0.0),
+    /// RSS read now (not the sampler's last: a leak faster than a tick) and
+    /// the sampler's reading.
+    fn process_memory(&self) -> ProcessMemory {
+        ProcessMemory {
+            rss_now_bytes: rss_bytes().ok(),
+            reading: self.reading(false),
         }
-    }
-
-    /// How far V8's committed heap rose over the last window (latest minus
-    /// lowest); records `heap` first.
-    fn heap_total_rise(&mut self, now_ms: f64, heap: &HeapNow) -> f64 {
-        let total = heap.heap_total_bytes;
-        if total.is_finite() && total >= 0.0 {
-            self.heap_totals.push_back((now_ms, total));
-        }
-        while self
-            .heap_totals
-            .front()
-            .is_some_and(|h| h.0 < now_ms - self.window_ms || self.heap_totals.len() > 4096)
-        {
-            self.heap_totals.pop_front();
-        }
-        let low = self
-            .heap_totals
-            .iter()
-            .map(|h| h.1)
-            .fold(f64::INFINITY, f64::min);
-        if low.is_finite() {
-            (total - low).max(0.0)
-        } else {
-            0.0
-        }
-    }
-
-    /// RSS now (read at once, not the sampler's last) minus V8's committed
-    /// heap and `external`: memory V8 knows nothing of.
-    fn outside(&self, heap_total_bytes: f64, external_bytes: f64) -> Option<f64> {
-        let rss = rss_bytes()
-            .ok()
-            .filter(|r| *r > 0.0)
-            .unwrap_or(self.reading(false).rss_bytes);
-        (rss > 0.0).then(|| (rss - heap_total_bytes - external_bytes).max(0.0))
     }
 
     fn reading(&self, reset_peak: bool) -> MemoryReading {
@@ -425,6 +285,16 @@ pub struct HeapNow {
     /// `process.constrainedMemory()` where it is a real limit, else the
     /// machine's memory: what RSS runs into.
     pub rss_limit_bytes: Option<f64>,
+}
+
+fn figures(h: HeapNow) -> HeapFigures {
+    HeapFigures {
+        heap_used_bytes: h.heap_used_bytes,
+        heap_total_bytes: h.heap_total_bytes,
+        heap_limit_bytes: h.heap_limit_bytes,
+        external_bytes: h.external_bytes,
+        rss_limit_bytes: h.rss_limit_bytes,
+    }
 }
 
 fn to_native(d: TrackDecision, now_epoch: f64) -> NativeAssessment {

@@ -16,6 +16,7 @@ mod replay_tests;
 pub mod rules;
 pub mod sampler;
 pub mod track;
+pub mod tracks;
 pub mod trend;
 pub mod urgent;
 
