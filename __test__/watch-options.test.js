@@ -92,9 +92,9 @@ describe('watch() takes exactly what the schema takes', () => {
   test('the addon itself refuses what the schema refuses, whoever calls it', () => {
     const native = require('../lib/native')
     const options = { ...leakwatch.watch().options }
-    expect(() => new native.NativeWatchdog({ ...options, intervalMs: 5, startedAtMs: 0 }))
+    expect(() => new native.NativeWatchdog({ ...options, intervalMs: 5 }, 0))
       .toThrow(expect.objectContaining({ code: 'ERR_LEAKWATCH_INVALID_OPTION', message: expect.stringContaining('intervalMs') }))
-    expect(() => new native.NativeWatchdog({ ...options, cgroupRoot: '', startedAtMs: 0 }))
+    expect(() => new native.NativeWatchdog({ ...options, cgroupRoot: '' }, 0))
       .toThrow(expect.objectContaining({ code: 'ERR_LEAKWATCH_INVALID_OPTION' }))
   })
 })

@@ -38,7 +38,7 @@ class Watchdog extends EventEmitter {
     this._takeSnapshot = deps.takeSnapshot
     this._startedAt = performance.now()
     try {
-      this._native = new Native({ ...this.options, startedAtMs: this._startedAt })
+      this._native = new Native(this.options, this._startedAt)
     } catch (err) {
       throw fromNative(err)
     }

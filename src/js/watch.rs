@@ -12,37 +12,13 @@ use napi::CleanupEnvHook;
 use napi_derive::napi;
 
 use super::error::{internal, map_error, Code};
+use super::watch_options::ResolvedWatchOptions;
 use crate::watch::cgroup::{CgroupReader, Version};
 use crate::watch::detector::Event;
 use crate::watch::options::{self, GivenOptions, WatchOptions};
 use crate::watch::sampler::{rss_bytes, MemoryReading, Sampler};
 use crate::watch::track::TrackDecision;
 use crate::watch::tracks::{HeapFigures, MemoryTracks, ProcessMemory};
-
-/// Options for the native half of a watchdog, as `watchOptions()` resolved
-/// them; checked again here against the same schema (src/watch/options.rs).
-#[napi(object)]
-pub struct NativeWatchOptions {
-    /// Sampling period of the RSS/cgroup thread, in ms.
-    pub interval_ms: f64,
-    /// Analysis window, in ms.
-    pub window_ms: f64,
-    /// Smallest growth of the post-GC live heap worth reporting.
-    pub min_growth_bytes_per_min: f64,
-    /// Mann-Kendall confidence required, in (0.5, 1).
-    pub confidence: f64,
-    /// Readings in the first `warmupMs` after `startedAtMs` are ignored.
-    pub warmup_ms: f64,
-    /// A leak projected to exhaust a limit within this many ms is reported at
-    /// once, from five readings (see src/watch/urgent.rs).
-    pub urgent_horizon_ms: f64,
-    /// Whether the watchdog may request full GCs (src/watch/cadence.rs).
-    pub force_gc: bool,
-    /// The clock origin for sample times (`performance.now()` at start).
-    pub started_at_ms: f64,
-    /// cgroup mount to read instead of `LEAKWATCH_CGROUP_ROOT` or /sys/fs/cgroup.
-    pub cgroup_root: Option<String>,
-}
 
 /// The latest memory figures from the sampling thread.
 #[napi(object)]
@@ -114,10 +90,12 @@ pub struct NativeWatchdog {
 
 #[napi]
 impl NativeWatchdog {
-    /// Validates the options and starts the sampling thread.
+    /// Validates the options (as `watchOptions()` resolved them; checked
+    /// again against the same schema, src/watch/options.rs) and starts the
+    /// sampling thread. `startedAtMs` is the clock origin of sample times
+    /// (`performance.now()` at start).
     #[napi(constructor)]
-    pub fn new(env: Env, opts: NativeWatchOptions) -> Result<Self, Code> {
-        let started_at_ms = opts.started_at_ms;
+    pub fn new(env: Env, opts: ResolvedWatchOptions, started_at_ms: f64) -> Result<Self, Code> {
         let opts = checked(opts)?;
         let tracks = MemoryTracks::new(&opts, started_at_ms).map_err(map_error)?;
         let root = opts.cgroup_root.map(PathBuf::from);
@@ -256,7 +234,7 @@ impl NativeWatchdog {
 }
 
 /// The options through the one schema: nothing out of range reaches the core.
-fn checked(opts: NativeWatchOptions) -> Result<WatchOptions, Code> {
+fn checked(opts: ResolvedWatchOptions) -> Result<WatchOptions, Code> {
     options::resolve(&GivenOptions {
         interval_ms: Some(opts.interval_ms),
         window_ms: Some(opts.window_ms),
@@ -265,7 +243,7 @@ fn checked(opts: NativeWatchOptions) -> Result<WatchOptions, Code> {
         warmup_ms: Some(opts.warmup_ms),
         urgent_horizon_ms: Some(opts.urgent_horizon_ms),
         force_gc: Some(opts.force_gc),
-        snapshots: None,
+        snapshots: Some(f64::from(opts.snapshots)),
         cgroup_root: opts.cgroup_root,
     })
     .map_err(map_error)

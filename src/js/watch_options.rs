@@ -25,14 +25,25 @@ pub struct WatchOptionValues {
 /// The same options, checked and completed with their defaults.
 #[napi(object)]
 pub struct ResolvedWatchOptions {
+    /// Sampling period of the RSS/cgroup thread and the watchdog's tick, in ms.
     pub interval_ms: f64,
+    /// Analysis window, in ms.
     pub window_ms: f64,
+    /// Smallest growth worth reporting, bytes per minute.
     pub min_growth_bytes_per_min: f64,
+    /// Mann-Kendall confidence required, in (0.5, 1).
     pub confidence: f64,
+    /// Readings in the first `warmupMs` after the start are ignored by the
+    /// careful rules.
     pub warmup_ms: f64,
+    /// A leak projected to exhaust a limit within this many ms is reported at
+    /// once (see src/watch/urgent.rs).
     pub urgent_horizon_ms: f64,
+    /// Whether the watchdog may request full GCs (src/watch/cadence.rs).
     pub force_gc: bool,
+    /// Snapshots the watchdog takes on a leak.
     pub snapshots: u32,
+    /// cgroup mount to read instead of `LEAKWATCH_CGROUP_ROOT` or /sys/fs/cgroup.
     pub cgroup_root: Option<String>,
 }
 
