@@ -73,6 +73,10 @@ test('the tarball ships sources, types and a binary, and no tests or benchmarks'
   expect(list.filter((f) => /(_tests|\/tests)\.rs$|testdata/.test(f))).toEqual([])
   expect(list).toContain('package/LICENSE')
   expect(fs.readFileSync(path.join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License/)
+  // The README's links into docs/ must work in the installed package too.
+  const linked = [...fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/\]\(((?:docs|lib|bin)\/[^)#\s]+)/g)].map((m) => m[1])
+  expect(linked.length).toBeGreaterThan(0)
+  expect(linked.filter((f) => !list.includes(`package/${f}`))).toEqual([])
 })
 
 test('the shipped binary is stripped', () => {
