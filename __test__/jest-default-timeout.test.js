@@ -34,6 +34,15 @@ const RAISED_FILE = TEST_FILE
   .replace("require('leakwatch/jest')\n", "require('leakwatch/jest')\njest.setTimeout(110000)\n")
   .replace('.not.toLeak()', '.not.toLeak({ timeoutMs: 100000 })')
 
+// Calls of 100 ms cannot give a verdict within a 1.5 s test timeout: the
+// matcher must say so itself, with its code and the timeout to raise.
+const SLOW_FILE = `require('leakwatch/jest')
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+test('a slow clean call', async () => {
+  await expect(() => wait(100)).not.toLeak()
+}, 1500)
+`
+
 function runJest(dir, args = []) {
   return new Promise((resolve) => {
     const env = { ...process.env }
@@ -51,6 +60,7 @@ function freshProject() {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'fresh', version: '1.0.0', scripts: { test: 'jest' } }))
   fs.writeFileSync(path.join(dir, 'leaky.test.js'), TEST_FILE)
   fs.writeFileSync(path.join(dir, 'raised.test.js'), RAISED_FILE)
+  fs.writeFileSync(path.join(dir, 'slow.test.js'), SLOW_FILE)
   return dir
 }
 
@@ -80,3 +90,10 @@ test('raised timeout: holder and allocating function, at the original line', asy
   // One line further down than leaky.test.js: the jest.setTimeout line.
   expect(run.out).toMatch(/allocated by: handler \(.*raised\.test\.js:5:\d+\)/)
 }, 180000)
+
+test('a measurement that cannot finish within the test timeout fails with leakwatch\'s code and advice, not Jest\'s timeout', async () => {
+  const run = await runJest(dir, ['slow.test.js'])
+  expect(run.code).toBe(1)
+  expect(run.out).not.toMatch(/Exceeded timeout/)
+  expect(run.out).toMatch(/did not finish within the test's timeout .* raise the timeout: jest\.setTimeout\(\d+\)/)
+}, 120000)

@@ -106,6 +106,11 @@ function growthOptions(opts) {
 }
 
 function timeout(o, phase) {
+  if (o.runnerTimeoutMs !== undefined) {
+    return new LeakwatchError('ERR_LEAKWATCH_TIMEOUT',
+      `measuring growth did not finish within the test's timeout (${Math.max(0, Math.round(o.runnerTimeoutMs))} ms were left of it) during ${phase}; ` +
+      'raise the timeout: jest.setTimeout(20000), testTimeout in the Jest config, or a timeout as the test\'s third argument; or lower iterations or rounds')
+  }
   return new LeakwatchError('ERR_LEAKWATCH_TIMEOUT',
     `measuring growth took longer than timeoutMs (${o.timeoutMs} ms) during ${phase}; lower iterations or rounds, or raise timeoutMs`)
 }
@@ -317,7 +322,11 @@ async function run(fn, opts, explainLeaks, budgetMs) {
   if (typeof fn !== 'function') throw invalidOption('fn', 'expected a function (sync or async)')
   const o = growthOptions(opts)
   const t0 = performance.now()
-  const deadline = performance.now() + o.timeoutMs
+  // Under a test runner the measurement ends by the test's timeout too: a
+  // coded error that says which timeout to raise, rather than the runner's
+  // own timeout failure with nothing of leakwatch's in it.
+  if (budgetMs !== undefined && budgetMs < o.timeoutMs) o.runnerTimeoutMs = budgetMs
+  const deadline = t0 + Math.min(o.timeoutMs, budgetMs ?? Infinity)
   const restore = quietConsole()
   try {
     // Waiting out V8's compiling stops where the explanation would no longer
