@@ -96,6 +96,9 @@ pub struct Track {
     allowance: f64,
 }
 
+/// Process age before RSS outside V8 is judged, ms (see `Track::new`).
+pub const RSS_SETTLE_MS: f64 = 60_000.0;
+
 /// Swings kept: a window's worth at the densest cadence that matters.
 const MAX_SWINGS: usize = 256;
 
@@ -106,6 +109,16 @@ impl Track {
         urgent_cfg: UrgentConfig,
         started_at_ms: f64,
     ) -> Result<Self, WatchError> {
+        let mut cfg = cfg;
+        if kind == Kind::Rss {
+            // Native memory outside V8 ramps up over a process's first tens
+            // of seconds (compiler zones, code pages touched, allocator
+            // arenas, thread stacks; measured: +14 MiB over the first 12 s
+            // of a plain Node 20 process on an idle machine, still rising at
+            // 24 s under load): its readings count from RSS_SETTLE_MS of
+            // process age (`t_ms` is `performance.now()`, from process start).
+            cfg.warmup_ms = cfg.warmup_ms.max(RSS_SETTLE_MS - started_at_ms);
+        }
         let mut detector = GrowthDetector::new(cfg, started_at_ms)?;
         detector.describe_series(kind.describe());
         Ok(Track {

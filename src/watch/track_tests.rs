@@ -186,3 +186,37 @@ fn a_slow_leak_s_reason_names_its_series() {
         assert!(reason.starts_with(named), "{kind:?}: {reason}");
     }
 }
+
+/// The first reading of a steady RSS rise (3 MiB/min) that the track's
+/// rules report as a leak, for a watchdog started at `started_at_ms` of
+/// process age.
+fn first_rss_leak(started_at_ms: f64) -> Option<f64> {
+    let cfg = DetectorConfig {
+        window_ms: 20_000.0,
+        min_growth_bytes_per_min: MIB,
+        confidence: 0.95,
+        warmup_ms: 2000.0,
+    };
+    let u = UrgentConfig {
+        horizon_ms: 900_000.0,
+        min_span_ms: 10_000.0,
+        min_growth_bytes_per_min: MIB,
+    };
+    let mut t = Track::new(Kind::Rss, cfg, u, started_at_ms).unwrap();
+    (1..200)
+        .map(|i| started_at_ms + 1000.0 * f64::from(i))
+        .find(|&at| {
+            t.push(at, 40.0 * MIB + 0.05 * MIB * (at - started_at_ms) / 1000.0);
+            t.evaluate(at, &Limits::default()).event == Some(Event::Leak)
+        })
+}
+
+#[test]
+fn rss_outside_v8_is_judged_after_the_process_start_up_ramp_only() {
+    // Started with the process: nothing before RSS_SETTLE_MS of age.
+    let early = first_rss_leak(0.0).expect("reported once settled");
+    assert!(early > RSS_SETTLE_MS, "{early}");
+    // Started later: its own warm-up only.
+    let late = first_rss_leak(2.0 * RSS_SETTLE_MS).expect("reported");
+    assert!(late - 2.0 * RSS_SETTLE_MS < RSS_SETTLE_MS / 2.0, "{late}");
+}
