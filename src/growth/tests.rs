@@ -234,3 +234,18 @@ fn leaks_with_steps_stay_leaks_once_one_step_is_set_apart() {
         Judgement::Leak
     );
 }
+
+#[test]
+fn a_leak_after_compiling_is_confirmed_by_one_more_window_while_time_allows() {
+    use Judgement::*;
+    assert_eq!(next_step(Compiling, Some(Leak), 1, true), Step::Extend);
+    assert_eq!(next_step(Compiling, Some(Leak), 1, false), Step::Leak);
+    assert_eq!(
+        next_step(Compiling, Some(Leak), MAX_EXTENSIONS, true),
+        Step::Leak
+    );
+    // Confirmed: two windows in a row.
+    assert_eq!(next_step(Leak, Some(Leak), 2, true), Step::Leak);
+    // One-time set-up that ended: the window after it is clean.
+    assert_eq!(next_step(Leak, Some(Clean), 2, true), Step::NoLeak);
+}
