@@ -59,6 +59,20 @@ describe('growth statistics', () => {
     expect(nextStep('leak', null, 0, false)).toBe('extend')
     expect(nextStep('compiling', 'leak', 2, false)).toBe('leak')
     expect(nextStep('leak', 'clean', 1, true)).toBe('no-leak')
+    // A leak right after compiling is confirmed by one more window while time allows.
+    expect(nextStep('compiling', 'leak', 1, true)).toBe('extend')
+    expect(nextStep('leak', 'leak', 2, true)).toBe('leak')
+  })
+
+  test('one lone step of one-time set-up is set apart (native fetch, Node 24, loaded)', () => {
+    const x = Array.from({ length: 11 }, (_, i) => i * 59)
+    const heap = [14112, 16672, 38016, 47288, 26872, 45208, 106280, 114600, 97288, 110432, 115400]
+    const compiled = [19238, 18088, 37811, 33344, 25644, 47828, 39736, 42309, 32386, 40863, 40863]
+    const opts = { confidence: 0.99, budget: 24, iterations: 59 }
+    const w = judgeWindow(x, heap, compiled, opts)
+    expect([w.raw.leaking, w.net.leaking, w.judgement]).toEqual([true, false, 'compiling'])
+    // 300 B per call more in every round is a leak still.
+    expect(judgeWindow(x, heap.map((y, i) => y + 300 * x[i]), compiled, opts).judgement).toBe('leak')
   })
 })
 

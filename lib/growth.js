@@ -269,8 +269,9 @@ async function measure(fn, o, deadline, extendUntil) {
   for (let r = 0; r < o.rounds; r++) await round(`round ${r + 1}`)
   // A first "leak" is checked on a later window (a cache that fills during
   // the first rounds and then stops looks like growth over one window);
-  // growth that V8's compiling accounts for waits for a later window while
-  // time allows. The decisions are src/growth/mod.rs' (next_step).
+  // growth that V8's compiling or one step accounts for waits for a later
+  // window while time allows, and a leak right after it for one more. The
+  // decisions are src/growth/mod.rs' (next_step).
   const first = rec.judge(o, iterations)
   let decided = first
   // Preallocated: an array growing during the added rounds would be growth.
@@ -282,7 +283,10 @@ async function measure(fn, o, deadline, extendUntil) {
   for (;;) {
     const roundMs = (performance.now() - roundsStart) / rounds
     const timeLeft = performance.now() + extra * roundMs <= extendUntil
-    step = nextStep(first.judgement, newest && newest.judgement, extensions, timeLeft)
+    // The window judged before the newest (the first, until one is added):
+    // a leak right after growth set apart is checked once more (next_step).
+    const previous = judgements[Math.max(0, extensions - 1)]
+    step = nextStep(previous, newest && newest.judgement, extensions, timeLeft)
     if (step !== 'extend') break
     for (let r = 0; r < extra; r++) await round(extensions === 0 ? 'plateau check' : 'wait for V8 to stop compiling')
     extensions++
