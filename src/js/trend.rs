@@ -142,19 +142,20 @@ pub fn growth_window(
 }
 
 /// The next step of a measurement: 'leak', 'no-leak' or 'extend' (half a
-/// window more). `first` and `newest` are judgements ('clean', 'leak',
-/// 'compiling'); `newest` null after the first window only. An unknown name
-/// counts as 'clean'.
+/// window more). `previous` and `newest` are judgements ('clean', 'leak',
+/// 'compiling'): the newest window's and the one judged before it (after the
+/// first window, `previous` is the first window's and `newest` null). An
+/// unknown name counts as 'clean'.
 #[napi]
 pub fn growth_next_step(
-    first: String,
+    previous: String,
     newest: Option<String>,
     extensions: u32,
     time_left: bool,
 ) -> &'static str {
-    let first = judgement_of(&first).unwrap_or(growth::Judgement::Clean);
+    let previous = judgement_of(&previous).unwrap_or(growth::Judgement::Clean);
     let newest = newest.map(|n| judgement_of(&n).unwrap_or(growth::Judgement::Clean));
-    match growth::next_step(first, newest, extensions, time_left) {
+    match growth::next_step(previous, newest, extensions, time_left) {
         growth::Step::Leak => "leak",
         growth::Step::NoLeak => "no-leak",
         growth::Step::Extend => "extend",
