@@ -5,18 +5,22 @@ use crate::watch::detector::GrowthDetector;
 const MIB: f64 = 1024.0 * 1024.0;
 
 fn track(kind: Kind) -> Track {
+    track_with(kind, 600_000.0, 60_000.0, 0.0)
+}
+
+fn track_with(kind: Kind, window_ms: f64, warmup_ms: f64, started_at_ms: f64) -> Track {
     let cfg = DetectorConfig {
-        window_ms: 600_000.0,
+        window_ms,
         min_growth_bytes_per_min: MIB,
         confidence: 0.95,
-        warmup_ms: 60_000.0,
+        warmup_ms,
     };
     let u = UrgentConfig {
         horizon_ms: 900_000.0,
         min_span_ms: 10_000.0,
         min_growth_bytes_per_min: MIB,
     };
-    Track::new(kind, cfg, u, 0.0).unwrap()
+    Track::new(kind, cfg, u, started_at_ms).unwrap()
 }
 
 fn small_heap() -> Limits {
@@ -191,18 +195,7 @@ fn a_slow_leak_s_reason_names_its_series() {
 /// rules report as a leak, for a watchdog started at `started_at_ms` of
 /// process age.
 fn first_rss_leak(started_at_ms: f64) -> Option<f64> {
-    let cfg = DetectorConfig {
-        window_ms: 20_000.0,
-        min_growth_bytes_per_min: MIB,
-        confidence: 0.95,
-        warmup_ms: 2000.0,
-    };
-    let u = UrgentConfig {
-        horizon_ms: 900_000.0,
-        min_span_ms: 10_000.0,
-        min_growth_bytes_per_min: MIB,
-    };
-    let mut t = Track::new(Kind::Rss, cfg, u, started_at_ms).unwrap();
+    let mut t = track_with(Kind::Rss, 20_000.0, 2000.0, started_at_ms);
     (1..200)
         .map(|i| started_at_ms + 1000.0 * f64::from(i))
         .find(|&at| {
