@@ -343,11 +343,11 @@ async function run(fn, opts, explainLeaks, budgetMs) {
     // The budget counts from the start: a test runner's timeout covers the measurement too.
     // timeoutMs bounds the explanation too: what would not fit is skipped
     // and said, rather than failing the explanation half-way.
-    const runnerLeft = budgetMs === undefined ? Infinity : budgetMs - (performance.now() - t0)
-    const deadlineLeft = deadline - performance.now()
-    const limit = runnerLeft <= deadlineLeft ? 'test timeout' : 'timeoutMs'
+    // The deadline is the nearer of the two, so the time left is the
+    // deadline's; which one it is decides what the advice says to raise.
+    const limit = o.runnerTimeoutMs !== undefined ? 'test timeout' : 'timeoutMs'
     if (result.leaking && explainLeaks) {
-      Object.assign(result, await explain(fn, result, deadline, Math.min(runnerLeft, deadlineLeft), limit))
+      Object.assign(result, await explain(fn, result, deadline, deadline - performance.now(), limit))
     }
     result.durationMs = performance.now() - t0
     return result
