@@ -3,6 +3,7 @@
 // environment and without --expose-gc.
 const fs = require('fs')
 const os = require('os')
+const path = require('path')
 const { EventEmitter } = require('events')
 const { matchers } = require('../jest')
 const { measureGrowth, assertNoLeak } = require('../lib/growth')
@@ -16,6 +17,13 @@ let seq = 0
 function handleLogin() {
   leakedSessions.push({ sessionId: `s-${seq++}`, user: 'ada' })
 }
+
+// A temporary directory of this file's own (os.tmpdir() follows TMPDIR):
+// another test run on the machine makes its snapshot directories in the
+// shared /tmp meanwhile, which would read as this run's leftovers.
+const privateTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-assert-tmp-'))
+process.env.TMPDIR = privateTmp
+afterAll(() => fs.rmSync(privateTmp, { recursive: true, force: true }))
 
 function tempLeftovers() {
   return fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('leakwatch-assert-'))
