@@ -11,19 +11,11 @@
 const { theilSen, mannKendall, median, growthWindow, growthNextStep } = require('./native')
 
 /**
- * The leak verdict on one window of samples, by the rules of the one verdict
- * module (src/growth/mod.rs: significance, size over the budget, persistence,
- * round floor): `{ slope, medianStep, confidence, p, significant, leaking,
- * budget }`, bytes per iteration. `iterations` (calls per round) raises the
- * budget to the round floor; without it the budget is used as given.
- */
-function trend(xs, ys, { confidence, budget, iterations = Infinity }) {
-  return growthWindow(xs, ys, [], confidence, budget, iterations).raw
-}
-
-/**
- * One window judged on the post-GC bytes (`raw`) and net of V8's compiled
- * bytes per sample (`net`), `compiledSlope` (bytes per iteration) and the
+ * One window judged by the rules of the one verdict module
+ * (src/growth/mod.rs: significance, size over the budget, persistence, round
+ * floor), on the post-GC bytes (`raw`: `{ slope, medianStep, confidence, p,
+ * significant, leaking, budget }`, bytes per iteration) and net of V8's
+ * compiled bytes per sample (`net`), `compiledSlope` (bytes per iteration) and the
  * `judgement`: 'clean', 'leak' or 'compiling' (V8's compiling accounts for
  * the growth).
  */
@@ -33,9 +25,10 @@ function judgeWindow(xs, ys, compiled, { confidence, budget, iterations = Infini
 
 /**
  * What the measurement does next: 'leak', 'no-leak' or 'extend' (half a
- * window more), from the first window's judgement, the newest window's (null
- * after the first), the extensions run so far and whether another fits in time.
+ * window more), from the judgement of the window judged before the newest (the
+ * first window's, while `newest` is null), the newest window's, the extensions
+ * run so far and whether another fits in time.
  */
-const nextStep = (first, newest, extensions, timeLeft) => growthNextStep(first, newest, extensions, timeLeft)
+const nextStep = (previous, newest, extensions, timeLeft) => growthNextStep(previous, newest, extensions, timeLeft)
 
-module.exports = { median, theilSen, mannKendall, trend, judgeWindow, nextStep }
+module.exports = { median, theilSen, mannKendall, judgeWindow, nextStep }
