@@ -315,7 +315,10 @@ impl<R: BufRead> Reader<'_, R> {
         }
     }
 
-    /// Samples by node index; one naming no node of the tree is an error.
+    /// Samples by node index. A sample naming no node of the tree is left
+    /// out: V8 wrote such a profile under the watchdog (a sample taken while
+    /// the tree was being read), and the sizes come from the tree anyway;
+    /// the samples only order allocations in time (cutover.rs).
     fn resolve_samples(&mut self) -> Result<Vec<Sample>, HeapError> {
         let index: HashMap<u64, u32> = self
             .nodes
@@ -324,19 +327,17 @@ impl<R: BufRead> Reader<'_, R> {
             .filter(|(_, n)| n.id != u64::MAX)
             .map(|(i, n)| (n.id, i as u32))
             .collect();
-        self.raw_samples
+        Ok(self
+            .raw_samples
             .iter()
-            .map(|&(id, size, ordinal)| match index.get(&id) {
-                Some(&node) => Ok(Sample {
+            .filter_map(|&(id, size, ordinal)| {
+                index.get(&id).map(|&node| Sample {
                     node,
                     size,
                     ordinal,
-                }),
-                None => Err(bad(format!(
-                    "a sample names node {id}, which the profile lacks"
-                ))),
+                })
             })
-            .collect()
+            .collect())
     }
 
     fn document(&mut self) -> Result<(), HeapError> {

@@ -161,13 +161,15 @@ fn a_callee_still_sampled_under_its_caller_is_no_cutover() {
     );
 }
 
+/// V8 wrote such a profile under the watchdog (a fresh-clone CI run): the
+/// stray sample is left out, the profile still reads.
 #[test]
-fn samples_naming_no_node_are_an_error() {
-    let bad = r#"{"head":{"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":0,"id":1,"children":[]},"samples":[{"size":8,"nodeId":7,"ordinal":1}]}"#;
-    let readers = vec![("p".to_string(), Cursor::new(bad.as_bytes().to_vec()))];
-    let err = sites_from_readers(readers, &AllocationOptions::default()).unwrap_err();
-    assert!(err.message.contains("node 7"), "{}", err.message);
-    let partial = bad.replace(r#","ordinal":1"#, "");
+fn samples_naming_no_node_are_left_out_and_a_sample_missing_a_field_is_an_error() {
+    let stray = r#"{"head":{"callFrame":{"functionName":"(root)","scriptId":"0","url":"","lineNumber":-1,"columnNumber":-1},"selfSize":0,"id":1,"children":[]},"samples":[{"size":8,"nodeId":7,"ordinal":1}]}"#;
+    let readers = vec![("p".to_string(), Cursor::new(stray.as_bytes().to_vec()))];
+    let read = sites_from_readers(readers, &AllocationOptions::default());
+    assert!(read.as_ref().is_ok_and(|s| s.is_empty()), "{read:?}");
+    let partial = stray.replace(r#","ordinal":1"#, "");
     let readers = vec![("p".to_string(), Cursor::new(partial.into_bytes()))];
     assert!(sites_from_readers(readers, &AllocationOptions::default()).is_err());
 }
