@@ -116,14 +116,14 @@ impl<'g> LazyScopes<'g> {
     }
 
     /// The function that made `closure`, when it made one such closure per
-    /// leaked object: live closures of that source number at least half of
-    /// `grew` (the suspect's count growth), and more than one. A single
+    /// leaked object: the suspect's count grew (`grew`), and live closures of
+    /// that source number at least half of that growth, and more than one. A single
     /// listener or closure that holds a growing collection was made once;
     /// the function that made it is not the one that fills the collection.
     pub fn creator_per_object(&self, closure: u32, grew: i64) -> Option<Frame> {
         let index = self.index.get_or_init(|| ScopeIndex::build(self.graph));
         let made = index.siblings(self.graph, closure);
-        let enough = made >= 2 && i64::try_from(made).unwrap_or(i64::MAX) * 2 >= grew;
+        let enough = grew > 0 && made >= 2 && i64::try_from(made).unwrap_or(i64::MAX) * 2 >= grew;
         enough
             .then(|| index.enclosing_function(self.graph, closure))
             .flatten()

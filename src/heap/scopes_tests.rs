@@ -115,6 +115,9 @@ fn the_creator_is_named_only_for_closures_made_one_per_leaked_object() {
     // Two closures for a thousand leaked objects: they hold a collection,
     // they were not made with each object.
     assert_eq!(scopes.creator_per_object(11, 1000), None);
+    // A group whose count did not grow (one closure's array grows) was not
+    // made with closures, whatever their number.
+    assert_eq!(scopes.creator_per_object(11, 0), None);
     // One closure of its kind is never "made per object".
     assert_eq!(scopes.creator_per_object(14, 1), None);
 }
