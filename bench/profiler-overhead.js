@@ -10,6 +10,15 @@
 // interval. Beside it: requests/s and p99 latency (medians; the load
 // generator shares the machine), RSS and heap at the end of the round against
 // the off rounds, live samples, profile size.
+// On a shared machine the CPU ratio cannot resolve 1% here (rounds vary by
+// ±25%), so the run also measures what the profiler's cost follows: samples
+// taken. It measures the bytes the service allocates per request
+// (v8.GCProfiler), hence the samples V8 takes per request at each interval
+// (one per interval's bytes, on average), and the CPU one sample costs on this
+// service's stacks, from a 1 KiB calibration interval whose overhead (tens of
+// percent) the noise cannot hide. Samples times that cost is the overhead at
+// each interval (`overheadPctFromSamples`); the allocation loop showed the cost
+// follows the samples (bench/results/profiler.json: 4x the samples, 4x the cost).
 // Writes bench/results/profiler-overhead.json.
 //
 //   node bench/profiler-overhead.js [--cycles 16] [--requests 4000] [--connections 8] [--rate 500 (0: as fast as it goes)]
@@ -23,7 +32,9 @@ const { interleave, summarize, median } = require('./profiler-stats')
 
 const SERVER = path.join(__dirname, 'fixtures', 'profiler-server.js')
 const KiB = 1024
-const INTERVALS = [32 * KiB, 128 * KiB, 512 * KiB, 2048 * KiB]
+// 1 KiB only calibrates the cost of a sample (see above).
+const CALIBRATION = 1 * KiB
+const INTERVALS = [CALIBRATION, 32 * KiB, 128 * KiB, 512 * KiB, 2048 * KiB]
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`)
@@ -68,7 +79,7 @@ async function main() {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9
       const s = await ask(child, 'stats', 'cpuUs')
       const done = res.requests.total
-      return { cost: s.cpuUs / Math.max(1, done), requestsPerSec: done / seconds, p99Ms: res.latency.p99, errors: res.errors + res.non2xx, ...s }
+      return { done, cost: s.cpuUs / Math.max(1, done), requestsPerSec: done / seconds, p99Ms: res.latency.p99, errors: res.errors + res.non2xx, ...s }
     }
     const rounds = await interleave(configs, cycles, measure, {
       seed: 11,
@@ -76,6 +87,8 @@ async function main() {
     })
     const off = rounds.filter((r) => r.config === 'off')
     const offOf = (k) => median(off.map((r) => r[k]))
+    const perRequest = (r) => r.allocatedBytes / Math.max(1, r.done)
+    const allocatedPerRequest = median(rounds.map(perRequest))
     const configsOut = summarize(configs, rounds, {
       extra: (mine) => ({
         medianCpuUsPerRequest: +median(mine.map((r) => r.cost)).toFixed(1),
@@ -86,8 +99,21 @@ async function main() {
         medianLiveSamples: median(mine.map((r) => r.samples)),
         medianProfileBytes: median(mine.map((r) => r.profileBytes)),
         errors: mine.reduce((a, r) => a + r.errors, 0),
+        medianAllocatedBytesPerRequest: Math.round(median(mine.map(perRequest))),
       }),
     }).map(({ config, ...s }) => ({ samplingIntervalBytes: config === 'off' ? null : config, default: config === DEFAULT_SAMPLING_INTERVAL_BYTES, ...s }))
+    // The cost of one sample on this service, from the calibration interval;
+    // each interval's overhead is its samples per request times that cost.
+    const cal = configsOut.find((c) => c.samplingIntervalBytes === CALIBRATION)
+    const samplesPerRequest = allocatedPerRequest / CALIBRATION
+    const usPerSample = (pct) => +((pct / 100) * offOf('cost') / samplesPerRequest).toFixed(3)
+    const perSampleCost = { us: usPerSample(cal.overheadPct), us95: cal.overheadPct95.map(usPerSample), calibrationIntervalBytes: CALIBRATION }
+    for (const c of configsOut.filter((x) => x.samplingIntervalBytes)) {
+      const scale = CALIBRATION / c.samplingIntervalBytes
+      c.samplesTakenPerRequest = +(allocatedPerRequest / c.samplingIntervalBytes).toFixed(4)
+      c.overheadPctFromSamples = +(cal.overheadPct * scale).toFixed(3)
+      c.overheadPctFromSamples95 = cal.overheadPct95.map((p) => +(p * scale).toFixed(3))
+    }
     const out = {
       node: process.version,
       date: new Date().toISOString(),
@@ -98,6 +124,8 @@ async function main() {
       connections,
       requestsPerSecondOffered: rate || 'unbounded',
       method: 'one server; per cycle every configuration once in a shuffled order; overheadPct is the median of (server CPU per request with the profiler at the interval) / (same, off) of the same cycle, overheadPct95 its 95% bootstrap interval',
+      allocatedBytesPerRequest: Math.round(allocatedPerRequest),
+      perSampleCost,
       configs: configsOut,
       rounds: rounds.map(({ cycle, config, cost, requestsPerSec, p99Ms }) => ({ cycle, config, cpuUsPerRequest: +cost.toFixed(2), requestsPerSec: Math.round(requestsPerSec), p99Ms })),
     }
@@ -106,7 +134,8 @@ async function main() {
     fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(out, null, 2) + '\n')
     fs.renameSync(`${file}.${process.pid}.tmp`, file)
     for (const c of configsOut) {
-      process.stdout.write(`${c.samplingIntervalBytes ? `${c.samplingIntervalBytes / KiB} KiB` : 'off'}: ${c.medianCpuUsPerRequest} us CPU/req, overhead ${c.overheadPct}% [95%: ${c.overheadPct95.join(', ')}], ${c.medianRequestsPerSec} req/s, p99 ${c.medianP99Ms} ms, ${c.medianLiveSamples} samples, profile ${Math.round(c.medianProfileBytes / KiB)} KiB\n`)
+      process.stdout.write(`${c.samplingIntervalBytes ? `${c.samplingIntervalBytes / KiB} KiB` : 'off'}: ${c.medianCpuUsPerRequest} us CPU/req, overhead ${c.overheadPct}% [95%: ${c.overheadPct95.join(', ')}], ${c.medianRequestsPerSec} req/s, p99 ${c.medianP99Ms} ms, ${c.medianLiveSamples} samples, profile ${Math.round(c.medianProfileBytes / KiB)} KiB` +
+        (c.samplesTakenPerRequest != null ? `; from samples: ${c.samplesTakenPerRequest} a request, ${c.overheadPctFromSamples}% [${c.overheadPctFromSamples95.join(', ')}]` : '') + '\n')
     }
     process.stdout.write(`wrote ${file}\n`)
   } finally {
