@@ -158,4 +158,4 @@ function signalName(signal) {
   return signal
 }
 
-module.exports = { captureOptions, CAPTURE_SCHEMA: CAPTURE, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest, optionsObject }
+module.exports = { captureOptions, CAPTURE_SCHEMA: CAPTURE, CAPTURE_TYPES, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest, optionsObject }

@@ -300,7 +300,7 @@ pub fn resolve(g: &GivenOptions, ctx: &DirContext) -> Result<CaptureOptions, Cap
 pub fn default_dir(ctx: &DirContext) -> Result<PathBuf, CaptureError> {
     match ctx.env_dir.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => absolute(path_option(DIR_ENV, d)?, ctx),
-        None => absolute(&Path::new(&ctx.tmpdir).join(DIR_UNDER_TMP), ctx),
+        None => absolute(Path::new(&ctx.tmpdir).join(DIR_UNDER_TMP), ctx),
     }
 }
 
