@@ -87,6 +87,16 @@ describe('the public API takes exactly what the schema takes', () => {
     expect(process.listenerCount('SIGUSR2')).toBe(0)
   })
 
+  test("onSignal()'s signal: the schema's default, refused when forbidden or unknown", () => {
+    const h = leakwatch.onSignal()
+    h.close()
+    expect(h.signal).toBe(SCHEMA.signalDefault)
+    for (const sig of [...SCHEMA.forbiddenSignals, 'SIGNOPE', 5]) {
+      expect(() => leakwatch.onSignal(sig)).toThrow(expect.objectContaining({ code: INVALID, message: expect.stringMatching(/^invalid option signal: /) }))
+    }
+    expect(process.listenerCount(SCHEMA.signalDefault)).toBe(0)
+  })
+
   test('a snapshot at the ends of the ranges is taken with them', async () => {
     const dir = tempDir('schema-ends')
     const label = 'y'.repeat(SCHEMA.labelMaxLength)
@@ -123,6 +133,7 @@ describe('the docs state the schema', () => {
     expect(rows.label).toEqual({ def: 'none', range: `up to ${SCHEMA.labelMaxLength} characters` })
     expect(rows.dir).toEqual({ def: `\`$${SCHEMA.dirEnv}\`, else \`<os.tmpdir()>/leakwatch\``, range: 'a non-empty path' })
     expect(rows.cgroupRoot.range).toBe('a non-empty path')
+    expect(readme).toContain(`### \`onSignal(signal = '${SCHEMA.signalDefault}', opts?)`)
   })
 
   test('index.d.ts: each option documents its default and range', () => {

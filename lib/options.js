@@ -145,17 +145,14 @@ function watchSnapshotOptions(opts) {
   }
 }
 
-// Signals a snapshot trigger may not take: they cannot be caught, are used by
-// Node itself, or mean the process is already crashing.
-const FORBIDDEN_SIGNALS = new Set([
-  'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGABRT', 'SIGPIPE', 'SIGCHLD',
-])
-
+/** onSignal()'s signal: `signal`, else the schema's default; refused unless the runtime knows it and it is catchable. */
 function signalName(signal) {
-  if (typeof signal !== 'string' || !(signal in os.constants.signals) || FORBIDDEN_SIGNALS.has(signal)) {
-    throw invalidOption('signal', `expected a catchable signal name such as 'SIGUSR2', got ${JSON.stringify(signal)}`)
+  if (signal !== undefined && typeof signal !== 'string') throw invalidOption('signal', `expected a string, got ${shown(signal)}`)
+  try {
+    return native.captureSignal(signal, Object.keys(os.constants.signals))
+  } catch (err) {
+    throw fromNative(err)
   }
-  return signal
 }
 
 module.exports = { captureOptions, CAPTURE_SCHEMA: CAPTURE, CAPTURE_TYPES, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest, optionsObject }

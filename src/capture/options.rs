@@ -110,6 +110,16 @@ pub const LABEL: &str = "label";
 pub const LABEL_MAX_LENGTH: usize = 64;
 pub const CGROUP_ROOT: &str = "cgroupRoot";
 
+/// `onSignal()`'s first argument.
+pub const SIGNAL: &str = "signal";
+/// SIGUSR1 is taken by Node's inspector.
+pub const SIGNAL_DEFAULT: &str = "SIGUSR2";
+/// Signals a snapshot trigger may not take: they cannot be caught, are used by
+/// Node itself, or mean the process is already crashing.
+pub const FORBIDDEN_SIGNALS: [&str; 9] = [
+    "SIGKILL", "SIGSTOP", "SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT", "SIGPIPE", "SIGCHLD",
+];
+
 /// How long the parent may wait for its other threads to fall asleep before
 /// forking: part of the event-loop block, so kept small.
 pub const FORK_QUIET_BUDGET: Duration = Duration::from_millis(10);
@@ -302,6 +312,19 @@ pub fn default_dir(ctx: &DirContext) -> Result<PathBuf, CaptureError> {
         Some(d) => absolute(path_option(DIR_ENV, d)?, ctx),
         None => absolute(Path::new(&ctx.tmpdir).join(DIR_UNDER_TMP), ctx),
     }
+}
+
+/// The signal `onSignal()` listens to: `name` (else the default) if it is one
+/// of the runtime's `known` names (`os.constants.signals`) and not forbidden.
+pub fn check_signal(name: Option<&str>, known: &[String]) -> Result<String, CaptureError> {
+    let name = name.unwrap_or(SIGNAL_DEFAULT);
+    if FORBIDDEN_SIGNALS.contains(&name) || !known.iter().any(|k| k == name) {
+        return Err(invalid(
+            SIGNAL,
+            format!("expected a catchable signal name such as '{SIGNAL_DEFAULT}', got \"{name}\""),
+        ));
+    }
+    Ok(name.to_string())
 }
 
 fn path_option<'a>(name: &str, p: &'a str) -> Result<&'a str, CaptureError> {

@@ -235,3 +235,17 @@ fn byte_counts_are_finite_and_not_negative() {
         assert!(e.message.contains("reserveBytes"));
     }
 }
+
+#[test]
+fn a_signal_is_a_known_catchable_one() {
+    let known: Vec<String> = ["SIGUSR2", "SIGTERM", "SIGKILL"].map(String::from).to_vec();
+    assert_eq!(check_signal(None, &known).unwrap(), SIGNAL_DEFAULT);
+    assert_eq!(check_signal(Some("SIGTERM"), &known).unwrap(), "SIGTERM");
+    for bad in ["SIGKILL", "SIGNOPE", ""] {
+        let e = check_signal(Some(bad), &known).unwrap_err();
+        assert_eq!(e.code(), "ERR_LEAKWATCH_INVALID_OPTION");
+        assert!(e
+            .message
+            .starts_with("invalid option signal: expected a catchable signal name"));
+    }
+}

@@ -90,6 +90,10 @@ pub struct CaptureOptionSchema {
     /// In UTF-16 code units (a JS string's `.length`).
     pub label_max_length: u32,
     pub cgroup_root: String,
+    /// `onSignal()`'s default signal.
+    pub signal_default: String,
+    /// Signals `onSignal()` refuses.
+    pub forbidden_signals: Vec<String>,
 }
 
 pub fn given(v: CaptureOptionValues) -> GivenOptions {
@@ -164,6 +168,13 @@ pub fn default_capture_dir(facts: Option<DirFacts>) -> Result<String, Code> {
         .map_err(map_error)
 }
 
+/// The signal `onSignal()` listens to: `name`, else the default; one of the
+/// runtime's `known` names and catchable. Throws ERR_LEAKWATCH_INVALID_OPTION.
+#[napi]
+pub fn capture_signal(name: Option<String>, known: Vec<String>) -> Result<String, Code> {
+    options::check_signal(name.as_deref(), &known).map_err(map_error)
+}
+
 /// The schema `captureOptions` checks against.
 #[napi]
 pub fn capture_option_schema() -> CaptureOptionSchema {
@@ -191,5 +202,10 @@ pub fn capture_option_schema() -> CaptureOptionSchema {
         label: options::LABEL.to_string(),
         label_max_length: options::LABEL_MAX_LENGTH as u32,
         cgroup_root: options::CGROUP_ROOT.to_string(),
+        signal_default: options::SIGNAL_DEFAULT.to_string(),
+        forbidden_signals: options::FORBIDDEN_SIGNALS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
     }
 }
