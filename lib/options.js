@@ -29,6 +29,22 @@ function shown(v) {
   return typeof v === 'string' ? JSON.stringify(v) : String(v)
 }
 
+/**
+ * The one type check of the options a Rust schema completes: the values of
+ * `opts` whose JS type is the one `types` names, left-out ones (undefined, or
+ * null for the names in `nullable`) omitted; else ERR_LEAKWATCH_INVALID_OPTION.
+ */
+function typedValues(opts, types, nullable = new Set()) {
+  const given = {}
+  for (const [name, type] of Object.entries(types)) {
+    const v = opts[name]
+    if (v === undefined || (v === null && nullable.has(name))) continue
+    if (typeof v !== type) throw invalidOption(name, `must be a ${type}, got ${shown(v)}`)
+    given[name] = v
+  }
+  return given
+}
+
 function integer(name, v, min, max) {
   if (!Number.isSafeInteger(v) || v < min || v > max) {
     throw invalidOption(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`)
@@ -114,13 +130,7 @@ function defaultDir() {
  */
 function captureOptions(opts) {
   opts = optionsObject(opts, Object.keys(CAPTURE_TYPES))
-  const given = {}
-  for (const [name, type] of Object.entries(CAPTURE_TYPES)) {
-    const v = opts[name]
-    if (v === undefined || (v === null && CAPTURE_NULLABLE.has(name))) continue
-    if (typeof v !== type) throw invalidOption(name, `expected a ${type}, got ${shown(v)}`)
-    given[name] = v
-  }
+  const given = typedValues(opts, CAPTURE_TYPES, CAPTURE_NULLABLE)
   try {
     return native.captureOptions(given, dirFacts())
   } catch (err) {
@@ -147,12 +157,12 @@ function watchSnapshotOptions(opts) {
 
 /** onSignal()'s signal: `signal`, else the schema's default; refused unless the runtime knows it and it is catchable. */
 function signalName(signal) {
-  if (signal !== undefined && typeof signal !== 'string') throw invalidOption('signal', `expected a string, got ${shown(signal)}`)
+  const { signal: name } = typedValues({ signal }, { signal: 'string' })
   try {
-    return native.captureSignal(signal, Object.keys(os.constants.signals))
+    return native.captureSignal(name, Object.keys(os.constants.signals))
   } catch (err) {
     throw fromNative(err)
   }
 }
 
-module.exports = { captureOptions, CAPTURE_SCHEMA: CAPTURE, CAPTURE_TYPES, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest, optionsObject }
+module.exports = { captureOptions, CAPTURE_SCHEMA: CAPTURE, CAPTURE_TYPES, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, typedValues, rejectUnknown, nearest, optionsObject }
