@@ -152,6 +152,7 @@ describe('the docs state the schema', () => {
     for (const s of SCHEMA.booleans) expect([s.name, doc(s.name)]).toEqual([s.name, expect.stringContaining(`Default ${s.default}.`)])
     expect(doc('mode')).toContain(`Default '${SCHEMA.modes[0]}'.`)
     expect(doc('dir')).toContain(`Default \`$${SCHEMA.dirEnv}\`, else \`<os.tmpdir()>/leakwatch\``)
+    expect(dts).toContain(`Takes a snapshot on each \`signal\` (default ${SCHEMA.signalDefault})`)
     expect(dts).toMatch(new RegExp(`export type CaptureMode = ${SCHEMA.modes.map((m) => `'${m}'`).join(' \\| ')}\\n`))
   })
 })
