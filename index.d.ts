@@ -11,28 +11,40 @@ import type { GrowthOptions, GrowthResult } from './lib/growth'
 
 export type CaptureMode = 'auto' | 'fork' | 'inline'
 
+/**
+ * Options of `snapshot()`, `onSignal()`, the router's and the watchdog's
+ * `snapshot`. A value out of range or of the wrong type is
+ * `ERR_LEAKWATCH_INVALID_OPTION` naming the option; nothing is clamped.
+ * Ranges and defaults are the capture schema's (src/capture/options.rs).
+ */
 export interface SnapshotOptions {
-  /** Directory for snapshots; default `$LEAKWATCH_DIR`, else `<os.tmpdir()>/leakwatch`. Created 0700. */
+  /**
+   * Directory for snapshots, a non-empty path, resolved against the current
+   * directory. Default `$LEAKWATCH_DIR`, else `<os.tmpdir()>/leakwatch`. Created 0700.
+   */
   dir?: string
-  /** `'auto'` (default): fork where this Node version is proven, else inline. */
+  /** 'fork', 'inline', or 'auto': fork where this Node version is proven, else inline. Default 'auto'. */
   mode?: CaptureMode
-  /** gzip level 0-9, default 2. */
+  /** gzip level, integer in [0, 9]. Default 2. */
   gzipLevel?: number
-  /** Kill a forked child still running after this many ms (default 300000). */
+  /** Kill a forked child still running after this many ms, integer in [1, 2147483647]. Default 300000. */
   timeoutMs?: number
-  /** Up to 64 characters, added to the file name. */
+  /** Up to 64 characters, added to the file name. No default. */
   label?: string
-  /** Keep only the newest N snapshot files in `dir`. */
+  /** Keep only the newest N snapshot files in `dir`, integer in [1, 1000000]. No default. */
   maxFiles?: number
-  /** Keep only the newest snapshot files that fit in N bytes (the newest is always kept). */
+  /** Keep only the newest snapshot files that fit in N bytes (the newest is always kept), integer in [1, 9007199254740991]. No default. */
   maxBytes?: number
-  /** Refuse when disk or memory headroom is short (default true). */
+  /** Refuse when disk or memory headroom is short. Default true. */
   checkHeadroom?: boolean
-  /** A forked child asleep without progress this long is deadlocked (default 1500). */
+  /** A forked child asleep without progress this many ms is deadlocked, integer in [100, 2147483647]. Default 1500. */
   hangMs?: number
-  /** Fork attempts before failing ('fork') or falling back to inline ('auto'); default 3. */
+  /** Fork attempts before failing ('fork') or falling back to inline ('auto'), integer in [1, 10]. Default 3. */
   forkAttempts?: number
-  /** Root of the cgroup filesystem for the container memory limit (default /sys/fs/cgroup). */
+  /**
+   * Root of the cgroup filesystem for the container memory limit, a non-empty
+   * path. Default `$LEAKWATCH_CGROUP_ROOT`, else /sys/fs/cgroup.
+   */
   cgroupRoot?: string
   /**
    * Replace string values by `<redacted N>` placeholders while the snapshot streams
@@ -140,7 +152,7 @@ export function onSignal(signal?: NodeJS.Signals, opts?: SnapshotOptions): Signa
 /** Whether 'auto' picks fork mode here (platform, architecture, Node version, main thread). */
 export function forkProven(): boolean
 
-/** The directory used when `dir` is not given. */
+/** The directory used when `dir` is not given: `$LEAKWATCH_DIR`, else `<os.tmpdir()>/leakwatch`, made absolute. */
 export function defaultDir(): string
 
 /** Registers an async hook run after each published snapshot (e.g. an upload); returns an unsubscribe function. A failing hook emits ERR_LEAKWATCH_SINK_FAILED and the local file stays. */

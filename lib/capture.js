@@ -14,9 +14,6 @@ const FORK_PROVEN = {
   majors: new Set([20, 22, 24, 26]),
 }
 const NEWEST_PROVEN = Math.max(...FORK_PROVEN.majors)
-// How long the parent may wait for its other threads to fall asleep before
-// forking: part of the event-loop block, so kept small.
-const QUIET_BUDGET_MS = 10
 // Retrying makes sense only for failures a new child may not repeat.
 const RETRYABLE = new Set(['ERR_LEAKWATCH_CHILD_HUNG', 'ERR_LEAKWATCH_FORK_FAILED'])
 
@@ -76,28 +73,22 @@ function trialFailure(err, attempts) {
 function begin(o, forked) {
   const hs = v8.getHeapStatistics()
   try {
-    return native.beginCapture({
-      dir: o.dir,
-      label: o.label,
-      gzipLevel: o.gzipLevel,
+    // The addon checks the options again by the same schema: callers add
+    // `label` (the watchdog) or `reserveBytes` to options already resolved.
+    return native.beginCapture(o, {
       heapUsed: hs.used_heap_size,
       heapTotal: hs.total_heap_size,
       forked,
-      checkHeadroom: o.checkHeadroom,
-      cgroupRoot: o.cgroupRoot,
-      maxFiles: o.maxFiles,
-      maxBytes: o.maxBytes,
       reserveBytes: o.reserveBytes,
-      redact: o.redact,
     })
   } catch (err) {
     throw fromNative(err)
   }
 }
 
-async function finish(job, failure, o) {
+async function finish(job, failure) {
   try {
-    return await job.finish(failure, { timeoutMs: o.timeoutMs, hangMs: o.hangMs })
+    return await job.finish(failure)
   } catch (err) {
     throw fromNative(err)
   }
@@ -125,7 +116,7 @@ async function captureInline(o) {
     failure = String(err && err.message)
   }
   const loopBlockedMs = performance.now() - t0
-  return { ...(await finish(job, failure, o)), mode: 'inline', loopBlockedMs }
+  return { ...(await finish(job, failure)), mode: 'inline', loopBlockedMs }
 }
 
 async function captureForked(o) {
@@ -135,9 +126,9 @@ async function captureForked(o) {
   try {
     // Joins V8's concurrent sweeper so no GC job is in flight at fork time.
     v8.getHeapCodeStatistics()
-    pid = job.fork(QUIET_BUDGET_MS)
+    pid = job.fork()
   } catch (err) {
-    await finish(job, 'fork failed', o).catch(() => {})
+    await finish(job, 'fork failed').catch(() => {})
     throw fromNative(err)
   }
   if (pid === 0) writeInChild(job.writePath)
@@ -152,7 +143,7 @@ async function captureForked(o) {
   }
   process.once('exit', endChild)
   try {
-    return { ...(await finish(job, null, o)), mode: 'fork', loopBlockedMs }
+    return { ...(await finish(job, null)), mode: 'fork', loopBlockedMs }
   } finally {
     process.removeListener('exit', endChild)
   }

@@ -8,6 +8,7 @@ const path = require('path')
 const { parseArgs } = require('util')
 const native = require('./native')
 const { runCommand } = require('./cli-command')
+const { CAPTURE_SCHEMA } = require('./options')
 
 const USAGE = `usage: leakwatch redact <in.heapsnapshot[.gz]> <out.heapsnapshot.gz> [--gzip-level N]
 
@@ -17,6 +18,8 @@ names, sizes and the object graph are kept, so the analyzer and DevTools show
 the same leak. The input is never overwritten; the output is created 0600.
 `
 const DEFAULT_LEVEL = 6
+// snapshot()'s gzipLevel range, from the capture schema.
+const LEVEL = CAPTURE_SCHEMA.numbers.find((s) => s.name === 'gzipLevel')
 
 function parse(argv) {
   const { values, positionals } = parseArgs({
@@ -26,7 +29,7 @@ function parse(argv) {
   })
   if (values.help) return { help: true }
   const level = values['gzip-level'] === undefined ? DEFAULT_LEVEL : Number(values['gzip-level'])
-  if (!Number.isInteger(level) || level < 0 || level > 9) throw new Error('--gzip-level needs an integer from 0 to 9')
+  if (!Number.isInteger(level) || level < LEVEL.min || level > LEVEL.max) throw new Error(`--gzip-level needs an integer from ${LEVEL.min} to ${LEVEL.max}`)
   if (positionals.length !== 2) throw new Error('redact takes an input snapshot and an output file')
   return { input: path.resolve(positionals[0]), output: path.resolve(positionals[1]), level }
 }

@@ -1,26 +1,48 @@
 'use strict'
 
 const os = require('os')
-const path = require('path')
-const { invalidOption } = require('./errors')
+const native = require('./native')
+const { invalidOption, fromNative } = require('./errors')
 
-const MODES = ['auto', 'fork', 'inline']
-const CAPTURE_DEFAULTS = {
-  mode: 'auto',
-  gzipLevel: 2,
-  timeoutMs: 300000,
-  hangMs: 1500,
-  forkAttempts: 3,
-  checkHeadroom: true,
-  redact: false,
+// The capture options' defaults and ranges live in one place, the Rust schema
+// (src/capture/options.rs): this only checks names (with the nearest one for a
+// typo) and JS types, then lets the schema check values and fill in defaults.
+const CAPTURE = native.captureOptionSchema()
+const CAPTURE_TYPES = {
+  [CAPTURE.dir]: 'string',
+  [CAPTURE.mode]: 'string',
+  ...Object.fromEntries(CAPTURE.numbers.map((s) => [s.name, 'number'])),
+  [CAPTURE.label]: 'string',
+  ...Object.fromEntries(CAPTURE.booleans.map((s) => [s.name, 'boolean'])),
+  [CAPTURE.cgroupRoot]: 'string',
 }
-const CAPTURE_KEYS = new Set([
-  'dir', 'mode', 'gzipLevel', 'timeoutMs', 'label', 'maxFiles', 'maxBytes',
-  'checkHeadroom', 'cgroupRoot', 'hangMs', 'forkAttempts', 'redact',
-])
+// Options whose default is "none" take null as left out, so resolved options
+// (which may carry them as null) go back in unchanged.
+const CAPTURE_NULLABLE = new Set([CAPTURE.label, CAPTURE.cgroupRoot,
+  ...CAPTURE.numbers.filter((s) => s.default == null).map((s) => s.name)])
 
 function isPlainObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+function shown(v) {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v)
+}
+
+/**
+ * The one type check of the options a Rust schema completes: the values of
+ * `opts` whose JS type is the one `types` names, left-out ones (undefined, or
+ * null for the names in `nullable`) omitted; else ERR_LEAKWATCH_INVALID_OPTION.
+ */
+function typedValues(opts, types, nullable = new Set()) {
+  const given = {}
+  for (const [name, type] of Object.entries(types)) {
+    const v = opts[name]
+    if (v === undefined || (v === null && nullable.has(name))) continue
+    if (typeof v !== type) throw invalidOption(name, `must be a ${type}, got ${shown(v)}`)
+    given[name] = v
+  }
+  return given
 }
 
 function integer(name, v, min, max) {
@@ -28,10 +50,6 @@ function integer(name, v, min, max) {
     throw invalidOption(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`)
   }
   return v
-}
-
-function optionalInteger(name, v, min, max) {
-  return v === undefined || v === null ? undefined : integer(name, v, min, max)
 }
 
 // Edit distance (insert, delete, substitute, swap two neighbours), for
@@ -90,36 +108,34 @@ function optionsObject(opts, known, name = 'options') {
   return opts
 }
 
-function defaultDir() {
-  return process.env.LEAKWATCH_DIR || path.join(os.tmpdir(), 'leakwatch')
+// What the schema makes the default and relative dirs from, as this realm
+// sees them (a Worker or Jest's sandbox may have a process.env of its own).
+function dirFacts() {
+  return { envDir: process.env[CAPTURE.dirEnv], tmpdir: os.tmpdir() }
 }
 
-/** Validates capture options, rejecting unknown keys so a typo never passes silently. */
+/** The directory used when `dir` is not given: `$LEAKWATCH_DIR`, else `<os.tmpdir()>/leakwatch`, absolute. */
+function defaultDir() {
+  try {
+    return native.defaultCaptureDir(dirFacts())
+  } catch (err) {
+    throw fromNative(err)
+  }
+}
+
+/**
+ * Validates capture options and fills in defaults. Throws
+ * ERR_LEAKWATCH_INVALID_OPTION naming the option: unknown (with the nearest
+ * known name), of the wrong type, or refused by the schema.
+ */
 function captureOptions(opts) {
-  opts = optionsObject(opts, CAPTURE_KEYS)
-  const o = { ...CAPTURE_DEFAULTS }
-  for (const [k, v] of Object.entries(opts)) if (v !== undefined) o[k] = v
-  if (o.dir === undefined) o.dir = defaultDir()
-  if (typeof o.dir !== 'string' || o.dir.length === 0 || o.dir.includes('\0')) {
-    throw invalidOption('dir', 'expected a non-empty path string')
+  opts = optionsObject(opts, Object.keys(CAPTURE_TYPES))
+  const given = typedValues(opts, CAPTURE_TYPES, CAPTURE_NULLABLE)
+  try {
+    return native.captureOptions(given, dirFacts())
+  } catch (err) {
+    throw fromNative(err)
   }
-  o.dir = path.resolve(o.dir)
-  if (!MODES.includes(o.mode)) throw invalidOption('mode', `expected one of ${MODES.join(', ')}`)
-  integer('gzipLevel', o.gzipLevel, 0, 9)
-  integer('timeoutMs', o.timeoutMs, 1, 2 ** 31 - 1)
-  integer('hangMs', o.hangMs, 100, 2 ** 31 - 1)
-  integer('forkAttempts', o.forkAttempts, 1, 10)
-  o.maxFiles = optionalInteger('maxFiles', o.maxFiles, 1, 1e6)
-  o.maxBytes = optionalInteger('maxBytes', o.maxBytes, 1, Number.MAX_SAFE_INTEGER)
-  if (typeof o.checkHeadroom !== 'boolean') throw invalidOption('checkHeadroom', 'expected a boolean')
-  if (typeof o.redact !== 'boolean') throw invalidOption('redact', 'expected a boolean')
-  if (o.label !== undefined && (typeof o.label !== 'string' || o.label.length > 64)) {
-    throw invalidOption('label', 'expected a string of at most 64 characters')
-  }
-  if (o.cgroupRoot !== undefined && typeof o.cgroupRoot !== 'string') {
-    throw invalidOption('cgroupRoot', 'expected a path string')
-  }
-  return o
 }
 
 /** watch()'s `snapshot` option: exactly snapshot()'s options, errors named `snapshot.<key>`. */
@@ -139,17 +155,14 @@ function watchSnapshotOptions(opts) {
   }
 }
 
-// Signals a snapshot trigger may not take: they cannot be caught, are used by
-// Node itself, or mean the process is already crashing.
-const FORBIDDEN_SIGNALS = new Set([
-  'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGABRT', 'SIGPIPE', 'SIGCHLD',
-])
-
+/** onSignal()'s signal: `signal`, else the schema's default; refused unless the runtime knows it and it is catchable. */
 function signalName(signal) {
-  if (typeof signal !== 'string' || !(signal in os.constants.signals) || FORBIDDEN_SIGNALS.has(signal)) {
-    throw invalidOption('signal', `expected a catchable signal name such as 'SIGUSR2', got ${JSON.stringify(signal)}`)
+  const { signal: name } = typedValues({ signal }, { signal: 'string' })
+  try {
+    return native.captureSignal(name, Object.keys(os.constants.signals))
+  } catch (err) {
+    throw fromNative(err)
   }
-  return signal
 }
 
-module.exports = { captureOptions, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, rejectUnknown, nearest, optionsObject }
+module.exports = { captureOptions, CAPTURE_SCHEMA: CAPTURE, CAPTURE_TYPES, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, typedValues, rejectUnknown, nearest, optionsObject }

@@ -34,7 +34,7 @@ function sweep(dir) {
  * ERR_LEAKWATCH_NOT_MAIN_THREAD in a Worker. Temporary files that dead writers
  * left in the directory are removed at once.
  */
-function onSignal(signal = 'SIGUSR2', opts) {
+function onSignal(signal, opts) {
   const sig = signalName(signal)
   const o = captureOptions(opts)
   requireMainThread()

@@ -7,8 +7,8 @@
 // defaults. `snapshot` and `heapProfile` are the evidence options of
 // lib/watchdog-evidence.js.
 const native = require('./native')
-const { fromNative, invalidOption } = require('./errors')
-const { optionsObject } = require('./options')
+const { fromNative } = require('./errors')
+const { optionsObject, typedValues } = require('./options')
 const { evidenceOptions } = require('./watchdog-evidence')
 
 /** The schema, as the addon describes it. */
@@ -35,13 +35,7 @@ const DEFAULTS = Object.freeze({
  */
 function watchOptions(opts) {
   opts = optionsObject(opts, [...Object.keys(TYPES), ...EVIDENCE])
-  const given = {}
-  for (const [name, type] of Object.entries(TYPES)) {
-    const v = opts[name]
-    if (v === undefined) continue
-    if (typeof v !== type) throw invalidOption(name, `must be a ${type}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`)
-    given[name] = v
-  }
+  const given = typedValues(opts, TYPES)
   let o
   try {
     o = native.watchOptions(given)

@@ -7,6 +7,7 @@ pub mod error;
 pub mod forker;
 pub mod headroom;
 pub mod naming;
+pub mod options;
 pub mod pipe;
 pub mod procstat;
 pub mod redact;

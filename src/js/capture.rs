@@ -2,60 +2,37 @@
 //! main thread (`v8.writeHeapSnapshot`, `fork`); everything else runs on Rust
 //! threads or the libuv pool.
 
+use super::capture_options::{dir_context, given, CaptureOptionValues};
 use super::error::{map_error, Code, Pending};
 use crate::capture::error::{CaptureError, ErrorKind};
 use crate::capture::forker::{self, Forked};
 use crate::capture::headroom::{self, HeapFigures};
 use crate::capture::naming;
+use crate::capture::options;
 use crate::capture::retention::{self, RetentionPolicy};
 use crate::capture::supervisor::{self, SupervisorConfig};
 use crate::capture::writer::{SnapshotWriter, WriterConfig, WrittenSnapshot};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
-/// Options for `beginCapture`; the facade validates and fills defaults.
+/// What the caller measured for the headroom estimate.
 #[napi(object)]
-pub struct BeginCaptureOptions {
-    /// Directory to write into (created 0700 when missing).
-    pub dir: String,
-    /// Free-form label added to the file name.
-    pub label: Option<String>,
-    /// gzip level 0-9.
-    pub gzip_level: u32,
-    /// `v8.getHeapStatistics().used_heap_size`, for the headroom estimate.
+pub struct CaptureFigures {
+    /// `v8.getHeapStatistics().used_heap_size`.
     pub heap_used: f64,
-    /// `v8.getHeapStatistics().total_heap_size`, for the headroom estimate.
+    /// `v8.getHeapStatistics().total_heap_size`.
     pub heap_total: f64,
     /// Whether the snapshot will be written by a forked child.
     pub forked: bool,
-    /// Refuse when disk or memory headroom is short.
-    pub check_headroom: bool,
-    /// Root of the cgroup filesystem (tests point it at a fake tree).
-    pub cgroup_root: Option<String>,
-    /// Keep at most this many snapshot files in `dir`.
-    pub max_files: Option<f64>,
-    /// Keep at most this many bytes of snapshot files in `dir`.
-    pub max_bytes: Option<f64>,
     /// Memory the host itself is expected to add while the snapshot is taken
     /// (the watchdog's projected growth), reserved on top of the estimate.
     pub reserve_bytes: Option<f64>,
-    /// Replace string values while streaming; the file name gets a `redacted` label.
-    pub redact: Option<bool>,
-}
-
-/// Limits for `CaptureJob.finish`.
-#[napi(object)]
-pub struct FinishOptions {
-    /// Kill a forked child that has not finished after this many milliseconds.
-    pub timeout_ms: f64,
-    /// Kill a forked child that sleeps without progress for this many milliseconds.
-    pub hang_ms: f64,
 }
 
 /// A snapshot that was written and published.
@@ -78,33 +55,38 @@ pub struct CaptureJob {
     child: Option<i32>,
     dir: PathBuf,
     policy: RetentionPolicy,
+    supervisor: SupervisorConfig,
 }
 
-/// Checks the options and headroom, then starts the writer threads.
+/// Checks the options (by the schema, as `captureOptions` does) and the
+/// headroom, then starts the writer threads.
 #[napi]
-pub fn begin_capture(opts: BeginCaptureOptions) -> napi::Result<CaptureJob, Code> {
-    begin(opts).map_err(map_error)
+pub fn begin_capture(
+    opts: CaptureOptionValues,
+    figures: CaptureFigures,
+) -> napi::Result<CaptureJob, Code> {
+    begin(opts, figures).map_err(map_error)
 }
 
-fn begin(opts: BeginCaptureOptions) -> Result<CaptureJob, CaptureError> {
-    let dir = PathBuf::from(&opts.dir);
-    crate::capture::writer::prepare_dir(&dir)?;
-    retention::remove_orphan_temp_files(&dir);
-    if opts.check_headroom {
-        let heap = HeapFigures {
-            used_bytes: opts.heap_used.max(0.0) as u64,
-            total_bytes: opts.heap_total.max(0.0) as u64,
-        };
-        let mut needs = headroom::estimate_needs(heap, opts.forked);
-        // Memory the caller expects the process to grow by while the snapshot
-        // runs (the watchdog's evidence budget during a fast leak).
-        let reserve = opts.reserve_bytes.unwrap_or(0.0).max(0.0) as u64;
+fn begin(opts: CaptureOptionValues, figures: CaptureFigures) -> Result<CaptureJob, CaptureError> {
+    let o = options::resolve(&given(opts), &dir_context(None))?;
+    let heap = HeapFigures {
+        used_bytes: options::byte_count("heapUsed", figures.heap_used)?,
+        total_bytes: options::byte_count("heapTotal", figures.heap_total)?,
+    };
+    // Memory the caller expects the process to grow by while the snapshot
+    // runs (the watchdog's evidence budget during a fast leak).
+    let reserve = options::byte_count("reserveBytes", figures.reserve_bytes.unwrap_or(0.0))?;
+    crate::capture::writer::prepare_dir(&o.dir)?;
+    retention::remove_orphan_temp_files(&o.dir);
+    if o.check_headroom {
+        let mut needs = headroom::estimate_needs(heap, figures.forked);
         needs.memory_bytes = needs.memory_bytes.saturating_add(reserve);
-        let disk = headroom::disk_free_bytes(&dir)?;
-        let memory = headroom::read_memory_headroom(opts.cgroup_root.as_deref().map(Path::new));
+        let disk = headroom::disk_free_bytes(&o.dir)?;
+        let memory = headroom::read_memory_headroom(o.cgroup_root.as_deref());
         headroom::check(needs, disk, &memory)?;
     }
-    if !opts.forked {
+    if !figures.forked {
         // V8 is about to build the whole snapshot graph in this process: hand
         // memory glibc kept after earlier frees back to the OS first, so it
         // does not add to the peak. The loop is blocked for seconds anyway.
@@ -114,28 +96,25 @@ fn begin(opts: BeginCaptureOptions) -> Result<CaptureJob, CaptureError> {
     }
     let pid = std::process::id();
     let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed) + 1;
-    let redact = opts.redact.unwrap_or(false);
-    let label = match redact {
-        true => Some(naming::redacted_label(opts.label.as_deref())),
-        false => opts.label,
+    let label = match o.redact {
+        true => Some(naming::redacted_label(o.label.as_deref())),
+        false => o.label.clone(),
     };
     let final_name =
         naming::snapshot_file_name(&host_name(), pid, SystemTime::now(), seq, label.as_deref());
     let writer = SnapshotWriter::start(WriterConfig {
-        dir: dir.clone(),
+        dir: o.dir.clone(),
         temp_name: naming::temp_file_name(&final_name, pid),
         final_name,
-        gzip_level: opts.gzip_level,
-        redact,
+        gzip_level: o.gzip_level,
+        redact: o.redact,
     })?;
     Ok(CaptureJob {
         writer: Some(writer),
         child: None,
-        dir,
-        policy: RetentionPolicy {
-            max_files: opts.max_files.map(|n| n.max(1.0) as u64),
-            max_bytes: opts.max_bytes.map(|n| n.max(0.0) as u64),
-        },
+        policy: o.retention(),
+        supervisor: o.supervisor(),
+        dir: o.dir,
     })
 }
 
@@ -186,10 +165,9 @@ impl CaptureJob {
     /// Forks a child that writes the snapshot. Returns 0 in the child (which
     /// must call `childExit`) and the child's pid in the parent.
     #[napi]
-    pub fn fork(&mut self, quiet_budget_ms: f64) -> napi::Result<i32, Code> {
+    pub fn fork(&mut self) -> napi::Result<i32, Code> {
         let writer = self.writer.as_mut().ok_or_else(gone)?;
-        let budget = Duration::from_micros((quiet_budget_ms.clamp(0.0, 1_000.0) * 1_000.0) as u64);
-        match forker::fork_for_snapshot(budget).map_err(map_error)? {
+        match forker::fork_for_snapshot(options::FORK_QUIET_BUDGET).map_err(map_error)? {
             Forked::Child => {
                 writer.close_inherited_read_end();
                 Ok(0)
@@ -202,25 +180,18 @@ impl CaptureJob {
         }
     }
 
-    /// Waits off the main thread for the writer (and the forked child, if any)
-    /// and publishes the file. `failure` is the message of an error thrown by
-    /// an in-process `v8.writeHeapSnapshot`, which discards the file.
+    /// Waits off the main thread for the writer (and the forked child, if any,
+    /// within the job's `timeoutMs` and `hangMs`) and publishes the file.
+    /// `failure` is the message of an error thrown by an in-process
+    /// `v8.writeHeapSnapshot`, which discards the file.
     #[napi]
-    pub fn finish(
-        &mut self,
-        failure: Option<String>,
-        opts: FinishOptions,
-    ) -> napi::Result<AsyncTask<FinishTask>, Code> {
+    pub fn finish(&mut self, failure: Option<String>) -> napi::Result<AsyncTask<FinishTask>, Code> {
         let writer = self.writer.take().ok_or_else(gone)?;
         Ok(AsyncTask::new(FinishTask {
             writer: Some(writer),
             child: self.child.take(),
             failure,
-            supervisor: SupervisorConfig {
-                deadline: Duration::from_millis(opts.timeout_ms.max(1.0) as u64),
-                hang_after: Duration::from_millis(opts.hang_ms.max(1.0) as u64),
-                poll: Duration::from_millis(25),
-            },
+            supervisor: self.supervisor,
             dir: self.dir.clone(),
             policy: self.policy,
             pending: Pending::default(),

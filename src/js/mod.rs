@@ -2,6 +2,7 @@
 
 mod analyze;
 mod capture;
+mod capture_options;
 mod error;
 mod redact;
 mod trend;

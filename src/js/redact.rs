@@ -1,7 +1,8 @@
 //! `#[napi]` glue for redacting a snapshot file (`leakwatch redact`).
 
 use super::capture::WrittenSnapshotInfo;
-use super::error::Pending;
+use super::error::{map_error, Code, Pending};
+use crate::capture::options;
 use crate::capture::redact_file;
 use crate::capture::writer::WrittenSnapshot;
 use napi::bindgen_prelude::AsyncTask;
@@ -41,16 +42,20 @@ impl Task for RedactFileTask {
 
 /// Writes a redacted gzip copy of the snapshot `input` (raw or gzip) to
 /// `output`, off the main thread. Resolves to `{ path, bytes, rawBytes }`.
+/// Throws ERR_LEAKWATCH_INVALID_OPTION for a `gzipLevel` the capture
+/// schema refuses.
 #[napi]
 pub fn redact_snapshot_file(
     input: String,
     output: String,
-    gzip_level: u32,
-) -> AsyncTask<RedactFileTask> {
-    AsyncTask::new(RedactFileTask {
+    gzip_level: f64,
+) -> napi::Result<AsyncTask<RedactFileTask>, Code> {
+    // In 0..=9 by its spec, so the cast is exact.
+    let gzip_level = options::GZIP_LEVEL.check(gzip_level).map_err(map_error)? as u32;
+    Ok(AsyncTask::new(RedactFileTask {
         input: PathBuf::from(input),
         output: PathBuf::from(output),
-        gzip_level: gzip_level.min(9),
+        gzip_level,
         pending: Pending::default(),
-    })
+    }))
 }
