@@ -159,3 +159,31 @@ test('a helper that its handler inlined is named, not the handler', async () => 
   expect(sites[0].inlinedInto[0].functionName).toBe('handler')
   expect(sites.find((s) => s.functionName === 'handler')).toBeUndefined()
 })
+
+// A closure made per call, too small for the profiler to sample (none runs
+// here): the snapshot's scope chain names the function that made it, even
+// with a sibling function declared between that function and the closure.
+const CLOSURE_SOURCE = `'use strict'
+const afterResponseHooks = []
+function boot() { return 1 }
+function auditMiddleware(req) {
+  function describe() { return req.method + ' ' + req.url }
+  afterResponseHooks.push(function audit() { return describe() })
+}
+exports.handle = (i) => auditMiddleware({ method: 'GET', url: '/api/' + i })
+exports.boot = boot
+`
+
+test('a closure made per call names the function that made it, with no profile', async () => {
+  const file = path.join(tmp, 'closures.js')
+  fs.writeFileSync(file, CLOSURE_SOURCE)
+  const run = runLeak(file, 'handle', { env: { NO_PROFILE: '1' } })
+  expect(run.profile).toBeNull()
+  const report = await analyze(run.snapshots)
+  const top = report.suspects[0]
+  expect(top.kind).toBe('closures')
+  const made = { functionName: 'auditMiddleware', url: file, line: 3 }
+  expect(top.enclosingFunction).toMatchObject(made)
+  expect(top.allocation).toMatchObject({ ...made, matchedBy: 'scope', bytes: 0 })
+  expect(String(report)).toMatch(/allocated by: auditMiddleware \(.*closures\.js:4:\d+\), made there per call/)
+})

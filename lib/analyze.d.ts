@@ -66,6 +66,8 @@ export interface Suspect {
   rawPath: string
   /** Where `holder.function` (listener, timer callback, capturing closure) was defined; null otherwise. */
   location: SourceLocation | null
+  /** The function whose calls made that closure, one per leaked object, from the closure's scope chain in the last snapshot (no sample needed). Null when it was made at a script's top level, made once for many objects, or no live closure of its function names it. */
+  enclosingFunction: AllocationFrame | null
   /** Objects of this group created between snapshots 1 and 2 and alive in 3 (in-process snapshots only). */
   survivors: number | null
   counts: number[]
@@ -103,8 +105,8 @@ export interface AllocationSite extends AllocationFrame {
   stacks?: number
   /** Callers it was inlined into, heaviest first; absent when none. */
   inlinedInto?: InlinedInto[]
-  /** On a suspect: `encloses` (its function's body holds the suspect's closures or listeners), `script` (a frame runs in the suspect's script), `class` (a frame is its constructor), `window` (top growing stack of the same window, nothing tells more). */
-  matchedBy?: 'encloses' | 'script' | 'class' | 'window'
+  /** On a suspect: `encloses` (its function's body holds the suspect's closures or listeners), `scope` (the same function, named from the snapshot's scope chain; the profiler sampled none of its allocations, so `bytes` is 0), `script` (a frame runs in the suspect's script), `class` (a frame is its constructor), `window` (top growing stack of the same window, nothing tells more). */
+  matchedBy?: 'encloses' | 'scope' | 'script' | 'class' | 'window'
 }
 
 export interface ClassStat {

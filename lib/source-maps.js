@@ -200,7 +200,7 @@ function mapFrame(frame, cache) {
 
 /**
  * Maps every allocation position of a report's JSON form (suspects'
- * `allocation` and its frames, `summary.allocationSites`) to original
+ * `allocation` and its frames, `enclosingFunction`, `summary.allocationSites`) to original
  * sources. With `{ inspector: true }`, maps of code transformed in memory
  * are looked up too (see inspectorMapURLs). Returns true if anything changed.
  */
@@ -214,7 +214,10 @@ function mapReport(data, opts = {}) {
     for (const f of s.frames || []) changed = mapFrame(f, cache) || changed
     for (const f of s.inlinedInto || []) changed = mapFrame(f, cache) || changed
   }
-  for (const s of data.suspects || []) site(s.allocation)
+  for (const s of data.suspects || []) {
+    site(s.allocation)
+    site(s.enclosingFunction)
+  }
   for (const s of (data.summary && data.summary.allocationSites) || []) site(s)
   return changed
 }

@@ -19,6 +19,8 @@ mod tests;
 mod tests_cutover;
 #[cfg(test)]
 mod tests_inline;
+#[cfg(test)]
+mod tests_scope;
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -85,7 +87,9 @@ pub struct AllocationSite {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inlined_into: Vec<InlinedInto>,
     /// Why a suspect got this site: `encloses` (its function's body holds
-    /// the source of the suspect's closures or listeners), `script` (a frame
+    /// the source of the suspect's closures or listeners), `scope` (the
+    /// same, named from the closures' scope chain in the snapshot; the
+    /// profiler sampled none of its allocations, so `bytes` is 0), `script` (a frame
     /// runs in the suspect's script), `class` (a frame is the suspect's constructor) or `window`
     /// (no frame tells; the site that grew most in the same time window).
     /// Absent in the summary's list.
@@ -375,10 +379,62 @@ fn enclosing<'a>(sus: &Suspect, sites: &'a [AllocationSite]) -> Option<&'a Alloc
         .max_by_key(|s| (s.line, s.column))
 }
 
-/// Gives each suspect the growing site its frames tie it to; the top suspect
-/// falls back to the site that grew most in the window, marked as such.
+fn same_function(site: &Frame, f: &Frame) -> bool {
+    same_script(&site.url, &f.url) && site.line == f.line && site.column == f.column
+}
+
+/// The site of the function whose calls made the suspect's closures (the
+/// snapshot's scope chain, exact): its growing site when sampled; else one
+/// named from the snapshot alone, with no sampled bytes and, when a growing
+/// stack passed through it, that stack from the function outwards.
+fn scope_site(sus: &Suspect, sites: &[AllocationSite]) -> Option<AllocationSite> {
+    let f = sus.enclosing_function.as_ref()?;
+    if let Some(s) = sites.iter().find(|s| same_function(&culprit_frame(s), f)) {
+        return Some(AllocationSite {
+            matched_by: Some("encloses".into()),
+            ..s.clone()
+        });
+    }
+    let frames = sites
+        .iter()
+        .find_map(|s| {
+            let at = s.frames.iter().position(|x| same_function(x, f))?;
+            s.frames.get(at..).map(<[Frame]>::to_vec)
+        })
+        .unwrap_or_else(|| vec![f.clone()]);
+    Some(AllocationSite {
+        function_name: f.function_name.clone(),
+        url: f.url.clone(),
+        line: f.line,
+        column: f.column,
+        frames,
+        bytes: 0,
+        live_bytes: 0,
+        stacks: 0,
+        inlined_into: Vec::new(),
+        matched_by: Some("scope".into()),
+    })
+}
+
+fn culprit_frame(s: &AllocationSite) -> Frame {
+    Frame {
+        function_name: s.function_name.clone(),
+        url: s.url.clone(),
+        line: s.line,
+        column: s.column,
+    }
+}
+
+/// Gives each suspect the site of the function that made its closures when
+/// the snapshot tells (`scope_site`), else the growing site its frames tie
+/// it to; the top suspect falls back to the site that grew most in the
+/// window, marked as such.
 pub fn join(report: &mut Report, sites: Vec<AllocationSite>) {
     for (rank, sus) in report.suspects.iter_mut().enumerate() {
+        if let Some(site) = scope_site(sus, &sites) {
+            sus.allocation = Some(site);
+            continue;
+        }
         let encloser = enclosing(sus, &sites);
         let best = sites
             .iter()
@@ -409,10 +465,13 @@ pub fn attach<P: AsRef<Path>>(
     profiles: &[P],
     opts: &AllocationOptions,
 ) -> Result<(), HeapError> {
-    if profiles.is_empty() {
-        return Ok(());
-    }
-    let sites = sites_from_files(profiles, opts)?;
+    // Without profiles a suspect can still be given the function that made
+    // its closures, from the snapshot alone.
+    let sites = if profiles.is_empty() {
+        Vec::new()
+    } else {
+        sites_from_files(profiles, opts)?
+    };
     join(report, sites);
     Ok(())
 }

@@ -13,6 +13,7 @@ use super::aggregate::{self, ClassStat};
 use super::analysis::{GroupStat, SnapshotAnalysis};
 use super::paths;
 use super::report::Suspect;
+use super::scopes::LazyScopes;
 use super::{holder, verdicts};
 
 /// Reporting thresholds.
@@ -246,6 +247,7 @@ pub fn growth_suspects(
                 .or_default() += 1;
         }
     }
+    let scopes = LazyScopes::new(&last.graph);
     let found: Vec<(Suspect, u32)> = cands
         .into_iter()
         .filter(|c| !c.dropped && !c.explained)
@@ -268,7 +270,7 @@ pub fn growth_suspects(
                 shallow: c.shallow,
                 survivors,
             };
-            Some(verdicts::suspect(last, growth))
+            Some(verdicts::suspect(last, &scopes, growth))
         })
         .collect();
     (verdicts::merge_and_rank(found, opts.max_suspects), below)

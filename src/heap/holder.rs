@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::graph::{HeapGraph, SourceLocation};
 use super::kind::LeakKind;
+use super::scopes::is_top_level;
 
 /// What keeps a suspect's objects alive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +67,18 @@ pub struct Verdict {
     pub anchor: Option<(usize, String)>,
     /// Where the listener, timer callback or capturing closure was defined.
     pub location: Option<SourceLocation>,
+    /// That closure's node, to find the function that made it.
+    pub closure: Option<u32>,
+}
+
+impl Verdict {
+    /// Records the listener, timer callback or capturing closure that keeps
+    /// the objects alive (ignored when the node is not a closure).
+    fn set_closure(&mut self, g: &HeapGraph, closure: Option<u32>) {
+        let closure = closure.filter(|&c| g.is_closure(c));
+        self.location = closure.and_then(|c| g.location(c));
+        self.closure = closure;
+    }
 }
 
 const LINK_NAMES: [&str; 8] = [
@@ -185,18 +198,6 @@ fn context_script(g: &HeapGraph, context: u32, via: Option<u32>) -> Option<Strin
         .find_map(|v| g.script_name(v).map(str::to_owned))
 }
 
-/// Whether a context is a script's top-level scope (its outer context is the
-/// native or script context).
-fn is_top_level(g: &HeapGraph, context: u32) -> bool {
-    g.follow(context, &["previous"]).is_some_and(|outer| {
-        g.name(outer).contains("NativeContext") || g.name(outer).contains("ScriptContext")
-    })
-}
-
-fn closure_location(g: &HeapGraph, closure: u32) -> Option<SourceLocation> {
-    g.is_closure(closure).then(|| g.location(closure)).flatten()
-}
-
 fn fn_name(g: &HeapGraph, closure: u32) -> String {
     let n = g.name(closure);
     if n.is_empty() {
@@ -304,6 +305,7 @@ pub fn verdict(graph: &HeapGraph, edges: &[usize]) -> Verdict {
         holder_step: step,
         anchor,
         location: None,
+        closure: None,
     };
     let mut d = Draft {
         p: &p,

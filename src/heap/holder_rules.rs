@@ -81,7 +81,7 @@ pub(super) fn timers(d: &mut Draft) -> bool {
             && Some(g.kind(g.edge_target(e))) == g.types.node_object
     });
     let cb_name = cb.map(|c| fn_name(g, c));
-    d.v.location = cb.and_then(|c| closure_location(g, c));
+    d.v.set_closure(g, cb);
     let what = cb_name.clone().unwrap_or_else(|| "(unknown)".into());
     let class = d.p.class(t);
     let description = if store {
@@ -122,7 +122,7 @@ pub(super) fn listeners(d: &mut Draft) -> bool {
     let listener = (k + 1..=d.last)
         .map(|i| p.node(i))
         .find(|&n| g.is_closure(n));
-    d.v.location = listener.and_then(|c| closure_location(g, c));
+    d.v.set_closure(g, listener);
     d.v.holder = Holder {
         description: format!("'{event}' listeners of {emitter} (added and never removed)"),
         name: Some(event.clone()),
@@ -154,7 +154,7 @@ pub(super) fn closures(d: &mut Draft) -> bool {
     }
     if g.is_closure(d.sample) {
         d.v.holder.function = Some(fn_name(g, d.sample));
-        d.v.location = closure_location(g, d.sample);
+        d.v.set_closure(g, Some(d.sample));
     } else {
         let carried = g
             .edges(d.sample)
@@ -165,7 +165,7 @@ pub(super) fn closures(d: &mut Draft) -> bool {
             return false;
         };
         d.v.holder.function = Some(fn_name(g, c));
-        d.v.location = closure_location(g, c);
+        d.v.set_closure(g, Some(c));
     }
     d.v.kind = LeakKind::Closures;
     true
@@ -183,7 +183,7 @@ pub(super) fn scope_closure(d: &mut Draft) -> Option<u32> {
         return None;
     }
     d.v.holder.function = Some(fn_name(g, c));
-    d.v.location = closure_location(g, c);
+    d.v.set_closure(g, Some(c));
     d.v.kind = LeakKind::Closures;
     Some(c)
 }

@@ -38,6 +38,7 @@ pub mod paths;
 pub mod readable;
 pub mod report;
 pub mod retainers;
+pub mod scopes;
 pub mod sizes;
 pub mod strings;
 pub mod verdicts;

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use super::aggregate::ClassStat;
-use super::allocation::{self, AllocationSite};
+use super::allocation::{self, AllocationSite, Frame};
 use super::graph::SourceLocation;
 use super::holder::Holder;
 use super::kind::LeakKind;
@@ -38,6 +38,12 @@ pub struct Suspect {
     /// Where the listener, timer callback or capturing closure that keeps the
     /// objects alive was defined (`holder.function`); null otherwise.
     pub location: Option<SourceLocation>,
+    /// The function whose calls made that closure, from the closure's scope
+    /// chain in the last snapshot (no sample needed): the code that creates
+    /// the leak when a closure is made per call. Null when it was made at a
+    /// script's top level, or no live closure of its function names it.
+    #[serde(default)]
+    pub enclosing_function: Option<Frame>,
     /// Objects of this group created between snapshots 1 and 2 and still alive
     /// in 3 (three in-process snapshots only).
     pub survivors: Option<u64>,
@@ -321,6 +327,7 @@ mod tests {
                 raw_path:
                     "(GC roots) > global > headersArray > [elements] > [12] > Object{userAgentUsed}"
                         .into(),
+                enclosing_function: None,
                 merged: vec![],
                 location: Some(SourceLocation {
                     script_id: 7,

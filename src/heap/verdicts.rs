@@ -9,6 +9,7 @@ use super::holder;
 use super::kind::LeakKind;
 use super::readable;
 use super::report::{MergedGroup, Suspect};
+use super::scopes::LazyScopes;
 
 /// Whether a node can be a suspect at all: the root and synthetic nodes
 /// (`(GC roots)`, `(Global handles)`) are the engine's bookkeeping.
@@ -44,7 +45,7 @@ fn delta(v: &[u64]) -> i64 {
 }
 
 /// A suspect with its verdict, and the node its holder points to.
-pub fn suspect(last: &SnapshotAnalysis, g: Growth) -> (Suspect, u32) {
+pub fn suspect(last: &SnapshotAnalysis, scopes: &LazyScopes, g: Growth) -> (Suspect, u32) {
     let graph = &last.graph;
     let edges = last.distances.path_edges(graph, g.sample);
     let v = holder::verdict(graph, &edges);
@@ -65,6 +66,9 @@ pub fn suspect(last: &SnapshotAnalysis, g: Growth) -> (Suspect, u32) {
         path: readable,
         raw_path: raw.join(" > "),
         location: v.location,
+        enclosing_function: v
+            .closure
+            .and_then(|c| scopes.creator_per_object(c, delta(&g.counts))),
         survivors: g.survivors,
         counts: g.counts,
         retained_sizes: g.retained,

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::super::report::{human_bytes, Suspect};
-use super::{AllocationSite, Frame};
+use super::{culprit_frame, AllocationSite, Frame};
 
 fn position(f: &Frame) -> String {
     let file = if f.url.is_empty() { "native" } else { &f.url };
@@ -19,15 +19,6 @@ fn name(f: &str) -> &str {
         "(anonymous)"
     } else {
         f
-    }
-}
-
-fn culprit_frame(site: &AllocationSite) -> Frame {
-    Frame {
-        function_name: site.function_name.clone(),
-        url: site.url.clone(),
-        line: site.line,
-        column: site.column,
     }
 }
 
@@ -73,17 +64,23 @@ pub fn render_suspect(out: &mut String, sus: &Suspect) {
     let Some(site) = &sus.allocation else {
         return;
     };
-    let note = match site.matched_by.as_deref() {
-        Some("window") => ", the top growing stack of the same window",
-        _ => "",
+    let grew = match site.matched_by.as_deref() {
+        Some("scope") => {
+            ", made there per call (the closures' scope in the snapshot; no sampled allocation)"
+                .to_string()
+        }
+        Some("window") => format!(
+            ", +{} sampled live, the top growing stack of the same window",
+            human_bytes(site.bytes)
+        ),
+        _ => format!(", +{} sampled live", human_bytes(site.bytes)),
     };
     let _ = writeln!(
         out,
-        "   allocated by: {} ({}){}, +{} sampled live{note}",
+        "   allocated by: {} ({}){}{grew}",
         name(&site.function_name),
         position(&culprit_frame(site)),
         inlined_note(site),
-        human_bytes(site.bytes)
     );
     let stack: Vec<String> = site
         .frames

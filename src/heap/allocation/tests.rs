@@ -156,7 +156,7 @@ fn a_missing_file_is_an_io_error() {
     assert_eq!(err.kind, HeapErrorKind::Io);
 }
 
-fn suspect(class: &str, script: Option<&str>) -> Suspect {
+pub(super) fn suspect(class: &str, script: Option<&str>) -> Suspect {
     Suspect {
         constructor: class.into(),
         count_delta: 10,
@@ -169,6 +169,7 @@ fn suspect(class: &str, script: Option<&str>) -> Suspect {
             line: 0,
             column: 0,
         }),
+        enclosing_function: None,
         survivors: None,
         counts: vec![1, 2],
         retained_sizes: vec![1, 2],
@@ -182,7 +183,7 @@ fn suspect(class: &str, script: Option<&str>) -> Suspect {
     }
 }
 
-fn report(suspects: Vec<Suspect>) -> Report {
+pub(super) fn report(suspects: Vec<Suspect>) -> Report {
     Report {
         suspects,
         summary: Summary {
@@ -274,7 +275,7 @@ proptest! {
     }
 }
 
-fn site_at(name: &str, url: &str, line: i64, bytes: i64) -> AllocationSite {
+pub(super) fn site_at(name: &str, url: &str, line: i64, bytes: i64) -> AllocationSite {
     AllocationSite {
         function_name: name.into(),
         url: url.into(),
