@@ -69,6 +69,24 @@ test('a TypeScript-compiled leak is reported at its .ts line', () => {
   })
 })
 
+test('String(allocationSites(...)) is the text report\'s allocation-sites lines', async () => {
+  const src = compiledTs()
+  const run = runLeak(path.join(tmp, 'ts', 'dist', 'store.js'), 'remember')
+  const sites = await allocationSites([run.profile])
+  const text = String(sites)
+  expect(text).not.toContain('[object Object]')
+  expect(text.split('\n')[0]).toBe('Allocation sites by growth of live sampled bytes (sampling heap profile):')
+  // Mapped before rendering, one-based like the report.
+  expect(text).toContain(`remember (${path.join(src, 'store.ts')}:6:`)
+  expect(text.trimEnd().split('\n')).toHaveLength(sites.length + 1)
+  // The same lines as the report of the same profile: one renderer.
+  const report = await analyze(run.snapshots)
+  expect(String(report)).toContain(text)
+  // The array itself is unchanged: no extra enumerable key, same JSON.
+  expect(Object.keys(sites)).toEqual(sites.map((_, i) => String(i)))
+  expect(JSON.parse(JSON.stringify(sites))).toEqual(sites)
+})
+
 test('a bundle is reported at its source file; without maps, at the bundle', async () => {
   const src = path.join(tmp, 'bundle', 'src')
   fs.mkdirSync(src, { recursive: true })

@@ -79,6 +79,104 @@ test('the tarball ships sources, types and a binary, and no tests or benchmarks'
   expect(linked.filter((f) => !list.includes(`package/${f}`))).toEqual([])
 })
 
+// Paths in the README that are not the repository's: a user's test file in
+// the toLeak example output.
+const EXAMPLE_PATHS = ['__test__/handler.test.js']
+
+/** `a/*.json` as a RegExp over whole paths; `*` stays within one segment. */
+function globRegExp(glob) {
+  const body = glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')
+  return new RegExp(`^${body}${glob.endsWith('/') ? '' : '(/|$)'}`)
+}
+
+/** Every file of the checkout under `dir` (relative), without what git ignores at the top. */
+function repoFiles(dir = '') {
+  const out = []
+  for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+    const rel = dir ? `${dir}/${e.name}` : e.name
+    if (!dir && (e.name.startsWith('.') || e.name === 'node_modules' || e.name === 'target')) continue
+    if (e.isDirectory()) out.push(...repoFiles(rel))
+    else out.push(rel)
+  }
+  return out
+}
+
+/**
+ * Each mention of a repository path in README.md (`bench/results/*.json`,
+ * docs/x.md, `package.json`, ...) with whether its paragraph, or the opening
+ * paragraph of its `##` section, says it is in the source repository.
+ */
+function readmeMentions(text, topLevel) {
+  const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const dirs = topLevel.filter((t) => t.dir).map((t) => esc(t.name)).join('|')
+  const files = topLevel.filter((t) => !t.dir).map((t) => esc(t.name)).join('|')
+  const re = new RegExp(`(?<![\\w/.:@-])((?:${dirs})/(?:[\\w./*-]*[\\w/*])?|(?:${files})(?![\\w-]|\\.\\w))`, 'g')
+  const marked = (p) => /source\s+repository/i.test(p)
+  const mentions = []
+  let sectionMarked = false
+  let intro = false
+  let fence = false
+  let para = []
+  const flush = () => {
+    const p = para.join('\n')
+    para = []
+    if (!p) return
+    if (/^## /.test(p)) {
+      sectionMarked = false
+      intro = true
+      return
+    }
+    if (intro && !/^#/.test(p)) {
+      sectionMarked = marked(p)
+      intro = false
+    }
+    for (const m of p.matchAll(re)) mentions.push({ path: m[1], repositoryOnly: sectionMarked || marked(p), paragraph: p.slice(0, 80) })
+  }
+  for (const line of text.split('\n')) {
+    if (line.startsWith('```')) fence = !fence
+    if (!fence && line.trim() === '') flush()
+    else if (!fence && /^#+ /.test(line)) {
+      flush()
+      para.push(line)
+      flush()
+    } else para.push(line)
+  }
+  flush()
+  return mentions
+}
+
+test('every repository path the README mentions ships, or is said to be in the source repository only', () => {
+  const shipped = execFileSync('tar', ['tzf', tarball]).toString().split('\n')
+    .filter((f) => f.startsWith('package/') && !f.endsWith('/')).map((f) => f.slice('package/'.length))
+  const inRepo = repoFiles()
+  const topLevel = fs.readdirSync(ROOT, { withFileTypes: true })
+    .filter((e) => !e.name.startsWith('.') && e.name !== 'node_modules' && e.name !== 'target')
+    .map((e) => ({ name: e.name, dir: e.isDirectory() }))
+  const mentions = readmeMentions(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), topLevel)
+    .filter((m) => !EXAMPLE_PATHS.includes(m.path))
+  // The pointers this test was written for are still seen.
+  expect(mentions.map((m) => m.path)).toEqual(expect.arrayContaining(['bench/culprit/cases/', 'bench/results/assert.json', 'docs/benchmarks.md']))
+  const matches = (list, p) => list.some((f) => globRegExp(p).test(f))
+  // A mention of nothing at all is a dangling pointer too.
+  expect(mentions.filter((m) => !matches(inRepo, m.path)).map((m) => m.path)).toEqual([])
+  const dangling = mentions.filter((m) => !m.repositoryOnly && !matches(shipped, m.path))
+  expect(dangling.map((m) => `${m.path} (in "${m.paragraph}...")`)).toEqual([])
+})
+
+test('the README path check catches an unmarked pointer at an unshipped file', () => {
+  const topLevel = [{ name: 'bench', dir: true }, { name: 'docs', dir: true }, { name: 'package.json', dir: false }]
+  const text = [
+    '## Use', '', 'Figures in `bench/results/x.json` and docs/a.md.', '',
+    'The corpus (`bench/culprit/cases/` in the source', 'repository).', '',
+    '## Development', '', 'This section is for a checkout of the source repository.', '',
+    '```', 'bench/   benchmarks', '```', '', 'See package.json.',
+  ].join('\n')
+  expect(readmeMentions(text, topLevel).map((m) => [m.path, m.repositoryOnly])).toEqual([
+    ['bench/results/x.json', false], ['docs/a.md', false], ['bench/culprit/cases/', true],
+    ['bench/', true], ['package.json', true],
+  ])
+})
+
 test('the shipped binary is stripped', () => {
   const work = tempDir('unpack')
   execFileSync('tar', ['xzf', tarball, '-C', work])

@@ -170,7 +170,8 @@ export interface AnalyzeOptions {
 
 /**
  * Allocation sites of one to three `.heapprofile` files alone, ranked by growth of live
- * sampled bytes, mapped to original sources where a source map is found. Rejects with
+ * sampled bytes, mapped to original sources where a source map is found. `String(sites)`
+ * gives their lines of the text report (one-based positions; '' for none). Rejects with
  * ERR_LEAKWATCH_INVALID_OPTION, ERR_LEAKWATCH_PROFILE_INVALID or ERR_LEAKWATCH_IO.
  */
 export declare function allocationSites(profiles: string[]): Promise<AllocationSite[]>

@@ -132,7 +132,8 @@ async function analyze(files, opts, internal = {}) {
  * growth of live sampled bytes from the first profile to the last, positions
  * mapped to original sources where a source map is found.
  * @param {string[]} profiles one to three `.heapprofile` paths, oldest first
- * @returns {Promise<object[]>} AllocationSite[] (zero-based positions)
+ * @returns {Promise<object[]>} AllocationSite[] (zero-based positions); `String(sites)`
+ *   is their lines of the text report (one-based positions), '' for none
  * Rejects with ERR_LEAKWATCH_INVALID_OPTION, ERR_LEAKWATCH_PROFILE_INVALID, ERR_LEAKWATCH_IO.
  */
 async function allocationSites(profiles, internal = {}) {
@@ -148,6 +149,16 @@ async function allocationSites(profiles, internal = {}) {
   }
   const sites = JSON.parse(json)
   mapReport({ summary: { allocationSites: sites } }, { inspector: internal.inspectorSourceMaps })
+  // The text report's own lines for these sites (its one renderer), rendered
+  // after source mapping; the blank line that sets them apart in a report is
+  // dropped. Not enumerable, so the array still compares and serializes as before.
+  let text
+  try {
+    text = native().renderAllocationSitesText(JSON.stringify(sites)).replace(/^\n/, '')
+  } catch (err) {
+    throw fromNative(err)
+  }
+  Object.defineProperty(sites, 'toString', { value: () => text, enumerable: false })
   return sites
 }
 

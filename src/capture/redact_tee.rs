@@ -97,7 +97,7 @@ impl<R: Read, W: Write, F: FnMut(&[u8])> BufRead for Tee<R, W, F> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -117,7 +117,9 @@ mod tests {
         assert_eq!(seen, 6);
     }
 
-    struct Full;
+    /// An output whose every write fails as on a full disk (`ENOSPC`); the
+    /// redactor's tests use it too.
+    pub(in crate::capture) struct Full;
     impl Write for Full {
         fn write(&mut self, _: &[u8]) -> io::Result<usize> {
             Err(io::Error::from_raw_os_error(libc::ENOSPC))

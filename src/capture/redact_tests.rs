@@ -1,3 +1,4 @@
+use super::super::redact_tee::tests::Full;
 use super::*;
 use crate::heap::HeapErrorKind;
 use proptest::prelude::*;
@@ -225,15 +226,6 @@ fn the_heap_parser_fixtures_never_panic() {
 
 #[test]
 fn a_full_output_is_an_output_error() {
-    struct Full;
-    impl Write for Full {
-        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-            Err(io::Error::from_raw_os_error(libc::ENOSPC))
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
     let r = redact(sample().as_bytes(), Full, 64, |_: &[u8]| {});
     assert!(matches!(r, Err(RedactFailure::Output(e)) if e.raw_os_error() == Some(libc::ENOSPC)));
 }

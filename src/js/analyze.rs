@@ -152,6 +152,23 @@ pub fn render_report_text(json: String) -> napi::Result<String, Code> {
     Ok(heap::to_text(&report))
 }
 
+/// Renders allocation sites given as JSON (`AllocationSite[]`, what
+/// `rankAllocationSites` returns, positions possibly mapped since) as the
+/// lines the text report gives them: `String(await allocationSites(...))`.
+/// Empty for no sites.
+#[napi]
+pub fn render_allocation_sites_text(json: String) -> napi::Result<String, Code> {
+    let sites: Vec<allocation::AllocationSite> = serde_json::from_str(&json).map_err(|e| {
+        map_error(heap::HeapError::new(
+            heap::HeapErrorKind::InvalidOption,
+            format!("not a list of allocation sites: {e}"),
+        ))
+    })?;
+    let mut text = String::new();
+    allocation::render_sites(&mut text, &sites);
+    Ok(text)
+}
+
 /// Bytes for people, as the analyzer's text report writes them (`1536` ->
 /// `1.5 KiB`): the one byte formatter the JS side uses too.
 #[napi]

@@ -6,12 +6,11 @@ use super::super::error::HeapErrorKind;
 use super::super::graph::SourceLocation;
 use super::super::report::{to_text, Report, Summary, Suspect};
 use super::*;
+use fixtures::{frame, opts, ranked};
 
-fn frame(name: &str, url: &str, line: i64) -> String {
-    format!(
-        r#""callFrame":{{"functionName":"{name}","scriptId":"1","url":"{url}","lineNumber":{line},"columnNumber":4}}"#
-    )
-}
+/// Shared with tests_inline.rs and tests_cutover.rs.
+#[path = "fixtures.rs"]
+pub(super) mod fixtures;
 
 /// A profile shaped like V8's: (root) > main > recordAccess > push, with
 /// leakwatch's own explain() and a Node internal in another branch.
@@ -35,20 +34,8 @@ fn profile(record: u64, other: u64, internal: u64) -> String {
     )
 }
 
-fn opts() -> AllocationOptions {
-    AllocationOptions {
-        internal_prefixes: vec!["/opt/leakwatch/lib/".into()],
-        ..AllocationOptions::default()
-    }
-}
-
 fn sites(profiles: &[String]) -> Result<Vec<AllocationSite>, HeapError> {
-    let readers = profiles
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (format!("p{i}"), Cursor::new(p.clone().into_bytes())))
-        .collect();
-    sites_from_readers(readers, &opts())
+    ranked(profiles, &opts())
 }
 
 #[test]

@@ -5,9 +5,8 @@
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
+use super::tests::fixtures::{bytes_of, frame, ranked, APP};
 use super::*;
-
-const APP: &str = "/srv/app.js";
 
 /// One live sample: its stack (outermost first; `(line, name)` in APP, or a
 /// `node:` frame when the line is negative), size and ordinal.
@@ -50,7 +49,8 @@ fn profile(samples: &[S]) -> String {
             .map(|k| render(k, nodes))
             .collect();
         format!(
-            r#"{{"callFrame":{{"functionName":"{name}","scriptId":"1","url":"{url}","lineNumber":{line},"columnNumber":4}},"selfSize":{self_size},"id":{id},"children":[{}]}}"#,
+            r#"{{{},"selfSize":{self_size},"id":{id},"children":[{}]}}"#,
+            frame(&name, &url, line),
             kids.join(",")
         )
     }
@@ -62,16 +62,7 @@ fn profile(samples: &[S]) -> String {
 }
 
 fn sites(profiles: &[String]) -> Vec<AllocationSite> {
-    let readers = profiles
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (format!("p{i}"), Cursor::new(p.clone().into_bytes())))
-        .collect();
-    sites_from_readers(readers, &AllocationOptions::default()).unwrap()
-}
-
-fn bytes_of(s: &[AllocationSite], name: &str) -> Option<i64> {
-    s.iter().find(|x| x.function_name == name).map(|x| x.bytes)
+    ranked(profiles, &AllocationOptions::default()).unwrap()
 }
 
 const HANDLER: &[(i64, &str)] = &[(-1, "emit"), (10, "step")];

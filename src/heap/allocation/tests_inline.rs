@@ -1,16 +1,14 @@
 //! Sites per allocating function, and inlined callees (inline.rs), on
 //! hand-built profiles shaped like V8's.
 
-use std::io::Cursor;
-
+use super::tests::fixtures::{bytes_of, frame, opts, ranked, APP};
 use super::*;
-
-const APP: &str = "/srv/app.js";
 
 /// A node: `name` at `url:line`, its self bytes, its children.
 fn n(name: &str, url: &str, line: i64, self_size: u64, kids: &[String]) -> String {
     format!(
-        r#"{{"callFrame":{{"functionName":"{name}","scriptId":"1","url":"{url}","lineNumber":{line},"columnNumber":4}},"selfSize":{self_size},"children":[{}]}}"#,
+        r#"{{{},"selfSize":{self_size},"children":[{}]}}"#,
+        frame(name, url, line),
         kids.join(",")
     )
 }
@@ -27,20 +25,7 @@ fn root(kids: &[String]) -> String {
 }
 
 fn sites(profiles: &[String]) -> Vec<AllocationSite> {
-    let readers = profiles
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (format!("p{i}"), Cursor::new(p.clone().into_bytes())))
-        .collect();
-    let opts = AllocationOptions {
-        internal_prefixes: vec!["/opt/leakwatch/lib/".into()],
-        ..AllocationOptions::default()
-    };
-    sites_from_readers(readers, &opts).unwrap()
-}
-
-fn bytes_of(s: &[AllocationSite], name: &str) -> Option<i64> {
-    s.iter().find(|x| x.function_name == name).map(|x| x.bytes)
+    ranked(profiles, &opts()).unwrap()
 }
 
 /// An Express-like service: the route handler is reached by two router
