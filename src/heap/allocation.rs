@@ -10,6 +10,8 @@
 //! the sites that grew most.
 
 mod cutover;
+#[cfg(test)]
+mod fixtures;
 mod inline;
 mod parse;
 mod render;

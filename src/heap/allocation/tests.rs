@@ -3,14 +3,11 @@ use std::io::Cursor;
 use proptest::prelude::*;
 
 use super::super::error::HeapErrorKind;
-use super::super::graph::SourceLocation;
-use super::super::report::{to_text, Report, Summary, Suspect};
+use super::super::report::{to_text, Report};
+use super::fixtures::{frame, opts, ranked, report, site_at, suspect};
 use super::*;
-use fixtures::{frame, opts, ranked};
 
 /// Shared with tests_inline.rs and tests_cutover.rs.
-#[path = "fixtures.rs"]
-pub(super) mod fixtures;
 
 /// A profile shaped like V8's: (root) > main > recordAccess > push, with
 /// leakwatch's own explain() and a Node internal in another branch.
@@ -156,48 +153,6 @@ fn a_missing_file_is_an_io_error() {
     assert_eq!(err.kind, HeapErrorKind::Io);
 }
 
-pub(super) fn suspect(class: &str, script: Option<&str>) -> Suspect {
-    Suspect {
-        constructor: class.into(),
-        count_delta: 10,
-        retained_size_delta: 1 << 20,
-        shallow_size_delta: 1 << 19,
-        path: "(GC roots) > x".into(),
-        location: script.map(|s| SourceLocation {
-            script_id: 1,
-            script_name: Some(s.into()),
-            line: 0,
-            column: 0,
-        }),
-        enclosing_function: None,
-        survivors: None,
-        counts: vec![1, 2],
-        retained_sizes: vec![1, 2],
-        score: 1.0,
-        allocation: None,
-        holder: crate::heap::holder::Holder::unknown(),
-        kind: crate::heap::kind::LeakKind::Unknown,
-        advice: String::new(),
-        raw_path: "(GC roots) > x".into(),
-        merged: vec![],
-    }
-}
-
-pub(super) fn report(suspects: Vec<Suspect>) -> Report {
-    Report {
-        suspects,
-        summary: Summary {
-            mode: "growth".into(),
-            snapshots: vec![],
-            top_classes: vec![],
-            survivors: vec![],
-            below_threshold: 0,
-            allocation_sites: vec![],
-            selection: None,
-        },
-    }
-}
-
 #[test]
 fn suspects_get_the_site_their_frames_name() {
     let mine = profile(90_000, 0, 120_000).replace("/opt/leakwatch/lib/growth.js", "/srv/app.js");
@@ -272,21 +227,6 @@ proptest! {
         }
         p.truncate(cut.min(p.len()));
         let _ = sites_from_readers(vec![("x".into(), Cursor::new(p))], &opts());
-    }
-}
-
-pub(super) fn site_at(name: &str, url: &str, line: i64, bytes: i64) -> AllocationSite {
-    AllocationSite {
-        function_name: name.into(),
-        url: url.into(),
-        line,
-        column: 2,
-        frames: vec![],
-        bytes,
-        live_bytes: bytes as u64,
-        stacks: 1,
-        inlined_into: vec![],
-        matched_by: None,
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use super::tests::fixtures::{bytes_of, frame, ranked, APP};
+use super::fixtures::{bytes_of, frame, ranked, APP};
 use super::*;
 
 /// One live sample: its stack (outermost first; `(line, name)` in APP, or a

@@ -1,7 +1,7 @@
 //! Sites per allocating function, and inlined callees (inline.rs), on
 //! hand-built profiles shaped like V8's.
 
-use super::tests::fixtures::{bytes_of, frame, opts, ranked, APP};
+use super::fixtures::{bytes_of, frame, opts, ranked, APP};
 use super::*;
 
 /// A node: `name` at `url:line`, its self bytes, its children.

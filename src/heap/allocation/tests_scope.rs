@@ -1,7 +1,7 @@
 //! Suspects whose closures' creator the snapshot names (`enclosing_function`).
 
+use super::fixtures::{report, site_at, suspect};
 use super::render::render_suspect;
-use super::tests::{report, site_at, suspect};
 use super::*;
 
 fn audit_middleware() -> Frame {
