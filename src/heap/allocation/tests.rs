@@ -7,8 +7,6 @@ use super::super::report::{to_text, Report};
 use super::fixtures::{frame, opts, ranked, report, site_at, suspect};
 use super::*;
 
-/// Shared with tests_inline.rs and tests_cutover.rs.
-
 /// A profile shaped like V8's: (root) > main > recordAccess > push, with
 /// leakwatch's own explain() and a Node internal in another branch.
 fn profile(record: u64, other: u64, internal: u64) -> String {
