@@ -18,16 +18,16 @@ function handleLogin() {
   leakedSessions.push({ sessionId: `s-${seq++}`, user: 'ada' })
 }
 
-// A temporary directory of this file's own (os.tmpdir() follows TMPDIR):
-// another test run on the machine makes its snapshot directories in the
-// shared /tmp meanwhile, which would read as this run's leftovers.
-const privateTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-assert-tmp-'))
-process.env.TMPDIR = privateTmp
-afterAll(() => fs.rmSync(privateTmp, { recursive: true, force: true }))
-
-function tempLeftovers() {
-  return fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('leakwatch-assert-'))
-}
+// The temporary directories the explanation makes, recorded as it makes
+// them: other runs on the machine make theirs in the same os.tmpdir(), and
+// Jest's sandbox cannot move it (os.tmpdir() reads the real process.env).
+const explainDirs = []
+const mkdtempSync = fs.mkdtempSync
+jest.spyOn(fs, 'mkdtempSync').mockImplementation((prefix, ...rest) => {
+  const made = mkdtempSync.call(fs, prefix, ...rest)
+  if (path.basename(prefix).startsWith('leakwatch-assert-')) explainDirs.push(made)
+  return made
+})
 
 async function failureOf(promise) {
   return promise.then(() => null, (err) => err)
@@ -86,7 +86,8 @@ describe('toLeak matcher', () => {
     // The culprit: constructor, count delta and the retaining path through the array.
     expect(msg).toMatch(/1\. Object: \+\d+ objects/)
     expect(msg).toMatch(/retained by: .*leakedSessions > \[\d+\] > Object\{sessionId,user\}/)
-    expect(tempLeftovers()).toEqual([])
+    expect(explainDirs.length).toBeGreaterThan(0)
+    expect(explainDirs.filter((d) => fs.existsSync(d))).toEqual([])
   })
 
   test('.toLeak() passes on a leak and fails on clean code with the figures', async () => {
@@ -122,7 +123,8 @@ describe('assertNoLeak and measureGrowth', () => {
     expect(err.result.bytesPerIteration).toBeGreaterThan(err.result.budgetBytesPerIteration)
     expect(err.result.suspects[0].path).toContain('leakedSessions')
     expect(err.message).toContain('leakedSessions')
-    expect(tempLeftovers()).toEqual([])
+    expect(explainDirs.length).toBeGreaterThan(0)
+    expect(explainDirs.filter((d) => fs.existsSync(d))).toEqual([])
   })
 
   test('measureGrowth resolves with the measurement on clean code', async () => {
