@@ -102,11 +102,12 @@ function repoFiles(dir = '') {
 }
 
 /**
- * Each mention of a repository path in README.md (`bench/results/*.json`,
- * docs/x.md, `package.json`, ...) with whether its paragraph, or the opening
- * paragraph of its `##` section, says it is in the source repository.
+ * Each mention of a repository path in a Markdown file (`bench/results/*.json`,
+ * docs/x.md, `package.json`, ...) with whether its paragraph, the opening
+ * paragraph of its `##` section, or the opening paragraph of the document
+ * (after its `#` title) says it is in the source repository.
  */
-function readmeMentions(text, topLevel) {
+function pathMentions(text, topLevel) {
   const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   const dirs = topLevel.filter((t) => t.dir).map((t) => esc(t.name)).join('|')
   const files = topLevel.filter((t) => !t.dir).map((t) => esc(t.name)).join('|')
@@ -114,23 +115,35 @@ function readmeMentions(text, topLevel) {
   const marked = (p) => /source\s+repository/i.test(p)
   const mentions = []
   let sectionMarked = false
+  let documentMarked = false
   let intro = false
+  let documentIntro = false
   let fence = false
   let para = []
   const flush = () => {
     const p = para.join('\n')
     para = []
     if (!p) return
+    if (/^# /.test(p)) {
+      documentIntro = true
+      return
+    }
     if (/^## /.test(p)) {
       sectionMarked = false
       intro = true
+      documentIntro = false
       return
+    }
+    if (documentIntro && !/^#/.test(p)) {
+      documentMarked = marked(p)
+      documentIntro = false
     }
     if (intro && !/^#/.test(p)) {
       sectionMarked = marked(p)
       intro = false
     }
-    for (const m of p.matchAll(re)) mentions.push({ path: m[1], repositoryOnly: sectionMarked || marked(p), paragraph: p.slice(0, 80) })
+    const repositoryOnly = documentMarked || sectionMarked || marked(p)
+    for (const m of p.matchAll(re)) mentions.push({ path: m[1], repositoryOnly, paragraph: p.slice(0, 80) })
   }
   for (const line of text.split('\n')) {
     if (line.startsWith('```')) fence = !fence
@@ -145,14 +158,16 @@ function readmeMentions(text, topLevel) {
   return mentions
 }
 
-test('every repository path the README mentions ships, or is said to be in the source repository only', () => {
+test('every repository path the README and docs/ mention ships, or is said to be in the source repository only', () => {
   const shipped = execFileSync('tar', ['tzf', tarball]).toString().split('\n')
     .filter((f) => f.startsWith('package/') && !f.endsWith('/')).map((f) => f.slice('package/'.length))
   const inRepo = repoFiles()
   const topLevel = fs.readdirSync(ROOT, { withFileTypes: true })
     .filter((e) => !e.name.startsWith('.') && e.name !== 'node_modules' && e.name !== 'target')
     .map((e) => ({ name: e.name, dir: e.isDirectory() }))
-  const mentions = readmeMentions(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'), topLevel)
+  const docs = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+  const mentions = docs.flatMap((doc) => pathMentions(fs.readFileSync(path.join(ROOT, doc), 'utf8'), topLevel)
+    .map((m) => ({ ...m, paragraph: `${doc}: ${m.paragraph}` })))
     .filter((m) => !EXAMPLE_PATHS.includes(m.path))
   // The pointers this test was written for are still seen.
   expect(mentions.map((m) => m.path)).toEqual(expect.arrayContaining(['bench/culprit/cases/', 'bench/results/assert.json', 'docs/benchmarks.md']))
@@ -163,7 +178,7 @@ test('every repository path the README mentions ships, or is said to be in the s
   expect(dangling.map((m) => `${m.path} (in "${m.paragraph}...")`)).toEqual([])
 })
 
-test('the README path check catches an unmarked pointer at an unshipped file', () => {
+test('the path check catches an unmarked pointer at an unshipped file', () => {
   const topLevel = [{ name: 'bench', dir: true }, { name: 'docs', dir: true }, { name: 'package.json', dir: false }]
   const text = [
     '## Use', '', 'Figures in `bench/results/x.json` and docs/a.md.', '',
@@ -171,10 +186,13 @@ test('the README path check catches an unmarked pointer at an unshipped file', (
     '## Development', '', 'This section is for a checkout of the source repository.', '',
     '```', 'bench/   benchmarks', '```', '', 'See package.json.',
   ].join('\n')
-  expect(readmeMentions(text, topLevel).map((m) => [m.path, m.repositoryOnly])).toEqual([
+  expect(pathMentions(text, topLevel).map((m) => [m.path, m.repositoryOnly])).toEqual([
     ['bench/results/x.json', false], ['docs/a.md', false], ['bench/culprit/cases/', true],
     ['bench/', true], ['package.json', true],
   ])
+  // A document whose opening paragraph says so marks every mention in it.
+  const doc = ['# Internals', '', 'Files under bench/ are in the source repository.', '', '## Figures', '', 'See `bench/results/x.json`.'].join('\n')
+  expect(pathMentions(doc, topLevel).map((m) => [m.path, m.repositoryOnly])).toEqual([['bench/', true], ['bench/results/x.json', true]])
 })
 
 test('the shipped binary is stripped', () => {
