@@ -72,6 +72,8 @@ describe('watch() takes exactly what the schema takes', () => {
     expect(r.ok).toBe(true)
     for (const s of NUMBERS) expect([s.name, r.options[s.name]]).toEqual([s.name, s.default])
     expect(r.options.forceGc).toBe(SCHEMA.forceGcDefault)
+    const { DEFAULTS } = require('../lib/watch-options')
+    expect(DEFAULTS).toMatchObject({ ...Object.fromEntries(NUMBERS.map((s) => [s.name, s.default])), heapProfile: r.options.heapProfile })
   })
 
   test.each(NUMBERS.map((s) => [s.name, s]))('%s: each end of its range, and just past it', (name, s) => {
