@@ -94,6 +94,8 @@ describe('watch() takes exactly what the schema takes', () => {
       expect(outcome({ heapProfile: { when: bad } })).toMatchObject({ ok: false, code: INVALID, message: expect.stringContaining('heapProfile.when') })
     }
     expect(outcome({ heapProfile: { saveEvery: 1000 } })).toMatchObject({ ok: false, message: expect.stringContaining('did you mean `saveEveryMs`?') })
+    // A wrong type is named under heapProfile too, in the same style as a range.
+    expect(outcome({ heapProfile: { saveEveryMs: '5' } })).toMatchObject({ ok: false, code: INVALID, message: 'invalid option heapProfile.saveEveryMs: expected a number, got "5"' })
   })
 
   test("the standalone SamplingProfiler's interval: its default, each end, and just past it", () => {

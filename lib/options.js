@@ -40,7 +40,7 @@ function typedValues(opts, types, nullable = new Set(), prefix = '') {
   for (const [name, type] of Object.entries(types)) {
     const v = opts[name]
     if (v === undefined || (v === null && nullable.has(name))) continue
-    if (typeof v !== type) throw invalidOption(prefix + name, `must be a ${type}, got ${shown(v)}`)
+    if (typeof v !== type) throw invalidOption(prefix + name, `expected a ${type}, got ${shown(v)}`)
     given[name] = v
   }
   return given
