@@ -54,10 +54,19 @@ impl Range {
         }
     }
 
-    /// Numbers `>= min` when `inclusive`, else `> min`; no upper end.
-    pub const fn from(min: f64, inclusive: bool) -> Range {
+    /// Numbers `>= min`; no upper end.
+    pub const fn at_least(min: f64) -> Range {
         Range {
-            min: limit(min, inclusive),
+            min: limit(min, true),
+            max: None,
+            integer: false,
+        }
+    }
+
+    /// Numbers `> min`; no upper end.
+    pub const fn above(min: f64) -> Range {
+        Range {
+            min: limit(min, false),
             max: None,
             integer: false,
         }

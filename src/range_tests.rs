@@ -33,11 +33,11 @@ fn inclusive_ends_are_allowed_exclusive_ones_refused() {
 
 #[test]
 fn open_above_ranges_take_any_large_number() {
-    let r = Range::from(0.0, false);
+    let r = Range::above(0.0);
     assert_eq!(r.check("opt", 1e300), Ok(1e300));
     assert_eq!(refused(r, 0.0), "expected a number > 0, got 0");
     assert_eq!(refused(r, -0.0), "expected a number > 0, got -0");
-    let r = Range::from(0.0, true);
+    let r = Range::at_least(0.0);
     assert_eq!(r.check("opt", 0.0), Ok(0.0));
     assert_eq!(refused(r, -1.0), "expected a number >= 0, got -1");
 }
@@ -63,7 +63,7 @@ fn non_finite_values_are_refused_by_every_range() {
     };
     for r in [
         unbounded,
-        Range::from(0.0, true),
+        Range::at_least(0.0),
         Range::integers(0.0, 9.0),
         Range::between(0.5, false, 1.0, false),
     ] {
@@ -82,7 +82,7 @@ fn the_text_is_what_the_docs_state() {
     let text = |r: Range| r.to_string();
     assert_eq!(text(Range::integers(0.0, 20.0)), "integer in [0, 20]");
     assert_eq!(text(Range::between(0.5, false, 1.0, false)), "in (0.5, 1)");
-    assert_eq!(text(Range::from(0.0, false)), "> 0");
+    assert_eq!(text(Range::above(0.0)), "> 0");
     let below = Range {
         min: None,
         max: Some(Limit {

@@ -150,7 +150,7 @@ impl NumberSpec {
 }
 
 /// Any byte count: a caller's measurement (heap figures, the watchdog's reserve).
-const BYTE_COUNT: Range = Range::from(0.0, true);
+const BYTE_COUNT: Range = Range::at_least(0.0);
 
 /// A byte count measured by the caller: a finite number >= 0, else the
 /// error naming it.

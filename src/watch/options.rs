@@ -31,14 +31,14 @@ pub const INTERVAL_MS: NumberSpec = NumberSpec {
 pub const WINDOW_MS: NumberSpec = NumberSpec {
     name: "windowMs",
     default: 180_000.0,
-    range: Range::from(0.0, false),
+    range: Range::above(0.0),
     // The lower envelope needs a few buckets of readings.
     min_intervals: Some(4.0),
 };
 pub const MIN_GROWTH_BYTES_PER_MIN: NumberSpec = NumberSpec {
     name: "minGrowthBytesPerMin",
     default: 1_048_576.0,
-    range: Range::from(0.0, false),
+    range: Range::above(0.0),
     min_intervals: None,
 };
 /// A Mann-Kendall confidence: 1 - p, which never reaches 1.
@@ -53,13 +53,13 @@ pub const CONFIDENCE: NumberSpec = NumberSpec {
 pub const WARMUP_MS: NumberSpec = NumberSpec {
     name: "warmupMs",
     default: 30_000.0,
-    range: Range::from(0.0, true),
+    range: Range::at_least(0.0),
     min_intervals: None,
 };
 pub const URGENT_HORIZON_MS: NumberSpec = NumberSpec {
     name: "urgentHorizonMs",
     default: 900_000.0,
-    range: Range::from(0.0, false),
+    range: Range::above(0.0),
     // The urgent rule needs five readings (urgent.rs).
     min_intervals: Some(super::urgent::MIN_READINGS as f64),
 };
