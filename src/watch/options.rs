@@ -3,8 +3,12 @@
 //! `watch()` (lib/watch-options.js) reads this schema through the binding to
 //! know the names and JS types, and hands the values here to be checked and
 //! completed with defaults; the detector and the urgent rule check their
-//! configuration against the same specs. The README's options table and
-//! lib/watchdog.d.ts are tested against it (__test__/watch-options.test.js).
+//! configuration against the same specs. `heapProfile` (the evidence
+//! profile, lib/watchdog-evidence.js) and the standalone `SamplingProfiler`'s
+//! interval are here too. Each number's range is a `Range` (src/range.rs).
+//! The README's options tables, lib/watchdog.d.ts and
+//! lib/sampling-profiler.d.ts are tested against it
+//! (__test__/watch-options.test.js).
 
 use super::WatchError;
 use crate::range::{OutOfRange, Range, MAX_TIMER_MS};
