@@ -13,6 +13,7 @@ const { analyze, allocationSites } = require('../lib/analyze')
 const ROOT = path.resolve(__dirname, '..')
 const FIXTURE = path.join(__dirname, 'fixtures', 'profile-leak.js')
 let tmp
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-alloc-'))
@@ -29,14 +30,16 @@ function runLeak(modulePath, fn, { env = {}, flags = [] } = {}) {
   return JSON.parse(out.trim().split('\n').pop())
 }
 
-// The leak, line 6 of the TypeScript source (the function starts there).
+// The leak, line 6 of the TypeScript source (the function starts there), and
+// a closure per call defined on line 8 (a suspect's \`location\`).
 const TS_SOURCE = `interface Entry { id: number; label: string; tags: string[] }
 
 const retained: Entry[] = []
-const unused = 1
+const hooks: Array<() => string> = []
 
 export function remember(id: number): void {
   retained.push({ id, label: 'entry-' + id, tags: [String(id), 'x'] })
+  hooks.push(() => 'hook-' + id)
 }
 `
 
@@ -66,6 +69,14 @@ test('a TypeScript-compiled leak is reported at its .ts line', () => {
     expect(top.allocation.functionName).toBe('remember')
     expect(top.allocation.url).toBe(path.join(src, 'store.ts'))
     expect(String(report)).toContain(`allocated by: remember (${path.join(src, 'store.ts')}:6:`)
+    // The closure's location comes from the snapshot, not the profile: mapped
+    // too, in the JSON and in the text, V8's own kept in \`generated\`.
+    const closures = report.suspects.find((s) => s.holder.name === 'hooks')
+    expect(closures.location.scriptName).toBe(path.join(src, 'store.ts'))
+    expect(closures.location.line + 1).toBe(8)
+    expect(closures.location.generated.scriptName).toBe(path.join(tmp, 'ts', 'dist', 'store.js'))
+    expect(String(report)).toMatch(new RegExp(`defined at: ${escape(path.join(src, 'store.ts'))}:8:\\d+`))
+    expect(String(report)).not.toContain('store.js:')
   })
 })
 
@@ -93,9 +104,10 @@ test('a bundle is reported at its source file; without maps, at the bundle', asy
   fs.writeFileSync(path.join(src, 'cache.js'), [
     "'use strict'",
     'const entries = new Map()',
-    '',
+    'const onEvict = []',
     'function warm(key) {',
     "  entries.set(key, { key, body: 'cached-' + key, at: [key, key + 1] })",
+    "  onEvict.push(() => 'evicted-' + key)",
     '}',
     'module.exports = { warm }',
     '',
@@ -104,6 +116,13 @@ test('a bundle is reported at its source file; without maps, at the bundle', asy
   const outfile = path.join(tmp, 'bundle', 'dist', 'app.js')
   require('esbuild').buildSync({ entryPoints: [path.join(src, 'main.js')], bundle: true, platform: 'node', format: 'cjs', sourcemap: true, outfile, logLevel: 'silent' })
   const run = runLeak(outfile, 'handle')
+  // The closure made per call (line 6 of cache.js) is a suspect's location:
+  // mapped from the bundle to its source file, in the JSON and the text.
+  const report = await analyze(run.snapshots)
+  const closures = report.suspects.find((s) => s.holder.name === 'onEvict')
+  expect(closures.location).toMatchObject({ scriptName: path.join(src, 'cache.js'), line: 5 })
+  expect(closures.location.generated.scriptName).toBe(outfile)
+  expect(String(report)).toMatch(new RegExp(`defined at: ${escape(path.join(src, 'cache.js'))}:6:\\d+`))
   const sites = await allocationSites([run.profile])
   const warm = sites.find((s) => s.functionName === 'warm')
   expect(warm).toBeDefined()

@@ -122,8 +122,9 @@ async function analyze(files, opts, internal = {}) {
   }
   const data = JSON.parse(out.json)
   // Source maps are read in JS (Node's own parser); the text is then rendered
-  // again from the mapped JSON, so it has one renderer.
-  if (profiles.length && mapReport(data, { inspector: internal.inspectorSourceMaps })) return reportFromJSON(data)
+  // again from the mapped JSON, so it has one renderer. Every report is mapped:
+  // a closure's location comes from the snapshot, with or without profiles.
+  if (mapReport(data, { inspector: internal.inspectorSourceMaps })) return reportFromJSON(data)
   return new Report(data, out.text)
 }
 
