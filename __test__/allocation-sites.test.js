@@ -206,3 +206,58 @@ test('a closure made per call names the function that made it, with no profile',
   expect(top.allocation).toMatchObject({ ...made, matchedBy: 'scope', bytes: 0 })
   expect(String(report)).toMatch(/allocated by: auditMiddleware \(.*closures\.js:4:\d+\), made there per call/)
 })
+
+const CLI = path.join(ROOT, 'bin', 'leakwatch.js')
+const cli = (...args) => require('child_process').spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000 })
+
+test('the CLI: profiles alone, --profile, --no-profiles, and the report says which profiles it read', () => {
+  const src = compiledTs()
+  const run = runLeak(path.join(tmp, 'ts', 'dist', 'store.js'), 'remember')
+  const help = cli('--help').stdout
+  expect(help).toMatch(/--profile <file>/)
+  expect(help).toMatch(/--no-profiles/)
+  expect(help).toMatch(/\.heapprofile/)
+
+  // Beside the snapshots: read, and said so in the text and the JSON.
+  let r = cli('analyze', ...run.snapshots)
+  expect(r.status).toBe(0)
+  expect(r.stdout).toContain(`  profile 1: ${run.profile}\n`)
+  expect(r.stdout).toContain('allocated by: remember (')
+  expect(JSON.parse(cli('analyze', ...run.snapshots, '--json').stdout).summary.profiles)
+    .toEqual({ source: 'beside', files: [run.profile], lookedFor: run.snapshots.map((s) => s.replace(/\.heapsnapshot(\.gz)?$/, '.heapprofile')) })
+
+  // --no-profiles: none read, and the text says why there is no "allocated by".
+  r = cli('analyze', ...run.snapshots, '--no-profiles')
+  expect(r.stdout).toContain('sampling heap profile: not read (profiles: false, --no-profiles)')
+  expect(r.stdout).not.toContain('sampled live')
+
+  // --profile: a profile kept elsewhere; the one beside is then not read.
+  const elsewhere = path.join(tmp, 'elsewhere.heapprofile')
+  fs.copyFileSync(run.profile, elsewhere)
+  fs.rmSync(run.profile)
+  r = cli('analyze', ...run.snapshots, '--profile', elsewhere, '--json')
+  expect(r.status).toBe(0)
+  expect(JSON.parse(r.stdout).summary.profiles).toMatchObject({ source: 'given', files: [elsewhere] })
+  // None beside: said, with where it was looked for.
+  r = cli('analyze', ...run.snapshots)
+  expect(r.stdout).toMatch(/sampling heap profile: none beside the snapshots \(looked for [^)]*\.heapprofile\)/)
+  // The option's own rule: at most three; and the two flags exclude each other.
+  r = cli('analyze', ...run.snapshots, ...[1, 2, 3, 4].flatMap(() => ['--profile', elsewhere]))
+  expect(r.status).toBe(1)
+  expect(r.stderr).toContain('ERR_LEAKWATCH_INVALID_OPTION: invalid option profiles')
+  expect(cli('analyze', ...run.snapshots, '--profile', elsewhere, '--no-profiles').status).toBe(2)
+
+  // Profiles alone: their allocation sites, through allocationSites() and its text.
+  r = cli('analyze', elsewhere)
+  expect(r.status).toBe(0)
+  expect(r.stdout).toContain(`profile 1: ${elsewhere}`)
+  expect(r.stdout).toContain('Allocation sites by growth of live sampled bytes')
+  expect(r.stdout).toContain(`remember (${path.join(src, 'store.ts')}:6:`)
+  const sites = JSON.parse(cli('analyze', elsewhere, '--json').stdout)
+  expect(sites[0]).toMatchObject({ functionName: 'remember', url: path.join(src, 'store.ts') })
+  expect(cli('analyze', elsewhere, '--max-suspects', '1').status).toBe(2)
+  // A profile where a snapshot goes: what it is and how to give it.
+  r = cli('analyze', run.snapshots[0], elsewhere)
+  expect(r.status).toBe(1)
+  expect(r.stderr).toMatch(/ERR_LEAKWATCH_INVALID_OPTION: .*is a sampling heap profile .*--profile/)
+})

@@ -52,12 +52,12 @@ function tsFields(dts, name) {
 
 // Fields the JS layer adds after the Rust has serialized the report:
 // lib/source-maps.js maps positions and keeps V8's own in `generated`.
-const ADDED_IN_JS = { AllocationSite: ['generated'] }
+const ADDED_IN_JS = { AllocationSite: ['generated'], SourceLocation: ['generated'] }
 
 const rust = rustSources()
 const dts = fs.readFileSync(path.join(ROOT, 'lib', 'analyze.d.ts'), 'utf8')
 
-test.each(['Suspect', 'MergedGroup', 'Holder', 'AllocationSite', 'ClassStat', 'SnapshotSummary', 'Summary', 'SourceLocation'])(
+test.each(['Suspect', 'MergedGroup', 'Holder', 'AllocationSite', 'ClassStat', 'SnapshotSummary', 'Summary', 'SourceLocation', 'ProfilesRead'])(
   '%s: the types list exactly the fields the Rust serializes',
   (name) => {
     expect(tsFields(dts, name)).toEqual([...rustFields(rust, name), ...(ADDED_IN_JS[name] || [])].sort())

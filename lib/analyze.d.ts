@@ -1,11 +1,16 @@
 // Types of lib/analyze.js; index.d.ts re-exports them.
 
-/** Where a closure was defined; line and column are zero-based, as V8 writes them. */
+/**
+ * Where a closure was defined; line and column are zero-based. V8's function
+ * position: the function's start, the `(` of its parameters (or an arrow's).
+ */
 export interface SourceLocation {
   scriptId: number
   scriptName: string | null
   line: number
   column: number
+  /** Where V8 saw it, when a source map moved it to the original source. */
+  generated?: { scriptName: string; line: number; column: number }
 }
 
 /**
@@ -140,11 +145,36 @@ export interface Summary {
   }
   /** Allocation sites by growth of live sampled bytes, at most 10 (empty without profiles). */
   allocationSites: AllocationSite[]
+  /** The sampling heap profiles read, or why none was (absent in reports saved before it). */
+  profiles?: ProfilesRead
+}
+
+/** Which `.heapprofile` files an analysis read. */
+export interface ProfilesRead {
+  /** `given` (the `profiles` option, CLI `--profile`), `beside` (`<snapshot base>.heapprofile` looked for), `off` (`profiles: false`, `--no-profiles`). */
+  source: 'given' | 'beside' | 'off'
+  /** The profiles read, oldest first. */
+  files: string[]
+  /** With `beside`: every path looked at, found or not. */
+  lookedFor: string[]
+}
+
+/** How the watchdog's own report was analysed (`report.analysis`, watchdog reports only). */
+export interface ReportAnalysis {
+  where: 'child process'
+  /** Wall time of the analysis, ms. */
+  ms: number
+  /** Peak RSS of the analysing process, bytes. */
+  maxRssBytes: number
+  /** The snapshots analysed. */
+  files: string[]
 }
 
 export declare class Report {
   suspects: Suspect[]
   summary: Summary
+  /** On the watchdog's `'report'` only (not enumerable, not in the JSON). */
+  readonly analysis?: ReportAnalysis
   /** The report for people. */
   toString(): string
   toJSON(): { suspects: Suspect[]; summary: Summary }

@@ -11,6 +11,7 @@ const { mapReport } = require('./source-maps')
 const ROOT = path.resolve(__dirname, '..')
 const INTERNAL_PREFIXES = [path.join(ROOT, 'lib') + path.sep, path.join(ROOT, 'jest.js'), path.join(ROOT, 'index.js')]
 const SNAPSHOT_SUFFIX = /\.heapsnapshot(\.gz)?$/
+const PROFILE_SUFFIX = /\.heapprofile$/
 
 let binding = null
 function native() {
@@ -73,15 +74,37 @@ function nativeOptions(opts) {
   return out
 }
 
-/** `<snapshot base>.heapprofile` beside each snapshot, where present. */
+/** `<snapshot base>.heapprofile` beside each snapshot: those present, and every path looked at. */
 function profilesBeside(files) {
   const found = []
+  const lookedFor = []
   for (const f of files) {
     if (!SNAPSHOT_SUFFIX.test(f)) continue
     const candidate = f.replace(SNAPSHOT_SUFFIX, '.heapprofile')
+    lookedFor.push(candidate)
     if (fs.existsSync(candidate)) found.push(candidate)
   }
-  return found
+  return { found, lookedFor }
+}
+
+/** The profiles to read and, for `summary.profiles`, where they came from. */
+function chooseProfiles(opts, chosen) {
+  if (opts && opts.profiles === false) return { profiles: [], source: 'off', lookedFor: [] }
+  if (opts && opts.profiles !== undefined) return { profiles: opts.profiles, source: 'given', lookedFor: [] }
+  const { found, lookedFor } = profilesBeside(chosen)
+  return { profiles: found, source: 'beside', lookedFor }
+}
+
+// A sampling heap profile given where snapshots go: said plainly rather than
+// failing later on its missing `snapshot` header.
+function rejectProfilesAsSnapshots(files) {
+  for (const f of Array.isArray(files) ? files : [files]) {
+    if (typeof f === 'string' && PROFILE_SUFFIX.test(f)) {
+      throw invalidOption('files', `${f} is a sampling heap profile (.heapprofile: allocation stacks, not a heap), ` +
+        'not a snapshot: give it with its snapshots as { profiles: [...] } (CLI: --profile), ' +
+        'or alone to allocationSites() (CLI: leakwatch analyze a.heapprofile b.heapprofile)')
+    }
+  }
 }
 
 /**
@@ -106,10 +129,13 @@ function profilesBeside(files) {
  */
 async function analyze(files, opts, internal = {}) {
   const options = nativeOptions(opts)
+  rejectProfilesAsSnapshots(files)
   const { files: chosen, selection } = selectSnapshots(files)
   // Said only when there was a choice to make or something to warn about.
   if (selection.notes.length > 0) options.selection = JSON.stringify(selection)
-  const profiles = opts && opts.profiles !== undefined ? opts.profiles || [] : profilesBeside(chosen)
+  const { profiles, source, lookedFor } = chooseProfiles(opts, chosen)
+  options.profilesSource = source
+  options.profilesLookedFor = lookedFor
   if (profiles.length) {
     options.profiles = profiles
     options.internalPrefixes = INTERNAL_PREFIXES
@@ -180,4 +206,4 @@ function reportFromJSON(data) {
   return new Report(JSON.parse(json), text)
 }
 
-module.exports = { analyze, allocationSites, reportFromJSON, Report }
+module.exports = { analyze, allocationSites, reportFromJSON, Report, PROFILE_SUFFIX }
