@@ -123,6 +123,11 @@ test('a bundle is reported at its source file; without maps, at the bundle', asy
   expect(closures.location).toMatchObject({ scriptName: path.join(src, 'cache.js'), line: 5 })
   expect(closures.location.generated.scriptName).toBe(outfile)
   expect(String(report)).toMatch(new RegExp(`defined at: ${escape(path.join(src, 'cache.js'))}:6:\\d+`))
+  // The Map's suspect is held through \`warm\`'s scope: named as the source names it.
+  const map = report.suspects.find((s) => s.holder.name === 'entries')
+  expect(map.holder.function).toBe('warm')
+  expect(map.location.generated.function).toBe('warm2')
+  expect(String(report)).toMatch(new RegExp(`closure \`warm\` defined at: ${escape(path.join(src, 'cache.js'))}:4:`))
   const sites = await allocationSites([run.profile])
   const warm = sites.find((s) => s.functionName === 'warm')
   expect(warm).toBeDefined()

@@ -9,8 +9,8 @@ export interface SourceLocation {
   scriptName: string | null
   line: number
   column: number
-  /** Where V8 saw it, when a source map moved it to the original source. */
-  generated?: { scriptName: string; line: number; column: number }
+  /** Where V8 saw it, when a source map moved it to the original source; `function`: V8's name of `holder.function` when the source names it otherwise (a bundler's rename). */
+  generated?: { scriptName: string; line: number; column: number; function?: string }
 }
 
 /**

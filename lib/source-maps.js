@@ -263,7 +263,23 @@ function mapReport(data, opts = {}) {
   for (const [at, shape] of REPORT_POSITIONS) {
     each(data, at, (pos) => { changed = mapPosition(pos, shape, cache) || changed })
   }
+  for (const s of data.suspects || []) changed = renameHolderFunction(s, cache) || changed
   return changed
+}
+
+// A suspect's closure is named by its holder (`holder.function`), with the
+// name V8 saw: a bundler's rename (`warm2`) is undone from the original
+// source at the mapped location, as for allocation sites; V8's name is kept
+// in `location.generated.function`.
+function renameHolderFunction(s, cache) {
+  const loc = s.location
+  const h = s.holder
+  if (!loc || !loc.generated || !h || typeof h.function !== 'string' || !h.function) return false
+  const name = originalName({ url: loc.scriptName, line: loc.line, column: loc.column }, cache)
+  if (!name || h.function.endsWith(name)) return false
+  loc.generated.function = h.function
+  h.function = name
+  return true
 }
 
 module.exports = { originalPosition, mapReport, REPORT_POSITIONS }
