@@ -228,8 +228,13 @@ test('the CLI: profiles alone, --profile, --no-profiles, and the report says whi
   expect(r.status).toBe(0)
   expect(r.stdout).toContain(`  profile 1: ${run.profile}\n`)
   expect(r.stdout).toContain('allocated by: remember (')
-  expect(JSON.parse(cli('analyze', ...run.snapshots, '--json').stdout).summary.profiles)
+  const json = cli('analyze', ...run.snapshots, '--json').stdout
+  expect(JSON.parse(json).summary.profiles)
     .toEqual({ source: 'beside', files: [run.profile], lookedFor: run.snapshots.map((s) => s.replace(/\.heapsnapshot(\.gz)?$/, '.heapprofile')) })
+  // A saved report renders the same head again.
+  const saved = path.join(tmp, 'saved-report.json')
+  fs.writeFileSync(saved, json)
+  expect(cli('report', saved).stdout).toBe(r.stdout)
 
   // --no-profiles: none read, and the text says why there is no "allocated by".
   r = cli('analyze', ...run.snapshots, '--no-profiles')
