@@ -44,7 +44,7 @@ options:
   --suspects             with one snapshot, list the biggest groups of alike objects
   --profile <file>       a .heapprofile of the same time window, instead of those beside
                          the snapshots; repeat for up to three, oldest first
-  --no-profiles          read no .heapprofile (no "allocated by" lines)
+  --no-profiles          read no .heapprofile (no sampled "allocated by" lines)
 `
 
 const OPTIONS = {

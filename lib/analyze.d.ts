@@ -212,7 +212,8 @@ export declare function allocationSites(profiles: string[]): Promise<AllocationS
  * time are analysed, and `summary.selection` says so.
  * Rejects with a `LeakwatchError` whose `code` is one of ERR_LEAKWATCH_SNAPSHOT_PARSE,
  * _SNAPSHOT_TRUNCATED, _SNAPSHOT_INVALID, _SNAPSHOT_TOO_LARGE, _GZIP, _IO, _INVALID_OPTION,
- * _PROFILE_INVALID (a `.heapprofile` that is not one).
+ * _PROFILE_INVALID (a `.heapprofile` that is not one); a `.heapprofile` given among `files`
+ * is _INVALID_OPTION (give it as `profiles`, or to `allocationSites()`).
  */
 export declare function analyze(files: string | string[], opts?: AnalyzeOptions): Promise<Report>
 

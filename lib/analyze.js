@@ -122,8 +122,11 @@ function rejectProfilesAsSnapshots(files) {
  * Allocation sites: sampling heap profiles (`profiles`, oldest first; by
  * default `<snapshot base>.heapprofile` beside each analysed snapshot, where
  * present; `false` for none) are ranked by growth of live sampled bytes and
- * joined to the suspects (`suspect.allocation`, `summary.allocationSites`), with
- * positions mapped to original sources where a source map is found.
+ * joined to the suspects (`suspect.allocation`, `summary.allocationSites`);
+ * `summary.profiles` says which were read, or where none was found. Every
+ * position of the report (source-maps.js REPORT_POSITIONS) is mapped to
+ * original sources where a source map is found. A `.heapprofile` among `files`
+ * is ERR_LEAKWATCH_INVALID_OPTION (its message says how to give it).
  * @param {{ minRetainedDelta?: number, minCountDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean, profiles?: string[] | false }} [opts]
  * @returns {Promise<Report>}
  */
