@@ -13,6 +13,7 @@ const { analyze, allocationSites } = require('../lib/analyze')
 const ROOT = path.resolve(__dirname, '..')
 const FIXTURE = path.join(__dirname, 'fixtures', 'profile-leak.js')
 let tmp
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-alloc-'))
@@ -29,14 +30,16 @@ function runLeak(modulePath, fn, { env = {}, flags = [] } = {}) {
   return JSON.parse(out.trim().split('\n').pop())
 }
 
-// The leak, line 6 of the TypeScript source (the function starts there).
+// The leak, line 6 of the TypeScript source (the function starts there), and
+// a closure per call defined on line 8 (a suspect's \`location\`).
 const TS_SOURCE = `interface Entry { id: number; label: string; tags: string[] }
 
 const retained: Entry[] = []
-const unused = 1
+const hooks: Array<() => string> = []
 
 export function remember(id: number): void {
   retained.push({ id, label: 'entry-' + id, tags: [String(id), 'x'] })
+  hooks.push(() => 'hook-' + id)
 }
 `
 
@@ -66,6 +69,14 @@ test('a TypeScript-compiled leak is reported at its .ts line', () => {
     expect(top.allocation.functionName).toBe('remember')
     expect(top.allocation.url).toBe(path.join(src, 'store.ts'))
     expect(String(report)).toContain(`allocated by: remember (${path.join(src, 'store.ts')}:6:`)
+    // The closure's location comes from the snapshot, not the profile: mapped
+    // too, in the JSON and in the text, V8's own kept in \`generated\`.
+    const closures = report.suspects.find((s) => s.holder.name === 'hooks')
+    expect(closures.location.scriptName).toBe(path.join(src, 'store.ts'))
+    expect(closures.location.line + 1).toBe(8)
+    expect(closures.location.generated.scriptName).toBe(path.join(tmp, 'ts', 'dist', 'store.js'))
+    expect(String(report)).toMatch(new RegExp(`defined at: ${escape(path.join(src, 'store.ts'))}:8:\\d+`))
+    expect(String(report)).not.toContain('store.js:')
   })
 })
 
@@ -93,9 +104,10 @@ test('a bundle is reported at its source file; without maps, at the bundle', asy
   fs.writeFileSync(path.join(src, 'cache.js'), [
     "'use strict'",
     'const entries = new Map()',
-    '',
+    'const onEvict = []',
     'function warm(key) {',
     "  entries.set(key, { key, body: 'cached-' + key, at: [key, key + 1] })",
+    "  onEvict.push(() => 'evicted-' + key)",
     '}',
     'module.exports = { warm }',
     '',
@@ -104,6 +116,18 @@ test('a bundle is reported at its source file; without maps, at the bundle', asy
   const outfile = path.join(tmp, 'bundle', 'dist', 'app.js')
   require('esbuild').buildSync({ entryPoints: [path.join(src, 'main.js')], bundle: true, platform: 'node', format: 'cjs', sourcemap: true, outfile, logLevel: 'silent' })
   const run = runLeak(outfile, 'handle')
+  // The closure made per call (line 6 of cache.js) is a suspect's location:
+  // mapped from the bundle to its source file, in the JSON and the text.
+  const report = await analyze(run.snapshots)
+  const closures = report.suspects.find((s) => s.holder.name === 'onEvict')
+  expect(closures.location).toMatchObject({ scriptName: path.join(src, 'cache.js'), line: 5 })
+  expect(closures.location.generated.scriptName).toBe(outfile)
+  expect(String(report)).toMatch(new RegExp(`defined at: ${escape(path.join(src, 'cache.js'))}:6:\\d+`))
+  // The Map's suspect is held through \`warm\`'s scope: named as the source names it.
+  const map = report.suspects.find((s) => s.holder.name === 'entries')
+  expect(map.holder.function).toBe('warm')
+  expect(map.location.generated.function).toBe('warm2')
+  expect(String(report)).toMatch(new RegExp(`closure \`warm\` defined at: ${escape(path.join(src, 'cache.js'))}:4:`))
   const sites = await allocationSites([run.profile])
   const warm = sites.find((s) => s.functionName === 'warm')
   expect(warm).toBeDefined()
@@ -210,4 +234,64 @@ exports.handle = (i) => registry.register({ path: '/p/' + i, body: 'b' + i })
   const run = runLeak(driver, 'handle', { env: { NO_PROFILE: '1' } })
   const report = await analyze(run.snapshots)
   expect(report.suspects[0].enclosingFunction).toMatchObject({ functionName: 'register', url: file, line: 3 })
+})
+
+const CLI = path.join(ROOT, 'bin', 'leakwatch.js')
+const cli = (...args) => require('child_process').spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000 })
+
+test('the CLI: profiles alone, --profile, --no-profiles, and the report says which profiles it read', () => {
+  const src = compiledTs()
+  const run = runLeak(path.join(tmp, 'ts', 'dist', 'store.js'), 'remember')
+  const help = cli('--help').stdout
+  expect(help).toMatch(/--profile <file>/)
+  expect(help).toMatch(/--no-profiles/)
+  expect(help).toMatch(/\.heapprofile/)
+
+  // Beside the snapshots: read, and said so in the text and the JSON.
+  let r = cli('analyze', ...run.snapshots)
+  expect(r.status).toBe(0)
+  expect(r.stdout).toContain(`  profile 1: ${run.profile}\n`)
+  expect(r.stdout).toContain('allocated by: remember (')
+  const json = cli('analyze', ...run.snapshots, '--json').stdout
+  expect(JSON.parse(json).summary.profiles)
+    .toEqual({ source: 'beside', files: [run.profile], lookedFor: run.snapshots.map((s) => s.replace(/\.heapsnapshot(\.gz)?$/, '.heapprofile')) })
+  // A saved report renders the same head again.
+  const saved = path.join(tmp, 'saved-report.json')
+  fs.writeFileSync(saved, json)
+  expect(cli('report', saved).stdout).toBe(r.stdout)
+
+  // --no-profiles: none read, and the text says why there is no "allocated by".
+  r = cli('analyze', ...run.snapshots, '--no-profiles')
+  expect(r.stdout).toContain('sampling heap profile: not read (profiles: false, --no-profiles)')
+  expect(r.stdout).not.toContain('sampled live')
+
+  // --profile: a profile kept elsewhere; the one beside is then not read.
+  const elsewhere = path.join(tmp, 'elsewhere.heapprofile')
+  fs.copyFileSync(run.profile, elsewhere)
+  fs.rmSync(run.profile)
+  r = cli('analyze', ...run.snapshots, '--profile', elsewhere, '--json')
+  expect(r.status).toBe(0)
+  expect(JSON.parse(r.stdout).summary.profiles).toMatchObject({ source: 'given', files: [elsewhere] })
+  // None beside: said, with where it was looked for.
+  r = cli('analyze', ...run.snapshots)
+  expect(r.stdout).toMatch(/sampling heap profile: none beside the snapshots \(looked for [^)]*\.heapprofile\)/)
+  // The option's own rule: at most three; and the two flags exclude each other.
+  r = cli('analyze', ...run.snapshots, ...[1, 2, 3, 4].flatMap(() => ['--profile', elsewhere]))
+  expect(r.status).toBe(1)
+  expect(r.stderr).toContain('ERR_LEAKWATCH_INVALID_OPTION: invalid option profiles')
+  expect(cli('analyze', ...run.snapshots, '--profile', elsewhere, '--no-profiles').status).toBe(2)
+
+  // Profiles alone: their allocation sites, through allocationSites() and its text.
+  r = cli('analyze', elsewhere)
+  expect(r.status).toBe(0)
+  expect(r.stdout).toContain(`profile 1: ${elsewhere}`)
+  expect(r.stdout).toContain('Allocation sites by growth of live sampled bytes')
+  expect(r.stdout).toContain(`remember (${path.join(src, 'store.ts')}:6:`)
+  const sites = JSON.parse(cli('analyze', elsewhere, '--json').stdout)
+  expect(sites[0]).toMatchObject({ functionName: 'remember', url: path.join(src, 'store.ts') })
+  expect(cli('analyze', elsewhere, '--max-suspects', '1').status).toBe(2)
+  // A profile where a snapshot goes: what it is and how to give it.
+  r = cli('analyze', run.snapshots[0], elsewhere)
+  expect(r.status).toBe(1)
+  expect(r.stderr).toMatch(/ERR_LEAKWATCH_INVALID_OPTION: .*is a sampling heap profile .*--profile/)
 })

@@ -28,10 +28,14 @@ test('the handler does not leak', async () => {
 `
 
 // The same leak with the timeout raised as the matcher's message advises:
-// the holder is named too, next to the allocating function.
+// the holder is named too, next to the allocating function; and a closure
+// per call (line 7), whose "defined at" is mapped like the allocating
+// function (babel-jest's output has it on another line).
 // (timeoutMs too: on a loaded machine a snapshot of Jest's heap takes 10 s.)
 const RAISED_FILE = TEST_FILE
   .replace("require('leakwatch/jest')\n", "require('leakwatch/jest')\njest.setTimeout(110000)\n")
+  .replace('const seen = []\n', 'const seen = [], onDone = []\n')
+  .replace('at: Date.now() })\n', 'at: Date.now() })\n  onDone.push(() => req.url)\n')
   .replace('.not.toLeak()', '.not.toLeak({ timeoutMs: 100000 })')
 
 // Calls of 100 ms cannot give a verdict within a 1.5 s test timeout: the
@@ -91,6 +95,9 @@ test('raised timeout: holder and allocating function, at the original line', asy
   expect(run.out).toMatch(/retained by: .*seen/)
   // One line further down than leaky.test.js: the jest.setTimeout line.
   expect(run.out).toMatch(/allocated by: handler \(.*raised\.test\.js:5:\d+\)/)
+  // The closure's position: line 7, at the arrow's \`(\` (column 15), V8's function start.
+  expect(run.out).toMatch(/defined at: .*raised\.test\.js:7:15\b/)
+  expect(run.out).not.toMatch(/defined at: .*raised\.test\.js:(?!7:)/)
 }, 180000)
 
 test('a measurement that cannot finish within the test timeout fails with leakwatch\'s code and advice, not Jest\'s timeout', async () => {

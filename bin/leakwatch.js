@@ -4,15 +4,18 @@
 // leakwatch CLI: analyse heap snapshots offline.
 //   leakwatch analyze <snapshots or directories...> [--json] [--html out.html]
 //                     [--min-retained BYTES] [--max-suspects N] [--top-classes N] [--suspects]
+//                     [--profile a.heapprofile]... [--no-profiles]
+//   leakwatch analyze <a.heapprofile> [b.heapprofile] [c.heapprofile] [--json]
 //   leakwatch diff <snapshots or directories...> [same options]
 //   leakwatch report saved.json [--json] [--html out.html]
 const fs = require('fs')
 const { parseArgs } = require('util')
-const { analyze, reportFromJSON } = require('../lib/analyze')
+const { analyze, allocationSites, reportFromJSON, PROFILE_SUFFIX } = require('../lib/analyze')
 const { writeHtml } = require('../lib/report-html')
 const { runCommand } = require('../lib/cli-command')
 
 const USAGE = `usage: leakwatch analyze <snapshot or directory>... [options]
+       leakwatch analyze <a.heapprofile> [b.heapprofile] [c.heapprofile] [--json]
        leakwatch diff <snapshot or directory>... [options]
        leakwatch report <report.json> [--json] [--html <file>]
        leakwatch redact <in.heapsnapshot[.gz]> <out.heapsnapshot.gz> [--gzip-level N]
@@ -21,6 +24,12 @@ analyze: any number of snapshot files or directories. Snapshots are grouped by
   process (the pid in leakwatch's file names), ordered by time, and the first,
   middle and last of one process are analysed; the report says what was chosen.
   One snapshot: the largest classes by retained size.
+  Sampling heap profiles (.heapprofile: V8's allocation stacks, saved by the
+  watchdog as <snapshot base>.heapprofile beside its snapshots) name the code
+  that allocated each suspect ("allocated by"); those beside the snapshots are
+  read unless --profile or --no-profiles says otherwise, and the report says
+  which were read. Given alone (one to three, oldest first): the allocation
+  sites of those profiles, ranked by growth of live sampled bytes.
 diff: like analyze, but needs at least two snapshots.
 report: renders a report saved with --json again, as text or HTML.
 redact: a copy whose string values are replaced by placeholders (leakwatch redact --help).
@@ -33,6 +42,9 @@ options:
   --max-suspects <n>     at most n suspects (default 10)
   --top-classes <n>      list n classes in the summary (default 15)
   --suspects             with one snapshot, list the biggest groups of alike objects
+  --profile <file>       a .heapprofile of the same time window, instead of those beside
+                         the snapshots; repeat for up to three, oldest first
+  --no-profiles          read no .heapprofile (no sampled "allocated by" lines)
 `
 
 const OPTIONS = {
@@ -43,6 +55,8 @@ const OPTIONS = {
   'max-suspects': { type: 'string' },
   'top-classes': { type: 'string' },
   suspects: { type: 'boolean' },
+  profile: { type: 'string', multiple: true },
+  'no-profiles': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 }
 const NUMERIC = { 'min-retained': 'minRetainedDelta', 'min-count': 'minCountDelta', 'max-suspects': 'maxSuspects', 'top-classes': 'topClasses' }
@@ -70,7 +84,29 @@ function parse(argv) {
     opts[name] = v
   }
   if (values.suspects) opts.singleSuspects = true
-  return { files: positionals, json: !!values.json, html: values.html || null, help: !!values.help, opts }
+  if (values.profile && values['no-profiles']) throw usageError('--profile and --no-profiles exclude each other')
+  // Checked by analyze() with the rule of its `profiles` option.
+  if (values.profile) opts.profiles = values.profile
+  if (values['no-profiles']) opts.profiles = false
+  const args = { files: positionals, json: !!values.json, html: values.html || null, help: !!values.help, opts }
+  args.profilesOnly = positionals.length > 0 && positionals.every((f) => PROFILE_SUFFIX.test(f))
+  if (args.profilesOnly && (Object.keys(opts).length > 0 || args.html)) {
+    throw usageError('.heapprofile files alone take only --json (the other options are for snapshots)')
+  }
+  return args
+}
+
+/** `leakwatch analyze a.heapprofile...`: their allocation sites, as text or JSON. */
+async function printProfileSites(args) {
+  const sites = await allocationSites(args.files)
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(sites, null, 2)}\n`)
+    return
+  }
+  const head = `leakwatch allocation sites of ${args.files.length} sampling heap profile${args.files.length > 1 ? 's' : ''} (no snapshot):\n` +
+    args.files.map((f, i) => `  profile ${i + 1}: ${f}\n`).join('')
+  const text = String(sites)
+  process.stdout.write(`${head}\n${text || 'No allocation sites in these profiles (none grew, or all are Node\'s own).\n'}`)
 }
 
 /** The report of `command`: analysed now, or loaded from a saved --json file. */
@@ -93,6 +129,10 @@ function reportCommand(command, argv) {
     usage: USAGE,
     parse,
     run: async (args) => {
+      if (args.profilesOnly) {
+        if (command !== 'analyze') throw usageError(`${command} needs snapshots; .heapprofile files alone: leakwatch analyze`)
+        return printProfileSites(args)
+      }
       const report = await load(command, args)
       if (args.html) writeHtml(args.html, report)
       process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : report.toString())

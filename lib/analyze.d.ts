@@ -1,11 +1,16 @@
 // Types of lib/analyze.js; index.d.ts re-exports them.
 
-/** Where a closure was defined; line and column are zero-based, as V8 writes them. */
+/**
+ * Where a closure was defined; line and column are zero-based. V8's function
+ * position: the function's start, the `(` of its parameters (or an arrow's).
+ */
 export interface SourceLocation {
   scriptId: number
   scriptName: string | null
   line: number
   column: number
+  /** Where V8 saw it, when a source map moved it to the original source; `function`: V8's name of `holder.function` when the source names it otherwise (a bundler's rename). */
+  generated?: { scriptName: string; line: number; column: number; function?: string }
 }
 
 /**
@@ -140,11 +145,36 @@ export interface Summary {
   }
   /** Allocation sites by growth of live sampled bytes, at most 10 (empty without profiles). */
   allocationSites: AllocationSite[]
+  /** The sampling heap profiles read, or why none was (absent in reports saved before it). */
+  profiles?: ProfilesRead
+}
+
+/** Which `.heapprofile` files an analysis read. */
+export interface ProfilesRead {
+  /** `given` (the `profiles` option, CLI `--profile`), `beside` (`<snapshot base>.heapprofile` looked for), `off` (`profiles: false`, `--no-profiles`). */
+  source: 'given' | 'beside' | 'off'
+  /** The profiles read, oldest first. */
+  files: string[]
+  /** With `beside`: every path looked at, found or not. */
+  lookedFor: string[]
+}
+
+/** How the watchdog's own report was analysed (`report.analysis`, watchdog reports only). */
+export interface ReportAnalysis {
+  where: 'child process'
+  /** Wall time of the analysis, ms. */
+  ms: number
+  /** Peak RSS of the analysing process, bytes. */
+  maxRssBytes: number
+  /** The snapshots analysed. */
+  files: string[]
 }
 
 export declare class Report {
   suspects: Suspect[]
   summary: Summary
+  /** On the watchdog's `'report'` only (not enumerable, not in the JSON). */
+  readonly analysis?: ReportAnalysis
   /** The report for people. */
   toString(): string
   toJSON(): { suspects: Suspect[]; summary: Summary }
@@ -182,7 +212,8 @@ export declare function allocationSites(profiles: string[]): Promise<AllocationS
  * time are analysed, and `summary.selection` says so.
  * Rejects with a `LeakwatchError` whose `code` is one of ERR_LEAKWATCH_SNAPSHOT_PARSE,
  * _SNAPSHOT_TRUNCATED, _SNAPSHOT_INVALID, _SNAPSHOT_TOO_LARGE, _GZIP, _IO, _INVALID_OPTION,
- * _PROFILE_INVALID (a `.heapprofile` that is not one).
+ * _PROFILE_INVALID (a `.heapprofile` that is not one); a `.heapprofile` given among `files`
+ * is _INVALID_OPTION (give it as `profiles`, or to `allocationSites()`).
  */
 export declare function analyze(files: string | string[], opts?: AnalyzeOptions): Promise<Report>
 

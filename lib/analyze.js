@@ -11,6 +11,7 @@ const { mapReport } = require('./source-maps')
 const ROOT = path.resolve(__dirname, '..')
 const INTERNAL_PREFIXES = [path.join(ROOT, 'lib') + path.sep, path.join(ROOT, 'jest.js'), path.join(ROOT, 'index.js')]
 const SNAPSHOT_SUFFIX = /\.heapsnapshot(\.gz)?$/
+const PROFILE_SUFFIX = /\.heapprofile$/
 
 let binding = null
 function native() {
@@ -73,15 +74,37 @@ function nativeOptions(opts) {
   return out
 }
 
-/** `<snapshot base>.heapprofile` beside each snapshot, where present. */
+/** `<snapshot base>.heapprofile` beside each snapshot: those present, and every path looked at. */
 function profilesBeside(files) {
   const found = []
+  const lookedFor = []
   for (const f of files) {
     if (!SNAPSHOT_SUFFIX.test(f)) continue
     const candidate = f.replace(SNAPSHOT_SUFFIX, '.heapprofile')
+    lookedFor.push(candidate)
     if (fs.existsSync(candidate)) found.push(candidate)
   }
-  return found
+  return { found, lookedFor }
+}
+
+/** The profiles to read and, for `summary.profiles`, where they came from. */
+function chooseProfiles(opts, chosen) {
+  if (opts && opts.profiles === false) return { profiles: [], source: 'off', lookedFor: [] }
+  if (opts && opts.profiles !== undefined) return { profiles: opts.profiles, source: 'given', lookedFor: [] }
+  const { found, lookedFor } = profilesBeside(chosen)
+  return { profiles: found, source: 'beside', lookedFor }
+}
+
+// A sampling heap profile given where snapshots go: said plainly rather than
+// failing later on its missing `snapshot` header.
+function rejectProfilesAsSnapshots(files) {
+  for (const f of Array.isArray(files) ? files : [files]) {
+    if (typeof f === 'string' && PROFILE_SUFFIX.test(f)) {
+      throw invalidOption('files', `${f} is a sampling heap profile (.heapprofile: allocation stacks, not a heap), ` +
+        'not a snapshot: give it with its snapshots as { profiles: [...] } (CLI: --profile), ' +
+        'or alone to allocationSites() (CLI: leakwatch analyze a.heapprofile b.heapprofile)')
+    }
+  }
 }
 
 /**
@@ -99,17 +122,23 @@ function profilesBeside(files) {
  * Allocation sites: sampling heap profiles (`profiles`, oldest first; by
  * default `<snapshot base>.heapprofile` beside each analysed snapshot, where
  * present; `false` for none) are ranked by growth of live sampled bytes and
- * joined to the suspects (`suspect.allocation`, `summary.allocationSites`), with
- * positions mapped to original sources where a source map is found.
+ * joined to the suspects (`suspect.allocation`, `summary.allocationSites`);
+ * `summary.profiles` says which were read, or where none was found. Every
+ * position of the report (source-maps.js REPORT_POSITIONS) is mapped to
+ * original sources where a source map is found. A `.heapprofile` among `files`
+ * is ERR_LEAKWATCH_INVALID_OPTION (its message says how to give it).
  * @param {{ minRetainedDelta?: number, minCountDelta?: number, maxSuspects?: number, topClasses?: number, singleSuspects?: boolean, profiles?: string[] | false }} [opts]
  * @returns {Promise<Report>}
  */
 async function analyze(files, opts, internal = {}) {
   const options = nativeOptions(opts)
+  rejectProfilesAsSnapshots(files)
   const { files: chosen, selection } = selectSnapshots(files)
   // Said only when there was a choice to make or something to warn about.
   if (selection.notes.length > 0) options.selection = JSON.stringify(selection)
-  const profiles = opts && opts.profiles !== undefined ? opts.profiles || [] : profilesBeside(chosen)
+  const { profiles, source, lookedFor } = chooseProfiles(opts, chosen)
+  options.profilesSource = source
+  options.profilesLookedFor = lookedFor
   if (profiles.length) {
     options.profiles = profiles
     options.internalPrefixes = INTERNAL_PREFIXES
@@ -122,8 +151,9 @@ async function analyze(files, opts, internal = {}) {
   }
   const data = JSON.parse(out.json)
   // Source maps are read in JS (Node's own parser); the text is then rendered
-  // again from the mapped JSON, so it has one renderer.
-  if (profiles.length && mapReport(data, { inspector: internal.inspectorSourceMaps })) return reportFromJSON(data)
+  // again from the mapped JSON, so it has one renderer. Every report is mapped:
+  // a closure's location comes from the snapshot, with or without profiles.
+  if (mapReport(data, { inspector: internal.inspectorSourceMaps })) return reportFromJSON(data)
   return new Report(data, out.text)
 }
 
@@ -179,4 +209,4 @@ function reportFromJSON(data) {
   return new Report(JSON.parse(json), text)
 }
 
-module.exports = { analyze, allocationSites, reportFromJSON, Report }
+module.exports = { analyze, allocationSites, reportFromJSON, Report, PROFILE_SUFFIX }

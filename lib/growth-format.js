@@ -14,11 +14,17 @@ function pct(c) {
   return `${(100 * c).toFixed(c > 0.999 ? 3 : 1)}%`
 }
 
+// The one position format of these messages, as the text report writes it
+// (src/heap/allocation/render.rs): V8 writes zero-based lines and columns,
+// editors count from one; a position V8 does not know is the file alone.
+// Positions arrive already mapped to original sources (lib/source-maps.js).
+function position(file, line, column) {
+  return line >= 0 ? `${file}:${line + 1}:${column + 1}` : file
+}
+
 function where(loc) {
   if (!loc) return ''
-  const file = loc.scriptName || `script ${loc.scriptId}`
-  // V8 writes zero-based lines and columns; editors count from one.
-  return `${file}:${loc.line + 1}:${loc.column + 1}`
+  return position(loc.scriptName || `script ${loc.scriptId}`, loc.line, loc.column)
 }
 
 // Longest path printed; a linked list (timer lists, `next` chains) can make
@@ -58,9 +64,7 @@ function measurement(r) {
 
 /** `fn (file:line:col)` of an allocation site (zero-based positions). */
 function allocatedBy(a) {
-  const file = a.url || 'native'
-  const at = a.line >= 0 ? `${file}:${a.line + 1}:${a.column + 1}` : file
-  return `${a.functionName || '(anonymous)'} (${at})`
+  return `${a.functionName || '(anonymous)'} (${position(a.url || 'native', a.line, a.column)})`
 }
 
 function suspectLines(r) {

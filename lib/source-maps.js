@@ -186,40 +186,100 @@ function originalName(frame, cache) {
   return m && m[1] !== 'function' && m[1] !== 'async' ? m[1] : null
 }
 
-/** Rewrites a frame-like `{ url, line, column, functionName }` in place; keeps the generated one. */
-function mapFrame(frame, cache) {
-  if (!frame || frame.generated) return false
-  const o = originalPosition(frame.url, frame.line, frame.column, cache)
+// The two shapes a position has in a report: a call frame (allocation sites,
+// their frames, `enclosingFunction`) and a `SourceLocation` (where a suspect's
+// closure, listener or timer callback was defined).
+const SHAPES = {
+  frame: { url: 'url', name: 'functionName' },
+  location: { url: 'scriptName', name: null },
+}
+
+/**
+ * Every position a Report carries, in ONE place: where it is (`[]` steps into
+ * each element of an array) and its shape. __test__/report-positions.test.js
+ * walks the report's types (lib/analyze.d.ts and the Rust structs) and fails
+ * when a field with a line and column is missing here.
+ */
+const REPORT_POSITIONS = [
+  ['suspects[].location', 'location'],
+  ['suspects[].enclosingFunction', 'frame'],
+  ['suspects[].allocation', 'frame'],
+  ['suspects[].allocation.frames[]', 'frame'],
+  ['suspects[].allocation.inlinedInto[]', 'frame'],
+  ['summary.allocationSites[]', 'frame'],
+  ['summary.allocationSites[].frames[]', 'frame'],
+  ['summary.allocationSites[].inlinedInto[]', 'frame'],
+]
+
+/** Calls `fn` with every object at `at` (a REPORT_POSITIONS path) under `root`. */
+function each(root, at, fn) {
+  let level = [root]
+  for (const step of at.split('.')) {
+    const many = step.endsWith('[]')
+    const key = many ? step.slice(0, -2) : step
+    const next = []
+    for (const o of level) {
+      const v = o && typeof o === 'object' ? o[key] : undefined
+      if (many && Array.isArray(v)) next.push(...v)
+      else if (!many && v) next.push(v)
+    }
+    level = next
+  }
+  for (const o of level) if (o && typeof o === 'object') fn(o)
+}
+
+/**
+ * Rewrites one position of `shape` in place to the original source; V8's own
+ * is kept in `generated` (same keys). Returns true if it moved.
+ */
+function mapPosition(pos, shape, cache) {
+  const { url: urlKey, name: nameKey } = SHAPES[shape]
+  const url = pos[urlKey]
+  if (pos.generated || typeof url !== 'string') return false
+  const o = originalPosition(url, pos.line, pos.column, cache)
   if (!o) return false
-  frame.generated = { url: frame.url, line: frame.line, column: frame.column, functionName: frame.functionName }
-  Object.assign(frame, o)
-  const name = originalName(frame, cache)
-  if (name && frame.functionName && !frame.functionName.endsWith(name)) frame.functionName = name
+  const generated = { [urlKey]: url, line: pos.line, column: pos.column }
+  if (nameKey) generated[nameKey] = pos[nameKey]
+  pos.generated = generated
+  pos[urlKey] = o.url
+  pos.line = o.line
+  pos.column = o.column
+  const name = nameKey ? originalName({ url: o.url, line: o.line, column: o.column }, cache) : null
+  if (name && pos[nameKey] && !pos[nameKey].endsWith(name)) pos[nameKey] = name
   return true
 }
 
 /**
- * Maps every allocation position of a report's JSON form (suspects'
- * `allocation` and its frames, `enclosingFunction`, `summary.allocationSites`) to original
- * sources. With `{ inspector: true }`, maps of code transformed in memory
- * are looked up too (see inspectorMapURLs). Returns true if anything changed.
+ * Maps every position of a report's JSON form (REPORT_POSITIONS; a part of
+ * one, such as `{ summary: { allocationSites } }`, works too) to original
+ * sources. With `{ inspector: true }`, maps of code transformed in memory are
+ * looked up too (see inspectorMapURLs). Returns true if anything changed; the
+ * caller then renders the text again from the mapped JSON.
  */
 function mapReport(data, opts = {}) {
   const cache = new Map()
   if (opts.inspector) cache.inspector = inspectorMapURLs()
   let changed = false
-  const site = (s) => {
-    if (!s) return
-    changed = mapFrame(s, cache) || changed
-    for (const f of s.frames || []) changed = mapFrame(f, cache) || changed
-    for (const f of s.inlinedInto || []) changed = mapFrame(f, cache) || changed
+  for (const [at, shape] of REPORT_POSITIONS) {
+    each(data, at, (pos) => { changed = mapPosition(pos, shape, cache) || changed })
   }
-  for (const s of data.suspects || []) {
-    site(s.allocation)
-    site(s.enclosingFunction)
-  }
-  for (const s of (data.summary && data.summary.allocationSites) || []) site(s)
+  for (const s of data.suspects || []) changed = renameHolderFunction(s, cache) || changed
   return changed
 }
 
-module.exports = { originalPosition, mapReport }
+// A suspect's closure is named by its holder (`holder.function`), with the
+// name V8 saw: a bundler's rename (`warm2`) is undone from the original
+// source at the mapped location, as for allocation sites; V8's name is kept
+// in `location.generated.function`.
+function renameHolderFunction(s, cache) {
+  const loc = s.location
+  const h = s.holder
+  if (!loc || !loc.generated || !h || typeof h.function !== 'string' || !h.function) return false
+  const name = originalName({ url: loc.scriptName, line: loc.line, column: loc.column }, cache)
+  if (!name || h.function.endsWith(name)) return false
+  loc.generated.function = h.function
+  h.function = name
+  return true
+}
+
+module.exports = { originalPosition, mapReport, REPORT_POSITIONS }

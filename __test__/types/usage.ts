@@ -27,6 +27,11 @@ async function main(): Promise<void> {
   const router = leakwatch.express({ token: 'x'.repeat(16), snapshot: { mode: 'inline' } })
   const report: Report = await leakwatch.analyze(['a.heapsnapshot.gz', 'b.heapsnapshot.gz'])
   console.log(report.suspects[0].path, report.toString(), text, router, leakwatch.status().snapshots.length)
+  // The README's fields: the profiles read, a mapped closure's V8 position, the watchdog's analysis.
+  const read: string[] = report.summary.profiles ? report.summary.profiles.files : []
+  console.log(read, report.suspects[0].location?.generated?.line, report.analysis?.maxRssBytes)
+  const sites = await leakwatch.allocationSites(['a.heapprofile'])
+  console.log(String(sites), sites[0].frames.length)
   const dog = leakwatch.watch({ intervalMs: 1000, windowMs: 60000, minGrowthBytesPerMin: 1 << 20, confidence: 0.95, warmupMs: 1000, snapshots: 2 })
   dog.on('leak', (e: LeakEvent) => console.log(e.growthBytesPerMin, e.msToOom))
   dog.stop()

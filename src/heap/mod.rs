@@ -157,6 +157,7 @@ pub fn analyze_files(paths: &[PathBuf], opts: &AnalyzeOptions) -> Result<Report,
         below_threshold: 0,
         selection: opts.selection.clone(),
         allocation_sites: Vec::new(),
+        profiles: None,
     };
     if paths.len() == 1 {
         let mut suspects = Vec::new();

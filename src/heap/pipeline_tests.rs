@@ -94,6 +94,7 @@ proptest! {
                 below_threshold: 0,
                 selection: None,
                 allocation_sites: vec![],
+                profiles: None,
             },
         });
     }

@@ -11,6 +11,9 @@ use super::graph::SourceLocation;
 use super::holder::Holder;
 use super::kind::LeakKind;
 
+mod profiles;
+pub use profiles::ProfilesRead;
+
 /// One place in the heap that grows from snapshot to snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -103,6 +106,10 @@ pub struct Summary {
     /// them (mixed processes, order); absent when the caller chose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<Selection>,
+    /// The sampling heap profiles read, or where they were looked for;
+    /// absent when the caller did not say (reports saved before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profiles: Option<ProfilesRead>,
 }
 
 /// How the analysed snapshots were chosen among those given.
@@ -216,6 +223,9 @@ pub fn to_text(report: &Report) -> String {
             snap.edge_count,
             human_bytes(snap.total_size as i64)
         );
+    }
+    if let Some(p) = &s.profiles {
+        profiles::write_profiles(&mut out, p);
     }
     if s.mode == "single" && !report.suspects.is_empty() {
         let _ = writeln!(
@@ -349,6 +359,7 @@ mod tests {
                 below_threshold: 0,
                 selection: None,
                 allocation_sites: vec![],
+                profiles: None,
             },
         }
     }

@@ -9,6 +9,7 @@ use napi::{Env, Task};
 use napi_derive::napi;
 
 use crate::heap::allocation::{self, AllocationOptions};
+use crate::heap::report::ProfilesRead;
 use crate::heap::{self, AnalyzeOptions};
 use crate::js::error::{map_error, Code, Pending};
 
@@ -37,6 +38,11 @@ pub struct AnalyzeSnapshotsOptions {
     pub profiles: Option<Vec<String>>,
     /// URL prefixes never named as the allocating function (leakwatch's own code).
     pub internal_prefixes: Option<Vec<String>>,
+    /// Where `profiles` came from, for the report (`summary.profiles`):
+    /// `given`, `beside` or `off`; without it the report does not say.
+    pub profiles_source: Option<String>,
+    /// With `beside`: every `<snapshot base>.heapprofile` path looked at.
+    pub profiles_looked_for: Option<Vec<String>>,
 }
 
 /// The analysis result as JSON (`Report` shape) and as readable text.
@@ -55,6 +61,8 @@ pub struct AnalyzeTask {
     pending: Pending,
     profiles: Vec<PathBuf>,
     allocation: AllocationOptions,
+    /// `summary.profiles` without its files (the profiles read fill them).
+    profiles_read: Option<ProfilesRead>,
 }
 
 impl Task for AnalyzeTask {
@@ -66,6 +74,14 @@ impl Task for AnalyzeTask {
             heap::analyze_files(&self.files, &self.opts).map_err(|e| self.pending.hold(e))?;
         allocation::attach(&mut report, &self.profiles, &self.allocation)
             .map_err(|e| self.pending.hold(e))?;
+        if let Some(mut read) = self.profiles_read.take() {
+            read.files = self
+                .profiles
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
+            report.summary.profiles = Some(read);
+        }
         let json = serde_json::to_string(&report).map_err(|e| {
             self.pending.hold(heap::HeapError::new(
                 heap::HeapErrorKind::Io,
@@ -98,7 +114,13 @@ pub fn analyze_snapshots(
     let mut opts = AnalyzeOptions::default();
     let mut profiles = Vec::new();
     let mut alloc = AllocationOptions::default();
+    let mut profiles_read = None;
     if let Some(o) = options {
+        profiles_read = o.profiles_source.map(|source| ProfilesRead {
+            source,
+            files: Vec::new(),
+            looked_for: o.profiles_looked_for.unwrap_or_default(),
+        });
         profiles = o
             .profiles
             .unwrap_or_default()
@@ -136,6 +158,7 @@ pub fn analyze_snapshots(
         pending: Pending::default(),
         profiles,
         allocation: alloc,
+        profiles_read,
     })
 }
 

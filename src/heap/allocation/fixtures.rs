@@ -83,6 +83,7 @@ pub(crate) fn report(suspects: Vec<Suspect>) -> Report {
             below_threshold: 0,
             allocation_sites: vec![],
             selection: None,
+            profiles: None,
         },
     }
 }
