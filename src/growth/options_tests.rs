@@ -62,7 +62,10 @@ fn budget_and_confidence_ranges() {
         let err = resolve(&given_one("budgetBytesPerIteration", bad)).unwrap_err();
         assert_eq!(
             err.message,
-            format!("invalid option budgetBytesPerIteration: expected a number >= 0, got {bad}")
+            format!(
+                "invalid option budgetBytesPerIteration: expected a number >= 0, got {}",
+                crate::range::as_js(bad)
+            )
         );
     }
     assert!(resolve(&given_one("confidence", 0.51)).is_ok());
