@@ -5,6 +5,7 @@ mod capture;
 mod capture_options;
 mod error;
 mod growth_options;
+mod heap_options;
 mod range;
 mod redact;
 mod trend;
