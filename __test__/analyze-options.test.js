@@ -79,6 +79,14 @@ describe('the docs state the schema', () => {
     expect(rows.profiles.range).toBe(`\`false\` or up to ${SCHEMA.maxProfiles} paths, oldest first`)
   })
 
+  test('`leakwatch --help`: the CLI flags state the schema\'s defaults', () => {
+    const help = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'leakwatch.js'), '--help'], { encoding: 'utf8' })
+    const flags = { minRetainedDelta: 'min-retained', minCountDelta: 'min-count', maxSuspects: 'max-suspects', topClasses: 'top-classes' }
+    for (const s of NUMBERS) {
+      expect([s.name, help]).toEqual([s.name, expect.stringMatching(new RegExp(`--${flags[s.name]} .*\\(default ${s.default}\\b`))])
+    }
+  })
+
   test('lib/analyze.d.ts: each option documents its default and range', () => {
     const dts = fs.readFileSync(path.join(ROOT, 'lib', 'analyze.d.ts'), 'utf8')
     const body = dts.slice(dts.indexOf('export interface AnalyzeOptions {'))

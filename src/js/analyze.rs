@@ -12,23 +12,23 @@ use crate::heap::allocation::{self, AllocationOptions};
 use crate::heap::{self, AnalyzeOptions};
 use crate::js::error::{map_error, Code, Pending};
 
-/// Thresholds of a snapshot analysis; every field is optional.
+/// Thresholds of a snapshot analysis; every field is optional. Their
+/// defaults and ranges: `analyzeOptionSchema()` (src/heap/options.rs), which
+/// refuses what it does not take.
 #[napi(object)]
 pub struct AnalyzeSnapshotsOptions {
     /// A place in the heap is reported only if its retained size grew by at
-    /// least this many bytes overall (default 262144).
+    /// least this many bytes overall.
     pub min_retained_delta: Option<f64>,
     /// A place whose object count grows at every step by at least this many
-    /// in total is reported even under `min_retained_delta` (default 1000;
-    /// 0 turns the rule off).
+    /// in total is reported even under `min_retained_delta` (0: off).
     pub min_count_delta: Option<f64>,
-    /// At most this many suspects are reported (default 10). Ranges and
-    /// defaults of these thresholds: src/heap/options.rs.
+    /// At most this many suspects are reported.
     pub max_suspects: Option<f64>,
-    /// How many classes the summary lists (default 15).
+    /// How many classes the summary lists.
     pub top_classes: Option<f64>,
     /// With one snapshot, also report the biggest groups of alike objects
-    /// (same retaining path, 1000 or more) as suspects (default false).
+    /// (same retaining path, 1000 or more) as suspects.
     pub single_suspects: Option<bool>,
     /// How `lib/analyze.js` chose the files among those given, as JSON
     /// (`Selection` shape); shown in the report.
