@@ -181,18 +181,18 @@ export declare class Report {
 }
 
 export interface AnalyzeOptions {
-  /** Report a place only if its retained size grew by at least this many bytes (default 262144). */
+  /** Report a place only if its retained size grew by at least this many bytes; integer in [0, 9007199254740991]. Default 262144. */
   minRetainedDelta?: number
-  /** Report a place whose object count grows at every step by this many in total even under `minRetainedDelta` (default 1000; 0: off). */
+  /** Report a place whose object count grows at every step by this many in total even under `minRetainedDelta` (0: off); integer in [0, 9007199254740991]. Default 1000. */
   minCountDelta?: number
-  /** At most this many suspects (default 10). */
+  /** At most this many suspects; integer in [0, 4294967295]. Default 10. */
   maxSuspects?: number
-  /** How many classes the summary lists (default 15). */
+  /** How many classes the summary lists; integer in [0, 4294967295]. Default 15. */
   topClasses?: number
-  /** With one snapshot, report the biggest groups of alike objects (1000+) as suspects (default false). */
+  /** With one snapshot, report the biggest groups of alike objects (1000+) as suspects. Default false. */
   singleSuspects?: boolean
   /**
-   * Sampling heap profiles (`.heapprofile`) of the same window, oldest first; default:
+   * Sampling heap profiles (`.heapprofile`) of the same window, up to 3, oldest first; default:
    * `<snapshot base>.heapprofile` beside each snapshot, where present; `false`: none.
    */
   profiles?: string[] | false

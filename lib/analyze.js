@@ -37,40 +37,48 @@ class Report {
   }
 }
 
-function checkCount(opts, name) {
-  const v = opts[name]
-  if (v === undefined) return undefined
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw invalidOption(name, 'must be a non-negative integer')
-  return v
+// The options' defaults and ranges live in one place, the Rust schema
+// (src/heap/options.rs): this only checks names (with the nearest one for a
+// typo) and JS types, then lets the schema check values and fill in defaults.
+let schema = null
+function analyzeSchema() {
+  if (!schema) {
+    const s = native().analyzeOptionSchema()
+    const types = {
+      ...Object.fromEntries(s.numbers.map((n) => [n.name, 'number'])),
+      ...Object.fromEntries(s.booleans.map((b) => [b.name, 'boolean'])),
+    }
+    schema = { ...s, types, names: [...Object.keys(types), s.profiles] }
+  }
+  return schema
 }
 
+/**
+ * `analyze()`'s options checked by the schema and completed with its
+ * defaults (`profiles` is left to analyze()). Throws
+ * ERR_LEAKWATCH_INVALID_OPTION naming the option: unknown (with the nearest
+ * known name), of the wrong type, or refused by the schema.
+ */
 function nativeOptions(opts) {
-  if (opts === undefined || opts === null) return {}
-  if (typeof opts !== 'object') throw invalidOption('options', 'must be an object')
-  const out = {}
-  if (opts.minRetainedDelta !== undefined) {
-    const v = opts.minRetainedDelta
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw invalidOption('minRetainedDelta', 'must be a non-negative number of bytes')
+  // Here, not at the top: requiring this module loads no addon.
+  const { optionsObject, typedValues } = require('./options')
+  const s = analyzeSchema()
+  opts = optionsObject(opts, s.names)
+  const given = typedValues(opts, s.types)
+  const p = opts[s.profiles]
+  if (p !== undefined && p !== false) {
+    if (!Array.isArray(p) || !p.every((f) => typeof f === 'string')) {
+      throw invalidOption(s.profiles, 'expected false or an array of .heapprofile paths, oldest first')
     }
-    out.minRetainedDelta = v
+    given[s.profiles] = p
   }
-  const minCountDelta = checkCount(opts, 'minCountDelta')
-  if (minCountDelta !== undefined) out.minCountDelta = minCountDelta
-  const maxSuspects = checkCount(opts, 'maxSuspects')
-  if (maxSuspects !== undefined) out.maxSuspects = maxSuspects
-  const topClasses = checkCount(opts, 'topClasses')
-  if (topClasses !== undefined) out.topClasses = topClasses
-  if (opts.profiles !== undefined && opts.profiles !== false) {
-    const p = opts.profiles
-    if (!Array.isArray(p) || p.length > 3 || !p.every((f) => typeof f === 'string' && f)) {
-      throw invalidOption('profiles', 'must be false or up to three .heapprofile paths, oldest first')
-    }
+  let out
+  try {
+    out = native().analyzeOptions(given)
+  } catch (err) {
+    throw fromNative(err)
   }
-  if (opts.singleSuspects !== undefined) {
-    if (typeof opts.singleSuspects !== 'boolean') throw invalidOption('singleSuspects', 'must be a boolean')
-    out.singleSuspects = opts.singleSuspects
-  }
+  delete out[s.profiles]
   return out
 }
 

@@ -2,17 +2,17 @@
 import type { Suspect, AllocationSite } from './analyze'
 
 export interface GrowthOptions {
-  /** Calls per round. Default: chosen so that a round takes about 100 ms (at most 1000). */
+  /** Calls per round, integer in [1, 100000000]. Default: chosen so that a round takes about 100 ms (at most 1000). */
   iterations?: number
-  /** Measured rounds, each followed by forced full GCs and a heap sample. Default 10. */
+  /** Measured rounds, each followed by forced full GCs and a heap sample; integer in [3, 10000], enough to reach `confidence`. Default 10. */
   rounds?: number
-  /** Growth per call tolerated even when significant. Default 24 bytes. */
+  /** Growth per call tolerated even when significant, bytes, >= 0. Default 24. */
   budgetBytesPerIteration?: number
-  /** Required confidence (1 - p of a one-sided Mann-Kendall test) that the heap grows. Default 0.99. */
+  /** Required confidence (1 - p of a one-sided Mann-Kendall test) that the heap grows, in (0.5, 1). Default 0.99. */
   confidence?: number
-  /** Calls before measuring (JIT warm-up, lazy caches). Default: two rounds' worth. */
+  /** Calls before measuring (JIT warm-up, lazy caches), integer in [0, 1000000000]. Default: at least 300 ms and two rounds' worth, on while V8 still compiles the code. */
   warmup?: number
-  /** Upper bound on the measurement, checked between calls. Default 30000. */
+  /** Upper bound on the measurement in ms, checked between calls; integer in [1, 2147483647]. Default 30000. */
   timeoutMs?: number
 }
 

@@ -9,28 +9,21 @@
 // src/growth/mod.rs'. On a leak, lib/growth-explain.js names the culprit.
 const v8 = require('v8')
 const { performance } = require('perf_hooks')
-const { LeakwatchError, invalidOption } = require('./errors')
-const { isPlainObject, rejectUnknown } = require('./options')
-const { judgeWindow, nextStep, mannKendall } = require('./growth-stats')
-const { growthMaxExtensions } = require('./native')
+const { LeakwatchError, invalidOption, fromNative } = require('./errors')
+const { typedValues, optionsObject } = require('./options')
+const { judgeWindow, nextStep } = require('./growth-stats')
+const { growthMaxExtensions, growthOptionSchema, growthOptions: growthOptionsNative } = require('./native')
 const { settle, reading, runCalls, quietConsole } = require('./heap-probe')
 const { formatLeak } = require('./growth-format')
 const { explain } = require('./growth-explain')
 
-const DEFAULTS = {
-  rounds: 10,
-  // From bench/assert.js (bench/results/assert.json): clean functions stay
-  // under ~10 B per call (a watchdog started and stopped, V8 still compiling
-  // it; native fetch's larger growth is V8's compiling, set apart by the
-  // verdict). The smallest leak of the corpus, a Map keyed by one small
-  // object per call, grows 32 B per call between the doublings of its table
-  // (Theil-Sen sees that rate; a window may hold no doubling): the budget
-  // must be below it, and 24 B leaves both sides a margin.
-  budgetBytesPerIteration: 24,
-  confidence: 0.99,
-  timeoutMs: 30000,
-}
-const KEYS = new Set(['iterations', 'rounds', 'budgetBytesPerIteration', 'confidence', 'warmup', 'timeoutMs'])
+// The options' defaults and ranges live in one place, the Rust schema
+// (src/growth/options.rs): this only checks names (with the nearest one for a
+// typo) and JS types, then lets the schema check values and fill in defaults.
+const GROWTH = growthOptionSchema()
+const TYPES = Object.fromEntries(GROWTH.numbers.map((s) => [s.name, 'number']))
+/** The defaults the schema states (`iterations` and `warmup` are chosen by the measurement). */
+const DEFAULTS = Object.fromEntries(GROWTH.numbers.filter((s) => s.default != null).map((s) => [s.name, s.default]))
 // Without `iterations`, calls per round are chosen so that a round of calls
 // takes about ROUND_MS, keeping the default assertion near 1-2 s.
 const ROUND_MS = 100
@@ -57,52 +50,22 @@ const COMPILE_WINDOW = 4
 // and its analysis, so that a leak still names its allocating function.
 const EXPLAIN_RESERVE_MS = 1500
 
-function intOption(opts, name, min, max) {
-  const v = opts[name]
-  if (v === undefined) return undefined
-  if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw invalidOption(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`)
-  }
-  return v
-}
-
-/** Best confidence a Mann-Kendall test on n strictly increasing samples can reach. */
-function maxConfidence(n) {
-  return 1 - mannKendall(Array.from({ length: n }, (_, i) => i)).p
-}
-
+/**
+ * Validates the options and fills in defaults. Throws
+ * ERR_LEAKWATCH_INVALID_OPTION naming the option: unknown (with the nearest
+ * known name), of the wrong type, or refused by the schema (which also refuses
+ * `rounds` too few to ever reach `confidence`).
+ */
 function growthOptions(opts) {
-  if (opts === undefined || opts === null) opts = {}
-  if (!isPlainObject(opts)) throw invalidOption('options', 'expected an object')
-  rejectUnknown(opts, KEYS)
-  const o = {
-    iterations: intOption(opts, 'iterations', 1, 1e8),
-    rounds: intOption(opts, 'rounds', 3, 10000) ?? DEFAULTS.rounds,
-    warmup: intOption(opts, 'warmup', 0, 1e9),
-    timeoutMs: intOption(opts, 'timeoutMs', 1, 2 ** 31 - 1) ?? DEFAULTS.timeoutMs,
-    budgetBytesPerIteration: DEFAULTS.budgetBytesPerIteration,
-    confidence: DEFAULTS.confidence,
+  const given = typedValues(optionsObject(opts, Object.keys(TYPES)), TYPES)
+  let o
+  try {
+    o = growthOptionsNative(given)
+  } catch (err) {
+    throw fromNative(err)
   }
-  const budget = opts.budgetBytesPerIteration
-  if (budget !== undefined) {
-    if (typeof budget !== 'number' || !Number.isFinite(budget) || budget < 0) {
-      throw invalidOption('budgetBytesPerIteration', `expected a non-negative number of bytes, got ${JSON.stringify(budget)}`)
-    }
-    o.budgetBytesPerIteration = budget
-  }
-  const conf = opts.confidence
-  if (conf !== undefined) {
-    if (typeof conf !== 'number' || !(conf > 0.5 && conf < 1)) {
-      throw invalidOption('confidence', `expected a number between 0.5 and 1 (exclusive), got ${JSON.stringify(conf)}`)
-    }
-    o.confidence = conf
-  }
-  // Otherwise a leak could never be reported, and the test would pass for nothing.
-  const reachable = maxConfidence(o.rounds + 1)
-  if (reachable < o.confidence) {
-    throw invalidOption('rounds', `${o.rounds} rounds can reach a confidence of at most ${reachable.toFixed(4)}, below confidence ${o.confidence}`)
-  }
-  return o
+  // Left out: chosen by the measurement (the binding may hand back null).
+  return { ...o, iterations: o.iterations ?? undefined, warmup: o.warmup ?? undefined }
 }
 
 function timeout(o, phase) {
@@ -373,4 +336,4 @@ async function assertNoLeak(fn, opts) {
   return result
 }
 
-module.exports = { measureGrowth, assertNoLeak, growthOptions, run, DEFAULTS }
+module.exports = { measureGrowth, assertNoLeak, growthOptions, run, DEFAULTS, GROWTH_SCHEMA: GROWTH, GROWTH_TYPES: TYPES }

@@ -97,7 +97,7 @@ impl Range {
         }
         Err(OutOfRange {
             name: name.to_string(),
-            why: format!("expected {}, got {v}", self.described()),
+            why: format!("expected {}, got {}", self.described(), as_js(v)),
         })
     }
 
@@ -108,6 +108,15 @@ impl Range {
             (false, Some(_)) => format!("a number {self}"),
             (false, None) => "a finite number".to_string(),
         }
+    }
+}
+
+/// `v` as JS prints it where Rust's text differs: `Infinity`, not `inf`.
+pub fn as_js(v: f64) -> String {
+    match v {
+        f64::INFINITY => "Infinity".to_string(),
+        f64::NEG_INFINITY => "-Infinity".to_string(),
+        _ => v.to_string(),
     }
 }
 

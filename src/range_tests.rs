@@ -68,7 +68,10 @@ fn non_finite_values_are_refused_by_every_range() {
         Range::between(0.5, false, 1.0, false),
     ] {
         for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-            assert!(refused(r, v).ends_with(&format!("got {v}")), "{r} took {v}");
+            assert!(
+                refused(r, v).ends_with(&format!("got {}", as_js(v))),
+                "{r} took {v}"
+            );
         }
     }
     assert_eq!(
@@ -100,4 +103,16 @@ fn the_text_is_what_the_docs_state() {
     };
     assert_eq!(text(any_integer), "integer");
     assert_eq!(refused(any_integer, 0.5), "expected an integer, got 0.5");
+}
+
+#[test]
+fn infinities_are_named_as_js_names_them() {
+    let r = Range::at_least(0.0);
+    let why = |v| r.check("x", v).unwrap_err().why;
+    assert_eq!(why(f64::INFINITY), "expected a number >= 0, got Infinity");
+    assert_eq!(
+        why(f64::NEG_INFINITY),
+        "expected a number >= 0, got -Infinity"
+    );
+    assert_eq!(why(f64::NAN), "expected a number >= 0, got NaN");
 }

@@ -64,8 +64,9 @@ fn each_end_of_each_range_is_allowed_and_one_past_it_refused() {
             assert_eq!(
                 e.message,
                 format!(
-                    "invalid option {}: expected an integer in [{min}, {max}], got {bad}",
-                    spec.name
+                    "invalid option {}: expected an integer in [{min}, {max}], got {}",
+                    spec.name,
+                    crate::range::as_js(bad)
                 )
             );
         }
@@ -82,7 +83,10 @@ fn byte_counts_are_finite_and_not_negative() {
         assert_eq!(e.code(), "ERR_LEAKWATCH_INVALID_OPTION");
         assert_eq!(
             e.message,
-            format!("invalid option reserveBytes: expected a number >= 0, got {bad}")
+            format!(
+                "invalid option reserveBytes: expected a number >= 0, got {}",
+                crate::range::as_js(bad)
+            )
         );
     }
 }

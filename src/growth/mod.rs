@@ -34,6 +34,11 @@
 
 use crate::watch::trend;
 
+pub mod error;
+pub mod options;
+
+pub use error::GrowthError;
+
 /// Share of the budget the typical round must grow by. A fraction, not all,
 /// because leaked Maps and arrays grow their backing stores by doubling:
 /// between doublings only the entries grow (about half of the slope).

@@ -14,7 +14,7 @@ use super::analysis::{GroupStat, SnapshotAnalysis};
 use super::paths;
 use super::report::Suspect;
 use super::scopes::LazyScopes;
-use super::{holder, verdicts};
+use super::{holder, options, verdicts};
 
 /// Reporting thresholds.
 #[derive(Debug, Clone)]
@@ -35,10 +35,10 @@ pub struct DiffOptions {
 impl Default for DiffOptions {
     fn default() -> Self {
         DiffOptions {
-            min_retained_delta: 256 << 10,
-            max_suspects: 10,
+            min_retained_delta: options::default_of(options::MIN_RETAINED_DELTA),
+            max_suspects: options::default_of(options::MAX_SUSPECTS) as usize,
             min_group_count: 0,
-            min_count_delta: 1000,
+            min_count_delta: options::default_of(options::MIN_COUNT_DELTA),
         }
     }
 }

@@ -33,6 +33,7 @@ pub mod holder;
 pub mod kind;
 pub(crate) mod lexer;
 pub(crate) mod meta;
+pub mod options;
 pub mod parser;
 pub mod paths;
 pub mod readable;
@@ -72,8 +73,8 @@ impl Default for AnalyzeOptions {
         AnalyzeOptions {
             limits: ParseLimits::default(),
             diff: DiffOptions::default(),
-            top_classes: 15,
-            single_suspects: false,
+            top_classes: options::default_of(options::TOP_CLASSES) as usize,
+            single_suspects: options::SINGLE_SUSPECTS.default,
             single_min_count: 1000,
             selection: None,
         }

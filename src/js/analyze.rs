@@ -13,22 +13,23 @@ use crate::heap::report::ProfilesRead;
 use crate::heap::{self, AnalyzeOptions};
 use crate::js::error::{map_error, Code, Pending};
 
-/// Thresholds of a snapshot analysis; every field is optional.
+/// Thresholds of a snapshot analysis; every field is optional. Their
+/// defaults and ranges: `analyzeOptionSchema()` (src/heap/options.rs), which
+/// refuses what it does not take.
 #[napi(object)]
 pub struct AnalyzeSnapshotsOptions {
     /// A place in the heap is reported only if its retained size grew by at
-    /// least this many bytes overall (default 262144).
+    /// least this many bytes overall.
     pub min_retained_delta: Option<f64>,
     /// A place whose object count grows at every step by at least this many
-    /// in total is reported even under `min_retained_delta` (default 1000;
-    /// 0 turns the rule off).
+    /// in total is reported even under `min_retained_delta` (0: off).
     pub min_count_delta: Option<f64>,
-    /// At most this many suspects are reported (default 10).
-    pub max_suspects: Option<u32>,
-    /// How many classes the summary lists (default 15).
-    pub top_classes: Option<u32>,
+    /// At most this many suspects are reported.
+    pub max_suspects: Option<f64>,
+    /// How many classes the summary lists.
+    pub top_classes: Option<f64>,
     /// With one snapshot, also report the biggest groups of alike objects
-    /// (same retaining path, 1000 or more) as suspects (default false).
+    /// (same retaining path, 1000 or more) as suspects.
     pub single_suspects: Option<bool>,
     /// How `lib/analyze.js` chose the files among those given, as JSON
     /// (`Selection` shape); shown in the report.
@@ -57,7 +58,8 @@ pub struct AnalyzeSnapshotsResult {
 /// The background job behind `analyzeSnapshots`.
 pub struct AnalyzeTask {
     files: Vec<PathBuf>,
-    opts: AnalyzeOptions,
+    /// Refused options are reported by `compute`, as every error of the task.
+    opts: std::result::Result<AnalyzeOptions, heap::HeapError>,
     pending: Pending,
     profiles: Vec<PathBuf>,
     allocation: AllocationOptions,
@@ -70,8 +72,9 @@ impl Task for AnalyzeTask {
     type JsValue = AnalyzeSnapshotsResult;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
+        let opts = self.opts.clone().map_err(|e| self.pending.hold(e))?;
         let mut report =
-            heap::analyze_files(&self.files, &self.opts).map_err(|e| self.pending.hold(e))?;
+            heap::analyze_files(&self.files, &opts).map_err(|e| self.pending.hold(e))?;
         allocation::attach(&mut report, &self.profiles, &self.allocation)
             .map_err(|e| self.pending.hold(e))?;
         if let Some(mut read) = self.profiles_read.take() {
@@ -111,47 +114,39 @@ pub fn analyze_snapshots(
     files: Vec<String>,
     options: Option<AnalyzeSnapshotsOptions>,
 ) -> AsyncTask<AnalyzeTask> {
-    let mut opts = AnalyzeOptions::default();
-    let mut profiles = Vec::new();
     let mut alloc = AllocationOptions::default();
+    let mut selection = None;
     let mut profiles_read = None;
-    if let Some(o) = options {
+    let given = options.map(|o| {
         profiles_read = o.profiles_source.map(|source| ProfilesRead {
             source,
             files: Vec::new(),
             looked_for: o.profiles_looked_for.unwrap_or_default(),
         });
-        profiles = o
-            .profiles
-            .unwrap_or_default()
-            .into_iter()
-            .map(PathBuf::from)
-            .collect();
         alloc.internal_prefixes = o.internal_prefixes.unwrap_or_default();
-        if let Some(v) = o.min_retained_delta {
-            if v.is_finite() && v >= 0.0 {
-                opts.diff.min_retained_delta = v as u64;
-            }
-        }
-        if let Some(v) = o.min_count_delta {
-            if v.is_finite() && v >= 0.0 {
-                opts.diff.min_count_delta = v as u64;
-            }
-        }
-        if let Some(v) = o.max_suspects {
-            opts.diff.max_suspects = v as usize;
-        }
-        if let Some(v) = o.top_classes {
-            opts.top_classes = v as usize;
-        }
-        if let Some(v) = o.single_suspects {
-            opts.single_suspects = v;
-        }
         // Written by lib/analyze.js, never by users: a malformed one is dropped.
-        opts.selection = o
+        selection = o
             .selection
             .and_then(|json| serde_json::from_str::<heap::Selection>(&json).ok());
-    }
+        heap::options::GivenOptions {
+            min_retained_delta: o.min_retained_delta,
+            min_count_delta: o.min_count_delta,
+            max_suspects: o.max_suspects,
+            top_classes: o.top_classes,
+            single_suspects: o.single_suspects,
+            profiles: o.profiles,
+        }
+    });
+    // Checked by the schema, whoever calls: refused in `compute`, never clamped.
+    let opts = heap::options::resolve(&given.unwrap_or_default()).map(|r| {
+        let mut opts = r.analyze_options();
+        opts.selection = selection;
+        (opts, r.profiles.unwrap_or_default())
+    });
+    let (opts, profiles) = match opts {
+        Ok((opts, profiles)) => (Ok(opts), profiles.into_iter().map(PathBuf::from).collect()),
+        Err(e) => (Err(e), Vec::new()),
+    };
     AsyncTask::new(AnalyzeTask {
         files: files.into_iter().map(PathBuf::from).collect(),
         opts,

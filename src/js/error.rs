@@ -2,7 +2,8 @@
 //! `status` into the JS error's `code`, so a [`Code`] status gives every
 //! error its stable `ERR_LEAKWATCH_…` code natively; `lib/errors.js` only
 //! rewraps it as a `LeakwatchError`. Each core has one coded error type
-//! (`CaptureError`, `WatchError`, `HeapError`), mapped here once.
+//! (`CaptureError`, `WatchError`, `HeapError`,
+//! `GrowthError`), mapped here once.
 //!
 //! Sync calls return `napi::Result<T, Code>`. Async tasks cannot: `Task::compute` runs on a
 //! libuv thread and may only return a `Status` error, so the task keeps the
@@ -10,6 +11,7 @@
 //! where it has the env.
 
 use crate::capture::CaptureError;
+use crate::growth::GrowthError;
 use crate::heap::HeapError;
 use crate::watch::WatchError;
 use napi::bindgen_prelude::{JsError, Unknown};
@@ -44,6 +46,7 @@ macro_rules! coded_error {
     };
 }
 coded_error!(CaptureError);
+coded_error!(GrowthError);
 coded_error!(HeapError);
 coded_error!(WatchError);
 

@@ -4,6 +4,8 @@ mod analyze;
 mod capture;
 mod capture_options;
 mod error;
+mod growth_options;
+mod heap_options;
 mod range;
 mod redact;
 mod trend;
