@@ -41,11 +41,14 @@ export interface HeapProfileOptions {
 }
 
 export type EvidenceEvent =
-  | { type: 'profiling-started'; reason: 'always' | 'suspected' | 'leak' | 'urgent' | 'oom-projected' | 'near-limit' }
+  /** `shared`: joined a SamplingProfiler of this process already running (its interval, `samplingIntervalBytes`). */
+  | { type: 'profiling-started'; reason: 'always' | 'suspected' | 'leak' | 'urgent' | 'oom-projected' | 'near-limit'; shared: boolean; samplingIntervalBytes: number }
   /** A profile written: the rolling evidence file (first save only) or the one beside a snapshot (`snapshot` set). */
   | { type: 'heap-profile'; path: string; bytes: number; snapshot?: string }
   /** The snapshot could not finish before the projected OOM; none was started. */
   | { type: 'snapshot-skipped'; reason: string; heapProfile: string | null }
+  /** Another snapshot (the user's own, a signal's) was in flight: the watchdog's waits for it, uncounted. Once per wait. */
+  | { type: 'snapshot-deferred'; code: 'ERR_LEAKWATCH_BUSY'; reason: string }
 
 export interface GcCounts {
   minor: number
