@@ -21,12 +21,14 @@ function failed(message) {
   return new LeakwatchError('ERR_LEAKWATCH_REPORT_FAILED', message)
 }
 
+const stoppedError = () => failed('the watchdog was stopped before its report was made')
+
 /**
  * Analyses `files` (oldest first, with `<base>.heapprofile` beside them when
  * present) in a child process. Resolves the Report's JSON form; rejects with
  * the analyzer's own code (ERR_LEAKWATCH_SNAPSHOT_PARSE and its kin, ERR_LEAKWATCH_PROFILE_INVALID,
  * ERR_LEAKWATCH_IO), ERR_LEAKWATCH_REPORT_FAILED when the child dies (killed
- * by the kernel, say) or ERR_LEAKWATCH_TIMEOUT.
+ * by the kernel, say) or `signal` aborts (the child is killed), or ERR_LEAKWATCH_TIMEOUT.
  */
 function analyzeInChild(files, { timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) {
   return new Promise((resolve, reject) => {
@@ -38,6 +40,10 @@ function analyzeInChild(files, { timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) 
       clearTimeout(timer)
       if (err) reject(err)
       else resolve(value)
+    }
+    if (signal && signal.aborted) {
+      reject(stoppedError())
+      return
     }
     try {
       child = fork(__filename, ['--leakwatch-report-child'], {
@@ -60,10 +66,9 @@ function analyzeInChild(files, { timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) 
     if (signal) {
       const abort = () => {
         child.kill('SIGKILL')
-        done(failed('the watchdog was stopped before its report was made'))
+        done(stoppedError())
       }
-      if (signal.aborted) abort()
-      else signal.addEventListener('abort', abort, { once: true })
+      signal.addEventListener('abort', abort, { once: true })
     }
     try {
       fs.writeFileSync(`/proc/${child.pid}/oom_score_adj`, '1000')
