@@ -9,10 +9,10 @@
 const { EventEmitter } = require('events')
 const { PerformanceObserver, constants, performance } = require('perf_hooks')
 const v8 = require('v8')
-const fs = require('fs')
-const { invalidOption, fromNative, LeakwatchError } = require('./errors')
+const { invalidOption, fromNative } = require('./errors')
 const { watchOptions: validateOptions, DEFAULTS } = require('./watch-options')
 const { WatchdogEvidence } = require('./watchdog-evidence')
+const { WatchdogSnapshots } = require('./watchdog-snapshots')
 const { collector } = require('./heap-probe')
 const { heapNow, oldGenerationUsed } = require('./watchdog-readings')
 
@@ -21,16 +21,6 @@ const { heapNow, oldGenerationUsed } = require('./watchdog-readings')
 // GCs a second, the floor needs a fraction of them.
 const GC_CHECK_EVERY_NS = 100_000_000n
 const OBSERVE_EVERY_NS = 20_000_000n
-// A failed watchdog capture gives its slot back and is retried at a later
-// tick, each retry after twice the pause before it (intervalMs, 2x, 4x ...):
-// up to SNAPSHOT_ATTEMPTS failures in a row, or that many of its snapshots
-// lost to retention. Then the watchdog gives up (see _giveUpSnapshots).
-const SNAPSHOT_ATTEMPTS = 3
-// Refusals no retry can change (a directory can be fixed, so
-// ERR_LEAKWATCH_DIR_NOT_WRITABLE is retried).
-const PERMANENT_CAPTURE_ERRORS = new Set([
-  'ERR_LEAKWATCH_FORK_UNSUPPORTED', 'ERR_LEAKWATCH_INVALID_OPTION', 'ERR_LEAKWATCH_NOT_MAIN_THREAD',
-])
 const GC_KINDS = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
   [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
@@ -63,10 +53,7 @@ class Watchdog extends EventEmitter {
     this._lastStats = null
     this._lastAssessment = null
     this._selfNs = 0n
-    this._snap = {
-      left: this.options.snapshots, inFlight: false, lastAt: -Infinity, paths: [],
-      taken: 0, failures: 0, lost: 0, retryAt: -Infinity, busy: 0, deferred: false, gaveUp: false,
-    }
+    this._snap = new WatchdogSnapshots(this)
     this._stopped = false
     this._evidence = new WatchdogEvidence(this.options, {
       warn: (err) => this._warn(err),
@@ -226,7 +213,7 @@ class Watchdog extends EventEmitter {
     // drives snapshots and evidence; the heap's assessment otherwise.
     const alarmed = all.find((x) => x.event === 'leak') || all.find((x) => x.state === 'suspected' || x.state === 'leak')
     const plan = this._evidence.onTick(alarmed || a, stats, this._snap)
-    if (!plan.skip && (plan.snapshotNow || alarmed)) this._maybeSnapshot(alarmed || a, plan)
+    if (!plan.skip && (plan.snapshotNow || alarmed)) this._snap.maybeTake(plan)
     this._selfNs += process.hrtime.bigint() - t0
 
     this.emit('stats', {
@@ -320,103 +307,6 @@ class Watchdog extends EventEmitter {
       snapshots: this._snap.paths.slice(),
       heapProfile: this._evidence.heapProfilePath,
     }
-  }
-
-  // Snapshots stop the event loop for seconds on big heaps, so they are few
-  // (options.snapshots over the watchdog's life), one at a time, and at least
-  // half a window apart: enough for a baseline and later comparisons.
-  // When OOM is near (plan.snapshotNow) the first one starts at once, with the
-  // host's growth during the capture reserved by the headroom guard.
-  // A slot is used only by a snapshot that exists: a failed capture is retried
-  // (_snapshotFailed), one deleted by retention is retaken (_keepExisting).
-  _maybeSnapshot(a, plan) {
-    const s = this._snap
-    const now = performance.now()
-    if (s.left <= 0 || s.inFlight || s.gaveUp || now < s.retryAt) return
-    if (!plan.snapshotNow && now - s.lastAt < this.options.windowMs / 2) return
-    s.inFlight = true
-    const userLabel = this.options.snapshot.label
-    const label = `${userLabel ? userLabel + '-' : ''}leak-${s.taken + 1}`
-    let p
-    try {
-      p = Promise.resolve(this._takeSnapshot(label, { ...this.options.snapshot, reserveBytes: plan.reserveBytes }))
-    } catch (err) {
-      p = Promise.reject(err)
-    }
-    p.then(
-      (res) => {
-        s.inFlight = false
-        if (!res || typeof res.path !== 'string') {
-          this._snapshotFailed(new LeakwatchError('ERR_LEAKWATCH_INTERNAL', 'the snapshot function resolved without a path'))
-          return
-        }
-        s.taken++
-        s.failures = 0
-        s.deferred = false
-        s.lastAt = now
-        s.paths.push(res.path)
-        this._keepExisting()
-        s.left = s.gaveUp ? 0 : Math.max(0, this.options.snapshots - s.paths.length)
-        const heapProfile = this._stopped ? null : this._evidence.afterSnapshot(res)
-        if (this._stopped) return
-        this.emit('snapshot', { ...res, label, heapProfile })
-        if (!s.gaveUp && s.left === 0 && this._report) this._report.ready(s.paths.slice())
-      },
-      (err) => {
-        s.inFlight = false
-        this._snapshotFailed(fromNative(err))
-      },
-    )
-  }
-
-  _snapshotFailed(err) {
-    const s = this._snap
-    if (this._stopped) return
-    // Another snapshot in flight (the user's own, a signal's): nothing was
-    // tried and nothing is lost; it ends within its own timeoutMs, and the
-    // next tick tries again. Not counted; said once per wait, as 'evidence'.
-    if (err.code === 'ERR_LEAKWATCH_BUSY') {
-      s.busy++
-      if (!s.deferred) {
-        s.deferred = true
-        this.emit('evidence', { type: 'snapshot-deferred', code: err.code, reason: `${err.message}: the watchdog's snapshot ${s.taken + 1} waits for it` })
-      }
-      return
-    }
-    s.deferred = false
-    s.failures++
-    s.lastError = err
-    this._warn(err)
-    if (PERMANENT_CAPTURE_ERRORS.has(err.code) || s.failures >= SNAPSHOT_ATTEMPTS) {
-      this._giveUpSnapshots(`${s.failures === 1 ? 'the capture' : `${s.failures} captures in a row`} failed, the last with ${err.code}: ${err.message}`, err)
-    } else {
-      s.retryAt = performance.now() + this.options.intervalMs * 2 ** (s.failures - 1)
-    }
-  }
-
-  // Retention (snapshot.maxFiles, counting the user's own snapshots in the
-  // same directory) or a person may delete a snapshot before the report: it
-  // is dropped and its slot retaken, a bounded number of times.
-  _keepExisting() {
-    const s = this._snap
-    const kept = s.paths.filter((p) => fs.existsSync(p))
-    const lost = s.paths.length - kept.length
-    if (lost === 0) return
-    s.paths = kept
-    s.lost += lost
-    if (s.lost >= SNAPSHOT_ATTEMPTS) {
-      this._giveUpSnapshots(`${s.lost} of its snapshots were deleted before the report (retention: snapshot.maxFiles ${this.options.snapshot.maxFiles || 'unset'}, which the directory's other snapshots count against)`, null)
-    }
-  }
-
-  // No more watchdog snapshots. The report, if one was planned, is made from
-  // the snapshots there are when at least 2 exist (a partial report, which
-  // says so), else it cannot be: ERR_LEAKWATCH_REPORT_FAILED says why.
-  _giveUpSnapshots(why, cause) {
-    const s = this._snap
-    s.gaveUp = true
-    s.left = 0
-    if (this._report) this._report.giveUp(s.paths.filter((p) => fs.existsSync(p)), why, cause)
   }
 
   // An 'error' emit with no listener throws, which would crash the host
