@@ -21,7 +21,7 @@ export interface WatchOptions {
   urgentHorizonMs?: number
   /** Let the watchdog request rate-limited full GCs when major GCs are too sparse to judge (<= 1% of the time). Default true. */
   forceGc?: boolean
-  /** Take up to N heap snapshots over the watchdog's life when a leak is suspected, at least windowMs/2 apart. Default 0; integer in [0, 20]. */
+  /** Take N heap snapshots over the watchdog's life when a leak is suspected, at least windowMs/2 apart; a failed capture is retried (3 in a row at most), one deleted before the report retaken (3 at most). Default 0; integer in [0, 20]. */
   snapshots?: number
   /** cgroup mount to read instead of $LEAKWATCH_CGROUP_ROOT or /sys/fs/cgroup; a non-empty path. */
   cgroupRoot?: string
