@@ -187,3 +187,27 @@ test('a closure made per call names the function that made it, with no profile',
   expect(top.allocation).toMatchObject({ ...made, matchedBy: 'scope', bytes: 0 })
   expect(String(report)).toMatch(/allocated by: auditMiddleware \(.*closures\.js:4:\d+\), made there per call/)
 })
+
+test('the creator is named in a module that captures nothing at its top level', async () => {
+  // A file that only defines and exports a class: no module scope, so the
+  // method's scope sits right under the realm's.
+  const file = path.join(tmp, 'registry.js')
+  fs.writeFileSync(file, `'use strict'
+class Registry {
+  constructor() { this.callbacks = [] }
+  register(req) {
+    const extra = req.body + '!'
+    this.callbacks.push(() => req.path.length + extra.length)
+  }
+}
+module.exports = { Registry }
+`)
+  const driver = path.join(tmp, 'registry-driver.js')
+  fs.writeFileSync(driver, `const { Registry } = require('./registry')
+const registry = new Registry()
+exports.handle = (i) => registry.register({ path: '/p/' + i, body: 'b' + i })
+`)
+  const run = runLeak(driver, 'handle', { env: { NO_PROFILE: '1' } })
+  const report = await analyze(run.snapshots)
+  expect(report.suspects[0].enclosingFunction).toMatchObject({ functionName: 'register', url: file, line: 3 })
+})

@@ -15,9 +15,6 @@ const ROOT = path.join(__dirname, '..')
 const NUMBERS = SCHEMA.numbers
 const INVALID = 'ERR_LEAKWATCH_INVALID_OPTION'
 
-/** The range as the docs write it: `integer in [0, 9]`. */
-const rangeText = (s) => `integer in [${s.min}, ${s.max}]`
-
 /** What the public API makes of `opts`: the resolved options, or the error. */
 function outcome(opts) {
   try {
@@ -53,6 +50,8 @@ describe('the public API takes exactly what the schema takes', () => {
     for (const bad of [s.min - 1, s.max + 1, s.min + 0.5, NaN, Infinity, String(s.min)]) {
       expect([bad, outcome({ [name]: bad })]).toEqual([bad, refused(name)])
     }
+    // The message states the range in the docs' words (src/range.rs).
+    expect(outcome({ [name]: s.max + 1 }).message).toBe(`invalid option snapshot.${name}: expected an ${s.range}, got ${s.max + 1}`)
   })
 
   test('strings and booleans: checked, never ignored', () => {
@@ -127,7 +126,7 @@ describe('the docs state the schema', () => {
     const rows = Object.fromEntries([...table.matchAll(/^\| `(\w+)` \| ([^|]+?) \| ([^|]+?) \|/mg)].map((m) => [m[1], { def: m[2], range: m[3] }]))
     const names = [SCHEMA.dir, SCHEMA.mode, ...NUMBERS.map((s) => s.name), SCHEMA.label, ...SCHEMA.booleans.map((s) => s.name), SCHEMA.cgroupRoot]
     expect(Object.keys(rows).sort()).toEqual(names.sort())
-    for (const s of NUMBERS) expect([s.name, rows[s.name]]).toEqual([s.name, { def: s.default == null ? 'none' : `\`${s.default}\``, range: rangeText(s) }])
+    for (const s of NUMBERS) expect([s.name, rows[s.name]]).toEqual([s.name, { def: s.default == null ? 'none' : `\`${s.default}\``, range: s.range }])
     for (const s of SCHEMA.booleans) expect([s.name, rows[s.name]]).toEqual([s.name, { def: `\`${s.default}\``, range: 'boolean' }])
     expect(rows.mode).toEqual({ def: `\`'${SCHEMA.modes[0]}'\``, range: SCHEMA.modes.map((m) => `\`'${m}'\``).join(', ').replace(/, ([^,]*)$/, ' or $1') })
     expect(rows.label).toEqual({ def: 'none', range: `up to ${SCHEMA.labelMaxLength} characters` })
@@ -146,7 +145,7 @@ describe('the docs state the schema', () => {
     const names = [...body.matchAll(/^ {2}(\w+)\?:/mg)].map((m) => m[1])
     expect(names.sort()).toEqual(Object.keys(require('../lib/options').CAPTURE_TYPES).sort())
     for (const s of NUMBERS) {
-      expect([s.name, doc(s.name)]).toEqual([s.name, expect.stringContaining(rangeText(s))])
+      expect([s.name, doc(s.name)]).toEqual([s.name, expect.stringContaining(s.range)])
       expect([s.name, doc(s.name)]).toEqual([s.name, expect.stringContaining(s.default == null ? 'No default.' : `Default ${s.default}.`)])
     }
     for (const s of SCHEMA.booleans) expect([s.name, doc(s.name)]).toEqual([s.name, expect.stringContaining(`Default ${s.default}.`)])

@@ -188,4 +188,13 @@ function liveBytesByFunction(profile) {
   return [...totals.entries()].sort((a, b) => b[1] - a[1])
 }
 
-module.exports = { liveBytesByFunction, jsonLines, runJsonLines, NODE, Host, tempDir, threeSnapshots, readSnapshot, childrenOf, zombiesOf, pipeAndFileFds, listDir, SNAPSHOT_NAME }
+/** Resolves once `done()` is true (polled every 10 ms); rejects after `timeoutMs` saying so. */
+async function until(done, timeoutMs) {
+  const end = Date.now() + timeoutMs
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+module.exports = { until, liveBytesByFunction, jsonLines, runJsonLines, NODE, Host, tempDir, threeSnapshots, readSnapshot, childrenOf, zombiesOf, pipeAndFileFds, listDir, SNAPSHOT_NAME }

@@ -5,7 +5,7 @@ const os = require('os')
 const path = require('path')
 const { EventEmitter } = require('events')
 const { watch, Watchdog, DEFAULTS } = require('../lib/watchdog')
-const { runJsonLines } = require('./helpers')
+const { runJsonLines, until } = require('./helpers')
 
 const ROOT = path.join(__dirname, '..')
 const WATCHDOG = path.join(ROOT, 'lib', 'watchdog.js')
@@ -239,7 +239,9 @@ describe('leak detection in a real process', () => {
 })
 
 describe('snapshots and error handling (scripted native detector)', () => {
+  /** A native detector whose verdicts follow `states` (the last repeats), or a function giving the next one. */
   function fakeNative(states) {
+    const next = typeof states === 'function' ? states : () => (states.length > 1 ? states.shift() : states[0])
     return class FakeNative {
       constructor(opts) {
         this.opts = opts
@@ -252,7 +254,7 @@ describe('snapshots and error handling (scripted native detector)', () => {
       }
       gcDone() {}
       evaluate() {
-        const s = states.length > 1 ? states.shift() : states[0]
+        const s = next()
         return [{ kind: 'heap', urgent: false, state: s.state, event: s.event, windowMs: this.opts.windowMs, growthBytesPerMin: 5 * MiB, recentGrowthBytesPerMin: 5 * MiB, confidence: 0.99, samples: 9, liveHeapBytes: 50 * MiB, msToOom: 60000, projectedOomAt: Date.now() + 60000, oomBound: 'heap', reason: 'scripted' }]
       }
       memory() {
@@ -264,9 +266,6 @@ describe('snapshots and error handling (scripted native detector)', () => {
   const wait = (ms) => new Promise((r) => setTimeout(r, ms))
 
   test('suspected growth takes rate-limited snapshots; their paths ride on later leak events', async () => {
-    const states = [{ state: 'suspected' }, { state: 'suspected' }, { state: 'leak', event: 'leak' }, { state: 'leak' }]
-    for (let i = 0; i < 12; i++) states.push({ state: 'leak' })
-    states.push({ state: 'leak', event: 'leak' }, { state: 'leak' })
     const labels = []
     // The watchdog keeps only snapshots that exist (retention may delete them).
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-snaps-'))
@@ -275,19 +274,29 @@ describe('snapshots and error handling (scripted native detector)', () => {
       fs.writeFileSync(path.join(dir, `${label}.heapsnapshot.gz`), '')
       return Promise.resolve({ path: path.join(dir, `${label}.heapsnapshot.gz`), bytes: 1 })
     }
-    const w = watch({ intervalMs: 10, windowMs: 200, snapshots: 2 }, { NativeWatchdog: fakeNative(states), takeSnapshot, report: false })
+    // Verdicts follow the snapshots taken, not the clock: suspected until the
+    // first, a leak event once it is on disk, another once the second is.
+    const events = []
+    const leakOnce = (n) => {
+      if (labels.length < n || events.includes(n)) return null
+      events.push(n)
+      return { state: 'leak', event: 'leak' }
+    }
+    const verdicts = () => (labels.length === 0 ? { state: 'suspected' } : leakOnce(1) || leakOnce(2) || { state: 'leak' })
+    // Snapshots at least windowMs / 2 = 1 s apart: far more than a tick even on a loaded machine.
+    const w = watch({ intervalMs: 10, windowMs: 2000, snapshots: 2 }, { NativeWatchdog: fakeNative(verdicts), takeSnapshot, report: false })
     const leaks = []
     const snaps = []
     w.on('leak', (e) => leaks.push(e))
     w.on('snapshot', (e) => snaps.push(e))
-    await wait(600)
+    await until(() => leaks.length === 2, 20000)
     w.stop()
     expect(labels.map((l) => l[0])).toEqual(['leak-1', 'leak-2'])
-    expect(labels[1][1] - labels[0][1]).toBeGreaterThanOrEqual(95)
-    expect(snaps.map((s) => path.basename(s.path))).toEqual(['leak-1.heapsnapshot.gz', 'leak-2.heapsnapshot.gz'])
-    expect(leaks.length).toBe(2)
-    expect(leaks[0].snapshots).toEqual([path.join(dir, 'leak-1.heapsnapshot.gz')])
-    expect(leaks[1].snapshots.length).toBe(2)
+    expect(labels[1][1] - labels[0][1]).toBeGreaterThanOrEqual(995)
+    const snap = (n) => path.join(dir, `leak-${n}.heapsnapshot.gz`)
+    expect(snaps.map((s) => s.path)).toEqual([snap(1), snap(2)])
+    expect(leaks[0].snapshots).toEqual([snap(1)])
+    expect(leaks[1].snapshots).toEqual([snap(1), snap(2)])
     expect(leaks[0].projectedOomAt).toBeInstanceOf(Date)
     expect(w.stats().snapshots.length).toBe(2)
     fs.rmSync(dir, { recursive: true, force: true })

@@ -33,23 +33,17 @@ function shown(v) {
  * The one type check of the options a Rust schema completes: the values of
  * `opts` whose JS type is the one `types` names, left-out ones (undefined, or
  * null for the names in `nullable`) omitted; else ERR_LEAKWATCH_INVALID_OPTION.
+ * `prefix` names a nested object's keys in errors ("heapProfile.").
  */
-function typedValues(opts, types, nullable = new Set()) {
+function typedValues(opts, types, nullable = new Set(), prefix = '') {
   const given = {}
   for (const [name, type] of Object.entries(types)) {
     const v = opts[name]
     if (v === undefined || (v === null && nullable.has(name))) continue
-    if (typeof v !== type) throw invalidOption(name, `must be a ${type}, got ${shown(v)}`)
+    if (typeof v !== type) throw invalidOption(prefix + name, `expected a ${type}, got ${shown(v)}`)
     given[name] = v
   }
   return given
-}
-
-function integer(name, v, min, max) {
-  if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw invalidOption(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`)
-  }
-  return v
 }
 
 // Edit distance (insert, delete, substitute, swap two neighbours), for
@@ -165,4 +159,4 @@ function signalName(signal) {
   }
 }
 
-module.exports = { captureOptions, CAPTURE_SCHEMA: CAPTURE, CAPTURE_TYPES, watchSnapshotOptions, signalName, defaultDir, isPlainObject, integer, typedValues, rejectUnknown, nearest, optionsObject }
+module.exports = { captureOptions, CAPTURE_SCHEMA: CAPTURE, CAPTURE_TYPES, watchSnapshotOptions, signalName, defaultDir, isPlainObject, typedValues, rejectUnknown, nearest, optionsObject }

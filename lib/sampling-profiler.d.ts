@@ -31,7 +31,7 @@ export interface SamplingHeapProfile {
 }
 
 export interface SamplingProfilerOptions {
-  /** Mean bytes between samples; integer in 1..2^30. Default 524288 (512 KiB). */
+  /** Mean bytes allocated between two samples. Default 524288 (512 KiB); integer in [1, 1073741824]. */
   samplingIntervalBytes?: number
 }
 

@@ -12,20 +12,25 @@
 
 const fs = require('fs')
 const path = require('path')
-const { LeakwatchError, invalidOption, fromIo } = require('./errors')
-const { integer, optionsObject } = require('./options')
+const native = require('./native')
+const { LeakwatchError, invalidOption, fromIo, fromNative } = require('./errors')
+const { optionsObject, typedValues } = require('./options')
 
-const KiB = 1024
-const DEFAULT_SAMPLING_INTERVAL_BYTES = 512 * KiB
-const OPTION_KEYS = new Set(['samplingIntervalBytes'])
+// The interval's range and default live in the watchdog's Rust schema
+// (src/watch/options.rs), beside heapProfile's: this checks names and types.
+const INTERVAL = native.watchOptionSchema().profilerSamplingIntervalBytes
+const DEFAULT_SAMPLING_INTERVAL_BYTES = INTERVAL.default
+const OPTION_TYPES = { [INTERVAL.name]: 'number' }
 let tempSeq = 0
 
 function validate(opts) {
-  opts = optionsObject(opts, OPTION_KEYS)
-  const samplingIntervalBytes = opts.samplingIntervalBytes === undefined
-    ? DEFAULT_SAMPLING_INTERVAL_BYTES
-    : integer('samplingIntervalBytes', opts.samplingIntervalBytes, 1, 2 ** 30)
-  return { samplingIntervalBytes }
+  opts = optionsObject(opts, Object.keys(OPTION_TYPES))
+  const given = typedValues(opts, OPTION_TYPES)
+  try {
+    return { samplingIntervalBytes: native.profilerSamplingInterval(given[INTERVAL.name]) }
+  } catch (err) {
+    throw fromNative(err)
+  }
 }
 
 function unavailable(why) {
@@ -185,8 +190,8 @@ function startSession(samplingIntervalBytes) {
  * start, and sampling stops with the last stop()). Another inspector session
  * that samples (DevTools) makes start() throw ERR_LEAKWATCH_BUSY.
  *
- * new SamplingProfiler({ samplingIntervalBytes = 524288 })
- *   Throws ERR_LEAKWATCH_INVALID_OPTION (unknown key, interval not an integer in 1..2^30).
+ * new SamplingProfiler({ samplingIntervalBytes = DEFAULT_SAMPLING_INTERVAL_BYTES (524288) })
+ *   Throws ERR_LEAKWATCH_INVALID_OPTION (unknown key, interval not an integer in [1, 1073741824]).
  */
 class SamplingProfiler {
   constructor(opts) {

@@ -5,7 +5,8 @@
 // the nearest one for a typo) and JS types so that every value reaching the
 // addon is one it can take, then lets the schema check ranges and fill in
 // defaults. `snapshot` and `heapProfile` are the evidence options of
-// lib/watchdog-evidence.js.
+// lib/watchdog-evidence.js: snapshot()'s schema, and heapProfile's part of
+// this one.
 const native = require('./native')
 const { fromNative } = require('./errors')
 const { optionsObject, typedValues } = require('./options')
@@ -20,12 +21,18 @@ const TYPES = {
   [SCHEMA.cgroupRoot]: 'string',
 }
 
-/** Every option's default; the evidence options have theirs in lib/watchdog-evidence.js. */
+const NUMBER_DEFAULTS = Object.fromEntries(SCHEMA.numbers.map((s) => [s.name, s.default]))
+
+/**
+ * Every option's default. `snapshot`'s follows the environment (`dir`), so it
+ * is resolved at watch(); `heapProfile`'s is the one at the default `snapshots`.
+ */
 const DEFAULTS = Object.freeze({
-  ...Object.fromEntries(SCHEMA.numbers.map((s) => [s.name, s.default])),
+  ...NUMBER_DEFAULTS,
   [SCHEMA.forceGc]: SCHEMA.forceGcDefault,
   [SCHEMA.cgroupRoot]: undefined,
-  ...Object.fromEntries(EVIDENCE.map((k) => [k, undefined])),
+  snapshot: undefined,
+  heapProfile: Object.freeze(native.watchHeapProfileOptions({}, NUMBER_DEFAULTS.snapshots)),
 })
 
 /**

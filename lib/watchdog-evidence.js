@@ -19,13 +19,19 @@ const fs = require('fs')
 const { performance } = require('perf_hooks')
 const os = require('os')
 const path = require('path')
-const { invalidOption } = require('./errors')
-const { watchSnapshotOptions, integer, optionsObject } = require('./options')
-const { SamplingProfiler, DEFAULT_SAMPLING_INTERVAL_BYTES } = require('./sampling-profiler')
+const native = require('./native')
+const { fromNative } = require('./errors')
+const { watchSnapshotOptions, optionsObject, typedValues } = require('./options')
+const { SamplingProfiler } = require('./sampling-profiler')
 const { oldGenerationLimit } = require('./watchdog-readings')
 
-const WHEN = ['suspected', 'always', 'never']
-const HEAP_PROFILE_KEYS = new Set(['when', 'samplingIntervalBytes', 'saveEveryMs'])
+// heapProfile's ranges and defaults live in the watchdog's Rust schema
+// (src/watch/options.rs): this checks only names and JS types.
+const HEAP_PROFILE = native.watchOptionSchema().heapProfile
+const HEAP_PROFILE_TYPES = {
+  [HEAP_PROFILE.when]: 'string',
+  ...Object.fromEntries(HEAP_PROFILE.numbers.map((s) => [s.name, 'number'])),
+}
 const SNAPSHOT_SUFFIX = '.heapsnapshot.gz'
 const PROFILE_SUFFIX = '.heapprofile'
 const EVIDENCE_SUFFIX = `-evidence${PROFILE_SUFFIX}`
@@ -49,20 +55,22 @@ const SNAPSHOT_HEAP_BYTES_PER_MS = 8 * 1024 * 1024 / 1000
 const SNAPSHOT_FIXED_MS = 1000
 const SNAPSHOT_TIME_SAFETY = 2
 
-/** Validates watch()'s `snapshot` and `heapProfile` options. */
+/**
+ * Validates watch()'s `snapshot` and `heapProfile` options; `heapProfile.when`
+ * defaults by `snapshots`. Throws ERR_LEAKWATCH_INVALID_OPTION naming
+ * `snapshot.<key>` or `heapProfile.<key>`.
+ */
 function evidenceOptions(opts, snapshots) {
   const snapshot = watchSnapshotOptions(opts.snapshot)
-  const hp = optionsObject(opts.heapProfile, HEAP_PROFILE_KEYS, 'heapProfile')
-  const when = hp.when === undefined ? (snapshots > 0 ? 'suspected' : 'never') : hp.when
-  if (!WHEN.includes(when)) throw invalidOption('heapProfile.when', `expected one of ${WHEN.join(', ')}`)
-  const heapProfile = Object.freeze({
-    when,
-    samplingIntervalBytes: hp.samplingIntervalBytes === undefined
-      ? DEFAULT_SAMPLING_INTERVAL_BYTES
-      : integer('heapProfile.samplingIntervalBytes', hp.samplingIntervalBytes, 1024, 2 ** 30),
-    saveEveryMs: hp.saveEveryMs === undefined ? 30000 : integer('heapProfile.saveEveryMs', hp.saveEveryMs, 100, 2 ** 31 - 1),
-  })
-  return { snapshot: Object.freeze(snapshot), heapProfile }
+  const prefix = `${HEAP_PROFILE.name}.`
+  const hp = optionsObject(opts.heapProfile, Object.keys(HEAP_PROFILE_TYPES), HEAP_PROFILE.name)
+  let heapProfile
+  try {
+    heapProfile = native.watchHeapProfileOptions(typedValues(hp, HEAP_PROFILE_TYPES, undefined, prefix), snapshots)
+  } catch (err) {
+    throw fromNative(err)
+  }
+  return { snapshot: Object.freeze(snapshot), heapProfile: Object.freeze(heapProfile) }
 }
 
 function hostPart() {

@@ -34,9 +34,9 @@ export interface WatchOptions {
 export interface HeapProfileOptions {
   /** 'suspected' (default when snapshots > 0): start when growth is suspected, OOM is projected or the live heap passes 40% of the limit; 'always': at start; 'never' (default otherwise). */
   when?: 'suspected' | 'always' | 'never'
-  /** Mean bytes between samples, 1024..2^30. Default 524288. */
+  /** Mean bytes allocated between two samples. Default 524288 (512 KiB); integer in [1024, 1073741824]. */
   samplingIntervalBytes?: number
-  /** Re-save period while OOM is not near (every tick when it is). Each save costs one full GC. Default 30000, min 100. */
+  /** Re-save period while OOM is not near (every tick when it is). Each save costs one full GC. Default 30000; integer in [100, 2147483647]. */
   saveEveryMs?: number
 }
 

@@ -1,6 +1,7 @@
 //! leakwatch: find memory leaks inside running Node services.
 //!
-//! The cores (`capture`, `cgroup`, `growth`, `watch`, `heap`) use no napi types so that `cargo test`
+//! The cores (`capture`, `cgroup`, `growth`, `watch`, `heap`, and `range`, the
+//! option schemas' rule for numbers) use no napi types so that `cargo test`
 //! covers them directly; `js` only converts and forwards.
 
 pub mod bytes;
@@ -10,6 +11,7 @@ pub mod growth;
 pub mod heap;
 #[cfg(test)]
 mod node_tests;
+pub mod range;
 pub mod watch;
 
 // Compiled under `cargo test` too, so clippy and the tests build the glue;

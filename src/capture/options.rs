@@ -11,69 +11,59 @@
 use super::error::{CaptureError, ErrorKind};
 use super::retention::RetentionPolicy;
 use super::supervisor::SupervisorConfig;
+use crate::range::{OutOfRange, Range, MAX_SAFE_INTEGER, MAX_TIMER_MS};
 use std::fmt::Display;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
-/// An integer option in `[min, max]`, both ends allowed.
+/// A numeric option: an integer in its range (each `range` here is integers
+/// in `[min, max]` with `min >= 0`, so a checked value is exact as a `u64`).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct IntSpec {
+pub struct NumberSpec {
     pub name: &'static str,
     /// `None`: left out means none (no retention limit).
     pub default: Option<f64>,
-    pub min: f64,
-    pub max: f64,
+    pub range: Range,
 }
-
-/// Node's timers hold at most 2^31 - 1 ms.
-const MAX_TIMER_MS: f64 = 2_147_483_647.0;
-/// 2^53 - 1: a larger byte count is not exact in a JS number.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// Level 2 of the zlib-rs backend compresses faster than V8 serializes, so
 /// compression never slows the snapshot down (docs/capture.md).
-pub const GZIP_LEVEL: IntSpec = IntSpec {
+pub const GZIP_LEVEL: NumberSpec = NumberSpec {
     name: "gzipLevel",
     default: Some(2.0),
-    min: 0.0,
-    max: 9.0,
+    range: Range::integers(0.0, 9.0),
 };
 /// A forked child still running after this is killed.
-pub const TIMEOUT_MS: IntSpec = IntSpec {
+pub const TIMEOUT_MS: NumberSpec = NumberSpec {
     name: "timeoutMs",
     default: Some(300_000.0),
-    min: 1.0,
-    max: MAX_TIMER_MS,
+    range: Range::integers(1.0, MAX_TIMER_MS),
 };
-pub const MAX_FILES: IntSpec = IntSpec {
+pub const MAX_FILES: NumberSpec = NumberSpec {
     name: "maxFiles",
     default: None,
-    min: 1.0,
-    max: 1_000_000.0,
+    range: Range::integers(1.0, 1_000_000.0),
 };
-pub const MAX_BYTES: IntSpec = IntSpec {
+pub const MAX_BYTES: NumberSpec = NumberSpec {
     name: "maxBytes",
     default: None,
-    min: 1.0,
-    max: MAX_SAFE_INTEGER,
+    range: Range::integers(1.0, MAX_SAFE_INTEGER),
 };
 /// A healthy child sleeps on its pipe for a few ms at a time; under 100 ms of
 /// no progress says nothing about a deadlock.
-pub const HANG_MS: IntSpec = IntSpec {
+pub const HANG_MS: NumberSpec = NumberSpec {
     name: "hangMs",
     default: Some(1500.0),
-    min: 100.0,
-    max: MAX_TIMER_MS,
+    range: Range::integers(100.0, MAX_TIMER_MS),
 };
-pub const FORK_ATTEMPTS: IntSpec = IntSpec {
+pub const FORK_ATTEMPTS: NumberSpec = NumberSpec {
     name: "forkAttempts",
     default: Some(3.0),
-    min: 1.0,
-    max: 10.0,
+    range: Range::integers(1.0, 10.0),
 };
 
 /// The numeric options, in the order they are documented.
-pub const NUMBERS: [IntSpec; 6] = [
+pub const NUMBERS: [NumberSpec; 6] = [
     GZIP_LEVEL,
     TIMEOUT_MS,
     MAX_FILES,
@@ -133,20 +123,18 @@ fn invalid(name: &str, why: impl Display) -> CaptureError {
     )
 }
 
-impl IntSpec {
-    /// `v` if it is an integer within this option's range, else the error naming it.
+/// The one point where a number out of its range becomes this core's error.
+impl From<OutOfRange> for CaptureError {
+    fn from(e: OutOfRange) -> Self {
+        invalid(&e.name, e.why)
+    }
+}
+
+impl NumberSpec {
+    /// `v` if it is within this option's range, else the error naming it.
     pub fn check(&self, v: f64) -> Result<u64, CaptureError> {
-        if v.fract() != 0.0 || v < self.min || v > self.max || !v.is_finite() {
-            return Err(invalid(
-                self.name,
-                format!(
-                    "expected an integer from {} to {}, got {v}",
-                    self.min, self.max
-                ),
-            ));
-        }
-        // An integer in [0, 2^53 - 1]: the cast is exact.
-        Ok(v as u64)
+        // An integer in [0, 2^53 - 1] by every range here: the cast is exact.
+        Ok(self.range.check(self.name, v)? as u64)
     }
 
     fn given_or_default(&self, given: Option<f64>) -> Result<Option<u64>, CaptureError> {
@@ -161,17 +149,14 @@ impl IntSpec {
     }
 }
 
-/// A byte count measured by the caller (heap figures, the watchdog's
-/// reserve): a finite number >= 0, else the error naming it.
+/// Any byte count: a caller's measurement (heap figures, the watchdog's reserve).
+const BYTE_COUNT: Range = Range::at_least(0.0);
+
+/// A byte count measured by the caller: a finite number >= 0, else the
+/// error naming it.
 pub fn byte_count(name: &str, v: f64) -> Result<u64, CaptureError> {
-    if !v.is_finite() || v < 0.0 {
-        return Err(invalid(
-            name,
-            format!("expected a byte count >= 0, got {v}"),
-        ));
-    }
     // Saturates above u64::MAX, far beyond any memory.
-    Ok(v as u64)
+    Ok(BYTE_COUNT.check(name, v)? as u64)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -40,25 +40,50 @@ fn nothing_given_is_the_defaults() {
     }
 }
 
+/// A capture range's two ends: every one is integers in `[min, max]`, `min >= 0`.
+fn ends(spec: NumberSpec) -> (f64, f64) {
+    match spec.range {
+        Range {
+            min: Some(lo),
+            max: Some(hi),
+            integer: true,
+        } if lo.inclusive && hi.inclusive && lo.value >= 0.0 => (lo.value, hi.value),
+        r => panic!("{}: {r} is not integers in [min >= 0, max]", spec.name),
+    }
+}
+
 #[test]
 fn each_end_of_each_range_is_allowed_and_one_past_it_refused() {
     for spec in NUMBERS {
-        assert_eq!(spec.check(spec.min).unwrap(), spec.min as u64);
-        assert_eq!(spec.check(spec.max).unwrap(), spec.max as u64);
-        for bad in [
-            spec.min - 1.0,
-            spec.max + 1.0,
-            spec.min + 0.5,
-            f64::NAN,
-            f64::INFINITY,
-        ] {
+        let (min, max) = ends(spec);
+        assert_eq!(spec.check(min).unwrap(), min as u64);
+        assert_eq!(spec.check(max).unwrap(), max as u64);
+        for bad in [min - 1.0, max + 1.0, min + 0.5, f64::NAN, f64::INFINITY] {
             let e = spec.check(bad).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidOption, "{} at {bad}", spec.name);
-            assert!(e.message.starts_with(&format!(
-                "invalid option {}: expected an integer from",
-                spec.name
-            )));
+            assert_eq!(
+                e.message,
+                format!(
+                    "invalid option {}: expected an integer in [{min}, {max}], got {bad}",
+                    spec.name
+                )
+            );
         }
+    }
+}
+
+#[test]
+fn byte_counts_are_finite_and_not_negative() {
+    assert_eq!(byte_count("heapUsed", 0.0).unwrap(), 0);
+    assert_eq!(byte_count("reserveBytes", 4096.0).unwrap(), 4096);
+    assert_eq!(byte_count("heapUsed", 1.5e9).unwrap(), 1_500_000_000);
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        let e = byte_count("reserveBytes", bad).unwrap_err();
+        assert_eq!(e.code(), "ERR_LEAKWATCH_INVALID_OPTION");
+        assert_eq!(
+            e.message,
+            format!("invalid option reserveBytes: expected a number >= 0, got {bad}")
+        );
     }
 }
 
@@ -68,7 +93,7 @@ fn out_of_range_values_are_refused_not_clamped() {
         gzip_level: Some(12.0),
         ..Default::default()
     })
-    .contains("gzipLevel: expected an integer from 0 to 9, got 12"));
+    .contains("gzipLevel: expected an integer in [0, 9], got 12"));
     assert!(refused(GivenOptions {
         timeout_ms: Some(0.0),
         ..Default::default()
@@ -223,17 +248,6 @@ fn resolved_options_resolve_to_themselves() {
     assert_eq!(o.supervisor().deadline, Duration::from_millis(1));
     assert_eq!(o.supervisor().hang_after, Duration::from_millis(100));
     assert_eq!(o.label.as_deref(), Some(""));
-}
-
-#[test]
-fn byte_counts_are_finite_and_not_negative() {
-    assert_eq!(byte_count("reserveBytes", 0.0).unwrap(), 0);
-    assert_eq!(byte_count("reserveBytes", 4096.0).unwrap(), 4096);
-    for bad in [-1.0, f64::NAN, f64::INFINITY] {
-        let e = byte_count("reserveBytes", bad).unwrap_err();
-        assert_eq!(e.code(), "ERR_LEAKWATCH_INVALID_OPTION");
-        assert!(e.message.contains("reserveBytes"));
-    }
 }
 
 #[test]

@@ -9,8 +9,10 @@
 //! any live closure of that function gives its name and position. Block
 //! scopes (a `let` in a loop) have ScopeInfos no function points to, so the
 //! walk goes on through `previous` to the function around them. It stops at
-//! a script's or module's top-level scope: closures made there are made once,
-//! at load, not per call.
+//! a script's own code (it starts at 1:1: Node's CommonJS wrapper, an ES
+//! module, a bundle's IIFE): closures made there are made once, at load. A
+//! function whose scope's outer scope is the realm's (a module that captures
+//! nothing at its top level) is still named.
 //!
 //! A function that allocates no scope of its own (none of its variables is
 //! captured) leaves its closures in the scope around it, so the function
@@ -30,9 +32,8 @@ const MAX_SCOPE_DEPTH: usize = 64;
 /// Whether a context is a script's top-level scope (its outer context is the
 /// native or script context).
 pub fn is_top_level(g: &HeapGraph, context: u32) -> bool {
-    g.follow(context, &["previous"]).is_some_and(|outer| {
-        g.name(outer).contains("NativeContext") || g.name(outer).contains("ScriptContext")
-    })
+    g.follow(context, &["previous"])
+        .is_some_and(|outer| is_outermost(g.name(outer)))
 }
 
 /// ScopeInfo node -> a live closure of the function that owns it, positioned;
@@ -75,12 +76,13 @@ impl ScopeIndex {
     /// The function whose call created `closure`, as a frame: its name
     /// (empty when anonymous), script, and zero-based start position as in
     /// a sampling heap profile's call frames. None when the closure was made
-    /// at a script's top level, or the creating function has no live
-    /// closure to name it.
+    /// by a script's own code, or the creating function has no live closure
+    /// to name it.
     pub fn enclosing_function(&self, g: &HeapGraph, closure: u32) -> Option<Frame> {
         let mut context = g.follow(closure, &["context"])?;
         for _ in 0..MAX_SCOPE_DEPTH {
-            if !g.name(context).ends_with("Context") || is_top_level(g, context) {
+            let name = g.name(context);
+            if !name.ends_with("Context") || is_outermost(name) {
                 return None;
             }
             let owner = g
@@ -88,6 +90,12 @@ impl ScopeIndex {
                 .and_then(|si| self.by_scope_info.get(&si));
             if let Some(&function) = owner {
                 let at = g.location(function)?;
+                // A script's own code (Node's CommonJS wrapper, an ES
+                // module, a bundle's IIFE) starts at its first character
+                // and runs once, at load.
+                if at.line == 0 && at.column == 0 {
+                    return None;
+                }
                 return Some(Frame {
                     function_name: g.name(function).to_owned(),
                     url: at.script_name.unwrap_or_default(),
@@ -99,6 +107,12 @@ impl ScopeIndex {
         }
         None
     }
+}
+
+/// The native (realm) or script context: the end of every scope chain, owned
+/// by no function.
+fn is_outermost(context_name: &str) -> bool {
+    context_name.contains("NativeContext") || context_name.contains("ScriptContext")
 }
 
 /// A [`ScopeIndex`] built on first use: most reports have no closure suspect.

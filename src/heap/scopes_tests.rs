@@ -151,3 +151,19 @@ fn a_cycle_of_scopes_ends_the_walk() {
     let g = graph(&looped);
     assert_eq!(ScopeIndex::build(&g).enclosing_function(&g, 14), None);
 }
+
+#[test]
+fn a_creator_in_a_module_that_captures_nothing_at_its_top_level_is_named() {
+    // No module scope at all: auditMiddleware's scope sits right under the
+    // realm's (a file that only defines and exports a class, say).
+    let flat: Vec<_> = edges()
+        .into_iter()
+        .map(|e| match e {
+            (4, "internal", "previous", _) => (4, "internal", "previous", 1),
+            other => other,
+        })
+        .collect();
+    let g = graph(&flat);
+    let scopes = ScopeIndex::build(&g);
+    assert_eq!(scopes.enclosing_function(&g, 11), Some(audit_middleware()));
+}

@@ -6,6 +6,7 @@ use napi::bindgen_prelude::Result;
 use napi_derive::napi;
 
 use super::error::{map_error, Code};
+use super::range::OptionNumberSpec;
 use crate::capture::options::{self, CaptureOptions, DirContext, GivenOptions};
 
 /// The options of `snapshot()`, each absent when not given.
@@ -57,16 +58,6 @@ pub struct ResolvedCaptureOptions {
     pub redact: bool,
 }
 
-/// One integer option's rule: an integer in `[min, max]`.
-#[napi(object)]
-pub struct CaptureNumberSpec {
-    pub name: String,
-    /// Absent: left out means none.
-    pub default: Option<f64>,
-    pub min: f64,
-    pub max: f64,
-}
-
 /// One boolean option.
 #[napi(object)]
 pub struct CaptureBooleanSpec {
@@ -78,7 +69,7 @@ pub struct CaptureBooleanSpec {
 /// strings (`dir`, `label`, `cgroupRoot`).
 #[napi(object)]
 pub struct CaptureOptionSchema {
-    pub numbers: Vec<CaptureNumberSpec>,
+    pub numbers: Vec<OptionNumberSpec>,
     pub booleans: Vec<CaptureBooleanSpec>,
     pub mode: String,
     /// The first is the default.
@@ -181,12 +172,7 @@ pub fn capture_option_schema() -> CaptureOptionSchema {
     CaptureOptionSchema {
         numbers: options::NUMBERS
             .iter()
-            .map(|s| CaptureNumberSpec {
-                name: s.name.to_string(),
-                default: s.default,
-                min: s.min,
-                max: s.max,
-            })
+            .map(|s| OptionNumberSpec::new(s.name, s.default, s.range, s.range.to_string()))
             .collect(),
         booleans: options::BOOLEANS
             .iter()

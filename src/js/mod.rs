@@ -4,6 +4,7 @@ mod analyze;
 mod capture;
 mod capture_options;
 mod error;
+mod range;
 mod redact;
 mod trend;
 mod watch;

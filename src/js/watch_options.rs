@@ -6,7 +6,8 @@ use napi::bindgen_prelude::Result;
 use napi_derive::napi;
 
 use super::error::{map_error, Code};
-use crate::watch::options::{self, GivenOptions, Limit};
+use super::range::OptionNumberSpec;
+use crate::watch::options::{self, GivenHeapProfile, GivenOptions, NumberSpec};
 
 /// The scalar options of `watch()`, each absent when not given.
 #[napi(object)]
@@ -47,29 +48,47 @@ pub struct ResolvedWatchOptions {
     pub cgroup_root: Option<String>,
 }
 
-/// One numeric option's rule.
+/// `heapProfile` as given, each absent when not given.
 #[napi(object)]
-pub struct WatchNumberSpec {
+pub struct HeapProfileValues {
+    pub when: Option<String>,
+    pub sampling_interval_bytes: Option<f64>,
+    pub save_every_ms: Option<f64>,
+}
+
+/// `heapProfile`, checked and completed with its defaults.
+#[napi(object)]
+pub struct ResolvedHeapProfile {
+    /// `'suspected'`, `'always'` or `'never'`.
+    pub when: String,
+    /// Mean bytes allocated between two samples.
+    pub sampling_interval_bytes: f64,
+    /// Re-save period of the evidence profile while OOM is not near, in ms.
+    pub save_every_ms: f64,
+}
+
+/// `heapProfile`'s options: the numbers, and `when`'s names.
+#[napi(object)]
+pub struct HeapProfileSchema {
+    /// `'heapProfile'`.
     pub name: String,
-    pub default: f64,
-    pub min: Option<f64>,
-    /// Whether `min` itself is allowed.
-    pub min_inclusive: bool,
-    pub max: Option<f64>,
-    pub max_inclusive: bool,
-    pub integer: bool,
-    /// At least this many times `intervalMs`.
-    pub min_intervals: Option<f64>,
+    pub numbers: Vec<OptionNumberSpec>,
+    pub when: String,
+    /// The first is the default when `snapshots > 0`, the last otherwise.
+    pub whens: Vec<String>,
 }
 
 /// Every scalar option of `watch()`: numbers, the boolean `forceGc`, the
 /// path `cgroupRoot`.
 #[napi(object)]
 pub struct WatchOptionSchema {
-    pub numbers: Vec<WatchNumberSpec>,
+    pub numbers: Vec<OptionNumberSpec>,
     pub force_gc: String,
     pub force_gc_default: bool,
     pub cgroup_root: String,
+    pub heap_profile: HeapProfileSchema,
+    /// The standalone `SamplingProfiler`'s `samplingIntervalBytes`.
+    pub profiler_sampling_interval_bytes: OptionNumberSpec,
 }
 
 /// Checks the options given against the schema and fills in the defaults.
@@ -101,31 +120,58 @@ pub fn watch_options(given: WatchOptionValues) -> Result<ResolvedWatchOptions, C
     })
 }
 
+/// Checks `heapProfile` against the schema and fills in its defaults (`when`
+/// by `snapshots`). Throws ERR_LEAKWATCH_INVALID_OPTION naming
+/// `heapProfile.<key>`.
+#[napi]
+pub fn watch_heap_profile_options(
+    given: HeapProfileValues,
+    snapshots: u32,
+) -> Result<ResolvedHeapProfile, Code> {
+    let o = options::resolve_heap_profile(
+        &GivenHeapProfile {
+            when: given.when,
+            sampling_interval_bytes: given.sampling_interval_bytes,
+            save_every_ms: given.save_every_ms,
+        },
+        snapshots,
+    )
+    .map_err(map_error)?;
+    Ok(ResolvedHeapProfile {
+        when: o.when.to_string(),
+        sampling_interval_bytes: o.sampling_interval_bytes,
+        save_every_ms: o.save_every_ms,
+    })
+}
+
+/// The standalone `SamplingProfiler`'s `samplingIntervalBytes`: the one given,
+/// else the default. Throws ERR_LEAKWATCH_INVALID_OPTION.
+#[napi]
+pub fn profiler_sampling_interval(given: Option<f64>) -> Result<f64, Code> {
+    options::profiler_sampling_interval(given).map_err(map_error)
+}
+
+fn number(s: &NumberSpec) -> OptionNumberSpec {
+    OptionNumberSpec {
+        min_intervals: s.min_intervals,
+        ..OptionNumberSpec::new(s.name, Some(s.default), s.range, s.doc())
+    }
+}
+
 /// The schema `watchOptions` checks against.
 #[napi]
 pub fn watch_option_schema() -> WatchOptionSchema {
-    let end = |l: Option<Limit>| (l.map(|l| l.value), l.is_some_and(|l| l.inclusive));
-    let numbers = options::NUMBERS
-        .iter()
-        .map(|s| {
-            let (min, min_inclusive) = end(s.min);
-            let (max, max_inclusive) = end(s.max);
-            WatchNumberSpec {
-                name: s.name.to_string(),
-                default: s.default,
-                min,
-                min_inclusive,
-                max,
-                max_inclusive,
-                integer: s.integer,
-                min_intervals: s.min_intervals,
-            }
-        })
-        .collect();
     WatchOptionSchema {
-        numbers,
+        numbers: options::NUMBERS.iter().map(number).collect(),
         force_gc: options::FORCE_GC.to_string(),
         force_gc_default: options::FORCE_GC_DEFAULT,
         cgroup_root: options::CGROUP_ROOT.to_string(),
+        heap_profile: HeapProfileSchema {
+            name: options::HEAP_PROFILE.to_string(),
+            numbers: options::HEAP_PROFILE_NUMBERS.iter().map(number).collect(),
+            when: options::WHEN.to_string(),
+            whens: options::WHENS.iter().map(|w| w.to_string()).collect(),
+        },
+        profiler_sampling_interval_bytes: number(&options::PROFILER_SAMPLING_INTERVAL_BYTES),
     }
 }

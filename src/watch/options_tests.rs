@@ -31,12 +31,16 @@ fn nothing_given_is_the_defaults() {
 #[test]
 fn each_end_of_each_range_is_where_the_spec_says() {
     for spec in NUMBERS {
-        for (limit, step) in [(spec.min, -1.0), (spec.max, 1.0)] {
+        for (limit, step) in [(spec.range.min, -1.0), (spec.range.max, 1.0)] {
             let Some(l) = limit else { continue };
             let at = spec.check(l.value);
             assert_eq!(at.is_ok(), l.inclusive, "{} at {}", spec.name, l.value);
             let beyond = l.value + step * l.value.abs().max(1.0) * 1e-6;
-            let beyond = if spec.integer { l.value + step } else { beyond };
+            let beyond = if spec.range.integer {
+                l.value + step
+            } else {
+                beyond
+            };
             assert!(spec.check(beyond).is_err(), "{} at {beyond}", spec.name);
         }
     }
@@ -118,7 +122,7 @@ fn out_of_range_values_name_their_option_and_are_not_clamped() {
 
 /// Each end of `spec`'s range, and just past each.
 fn probes(spec: &NumberSpec) -> Vec<f64> {
-    [spec.min, spec.max]
+    [spec.range.min, spec.range.max]
         .into_iter()
         .flatten()
         .flat_map(|l| [l.value, l.value - 1e-6, l.value + 1e-6])
@@ -195,4 +199,94 @@ fn the_urgent_horizon_holds_five_intervals() {
         msg.contains("urgentHorizonMs") && msg.contains("5 x intervalMs"),
         "{msg}"
     );
+}
+
+#[test]
+fn heap_profile_defaults_follow_snapshots() {
+    let none = GivenHeapProfile::default();
+    let o = resolve_heap_profile(&none, 0).unwrap();
+    assert_eq!(
+        o,
+        HeapProfileOptions {
+            when: "never",
+            sampling_interval_bytes: 524_288.0,
+            save_every_ms: 30_000.0,
+        }
+    );
+    assert_eq!(resolve_heap_profile(&none, 2).unwrap().when, "suspected");
+    let always = GivenHeapProfile {
+        when: Some("always".into()),
+        ..Default::default()
+    };
+    assert_eq!(resolve_heap_profile(&always, 0).unwrap().when, "always");
+}
+
+#[test]
+fn heap_profile_values_are_checked_and_named_under_heap_profile() {
+    let refused = |g: GivenHeapProfile| match resolve_heap_profile(&g, 0) {
+        Ok(o) => panic!("accepted {o:?}"),
+        Err(e) => {
+            assert_eq!(e.code(), "ERR_LEAKWATCH_INVALID_OPTION");
+            e.message
+        }
+    };
+    let sampling = |v| GivenHeapProfile {
+        sampling_interval_bytes: Some(v),
+        ..Default::default()
+    };
+    let save = |v| GivenHeapProfile {
+        save_every_ms: Some(v),
+        ..Default::default()
+    };
+    assert_eq!(
+        refused(sampling(1023.0)),
+        "invalid option heapProfile.samplingIntervalBytes: expected an integer in [1024, 1073741824], got 1023"
+    );
+    assert_eq!(
+        refused(save(99.0)),
+        "invalid option heapProfile.saveEveryMs: expected an integer in [100, 2147483647], got 99"
+    );
+    for bad in [1024.5, 2f64.powi(30) + 1.0, f64::NAN] {
+        assert!(refused(sampling(bad)).contains("heapProfile.samplingIntervalBytes"));
+    }
+    for bad in [100.5, 2f64.powi(31), f64::INFINITY] {
+        assert!(refused(save(bad)).contains("heapProfile.saveEveryMs"));
+    }
+    for ok in [1024.0, 2f64.powi(30)] {
+        let o = resolve_heap_profile(&sampling(ok), 0).unwrap();
+        assert_eq!(o.sampling_interval_bytes, ok);
+    }
+    let o = resolve_heap_profile(&save(2f64.powi(31) - 1.0), 0).unwrap();
+    assert_eq!(o.save_every_ms, 2_147_483_647.0);
+    let when = GivenHeapProfile {
+        when: Some("sometimes".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        refused(when),
+        "invalid option heapProfile.when: expected one of suspected, always, never, got \"sometimes\""
+    );
+}
+
+#[test]
+fn the_standalone_profiler_takes_any_interval_down_to_one_byte() {
+    assert_eq!(profiler_sampling_interval(None).unwrap(), 524_288.0);
+    assert_eq!(
+        PROFILER_SAMPLING_INTERVAL_BYTES.default,
+        SAMPLING_INTERVAL_BYTES.default
+    );
+    assert_eq!(profiler_sampling_interval(Some(1.0)).unwrap(), 1.0);
+    for bad in [0.0, 1.5, 2f64.powi(30) + 1.0] {
+        let e = profiler_sampling_interval(Some(bad)).unwrap_err();
+        assert!(e.message.starts_with(
+            "invalid option samplingIntervalBytes: expected an integer in [1, 1073741824]"
+        ));
+    }
+}
+
+#[test]
+fn the_docs_text_adds_the_interval_rule() {
+    assert_eq!(INTERVAL_MS.doc(), "in [10, 2147483647]");
+    assert_eq!(WINDOW_MS.doc(), "> 0 and >= 4 x intervalMs");
+    assert_eq!(SNAPSHOTS.doc(), "integer in [0, 20]");
 }
