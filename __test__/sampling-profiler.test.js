@@ -22,7 +22,10 @@ test('a saved profile parses and its hottest live stack is the allocating functi
   const saved = r.lines.find((l) => l.saved)
   expect(saved).toBeDefined()
   expect(saved.saved.path).toBe(file)
-  expect(r.lines.find((l) => 'second' in l).second).toBe('ERR_LEAKWATCH_BUSY')
+  // Profilers of one process share V8's one: the first's interval, and the
+  // second's stop() does not stop the first.
+  expect(r.lines.find((l) => 'second' in l).second).toEqual({ shared: true, interval: 16384 })
+  expect(r.lines.find((l) => 'afterSecondStop' in l).afterSecondStop).toEqual({ running: true, shared: false, profiles: true })
   expect(r.lines.find((l) => 'stopped' in l).stopped).toBe(true)
   const text = fs.readFileSync(file, 'utf8')
   expect(Buffer.byteLength(text)).toBe(saved.saved.bytes)
@@ -37,6 +40,13 @@ test('a saved profile parses and its hottest live stack is the allocating functi
   expect(fs.statSync(file).mode & 0o777).toBe(0o600)
   expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700)
   expect(fs.readdirSync(path.dirname(file))).toEqual(['run.heapprofile'])
+})
+
+test('a profiler another inspector session started is not joined: ERR_LEAKWATCH_BUSY', () => {
+  const r = run({ OUT: path.join(tempDir('prof-foreign'), 'x.heapprofile'), FOREIGN: '1' })
+  expect(r.status).toBe(0)
+  expect(r.lines.find((l) => 'foreign' in l).foreign).toBe('ERR_LEAKWATCH_BUSY')
+  expect(r.lines.find((l) => l.saved)).toBeDefined()
 })
 
 test('a directory that cannot be made gives a coded error and no file', () => {

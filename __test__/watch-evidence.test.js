@@ -220,7 +220,7 @@ describe('save policy (scripted ticks)', () => {
 
   test('a steady heap is saved once, a growing one every period, a near OOM every tick', () => {
     const h = harness({ when: 'always', saveEveryMs: 5000 })
-    expect(h.events[0]).toEqual({ type: 'profiling-started', reason: 'always' })
+    expect(h.events[0]).toEqual({ type: 'profiling-started', reason: 'always', shared: false, samplingIntervalBytes: 512 * 1024 })
     for (let i = 0; i < 20; i++) h.tick({}, 100)
     expect(h.saves.length).toBe(1) // 20 s steady: the first save only
     for (let i = 0; i < 20; i++) h.tick({}, 100 + 10 * (i + 1)) // growing 10 MB/s, limit 1000 MB
@@ -247,7 +247,7 @@ describe('save policy (scripted ticks)', () => {
     h.tick({ msToOom: 3600000 }, 100)
     expect(h.saves.length).toBe(0)
     h.tick({}, 420) // > 40% of the 1000 MB old generation
-    expect(h.events[0]).toEqual({ type: 'profiling-started', reason: 'near-limit' })
+    expect(h.events[0]).toMatchObject({ type: 'profiling-started', reason: 'near-limit', shared: false })
     // A profile saved the moment sampling starts would hold no sample.
     expect(h.saves.length).toBe(0)
     h.tick({}, 425)

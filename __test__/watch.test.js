@@ -267,9 +267,12 @@ describe('snapshots and error handling (scripted native detector)', () => {
 
   test('suspected growth takes rate-limited snapshots; their paths ride on later leak events', async () => {
     const labels = []
+    // The watchdog keeps only snapshots that exist (retention may delete them).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-snaps-'))
     const takeSnapshot = (label) => {
       labels.push([label, Date.now()])
-      return Promise.resolve({ path: `/snaps/${label}.heapsnapshot.gz`, bytes: 1 })
+      fs.writeFileSync(path.join(dir, `${label}.heapsnapshot.gz`), '')
+      return Promise.resolve({ path: path.join(dir, `${label}.heapsnapshot.gz`), bytes: 1 })
     }
     // Verdicts follow the snapshots taken, not the clock: suspected until the
     // first, a leak event once it is on disk, another once the second is.
@@ -281,7 +284,7 @@ describe('snapshots and error handling (scripted native detector)', () => {
     }
     const verdicts = () => (labels.length === 0 ? { state: 'suspected' } : leakOnce(1) || leakOnce(2) || { state: 'leak' })
     // Snapshots at least windowMs / 2 = 1 s apart: far more than a tick even on a loaded machine.
-    const w = watch({ intervalMs: 10, windowMs: 2000, snapshots: 2 }, { NativeWatchdog: fakeNative(verdicts), takeSnapshot })
+    const w = watch({ intervalMs: 10, windowMs: 2000, snapshots: 2 }, { NativeWatchdog: fakeNative(verdicts), takeSnapshot, report: false })
     const leaks = []
     const snaps = []
     w.on('leak', (e) => leaks.push(e))
@@ -290,14 +293,16 @@ describe('snapshots and error handling (scripted native detector)', () => {
     w.stop()
     expect(labels.map((l) => l[0])).toEqual(['leak-1', 'leak-2'])
     expect(labels[1][1] - labels[0][1]).toBeGreaterThanOrEqual(995)
-    expect(snaps.map((s) => s.path)).toEqual(['/snaps/leak-1.heapsnapshot.gz', '/snaps/leak-2.heapsnapshot.gz'])
-    expect(leaks[0].snapshots).toEqual(['/snaps/leak-1.heapsnapshot.gz'])
-    expect(leaks[1].snapshots).toEqual(['/snaps/leak-1.heapsnapshot.gz', '/snaps/leak-2.heapsnapshot.gz'])
+    const snap = (n) => path.join(dir, `leak-${n}.heapsnapshot.gz`)
+    expect(snaps.map((s) => s.path)).toEqual([snap(1), snap(2)])
+    expect(leaks[0].snapshots).toEqual([snap(1)])
+    expect(leaks[1].snapshots).toEqual([snap(1), snap(2)])
     expect(leaks[0].projectedOomAt).toBeInstanceOf(Date)
     expect(w.stats().snapshots.length).toBe(2)
+    fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  test("a failing snapshot becomes a process warning when nobody listens for 'error'", async () => {
+  test("a failing snapshot becomes a process warning when nobody listens for 'error'; it is tried 3 times", async () => {
     const w = watch({ intervalMs: 10, windowMs: 200, snapshots: 1 }, {
       NativeWatchdog: fakeNative([{ state: 'suspected' }]),
       takeSnapshot: () => Promise.reject(Object.assign(new Error('disk full'), { code: 'ERR_LEAKWATCH_DISK_FULL' })),
@@ -305,16 +310,19 @@ describe('snapshots and error handling (scripted native detector)', () => {
     const spy = jest.spyOn(process, 'emitWarning').mockImplementation(() => {})
     let calls
     try {
-      for (let i = 0; i < 100 && spy.mock.calls.length === 0; i++) await wait(10)
-      await wait(50)
+      for (let i = 0; i < 100 && spy.mock.calls.length < 3; i++) await wait(10)
+      await wait(100)
     } finally {
       w.stop()
       calls = spy.mock.calls.slice()
       spy.mockRestore()
     }
-    expect(calls.length).toBe(1)
-    expect(calls[0][0]).toContain('disk full')
-    expect(calls[0][1]).toMatchObject({ code: 'ERR_LEAKWATCH_DISK_FULL' })
+    // A failed capture uses no slot: retried twice, then the watchdog takes no more.
+    expect(calls.length).toBe(3)
+    for (const c of calls) {
+      expect(c[0]).toContain('disk full')
+      expect(c[1]).toMatchObject({ code: 'ERR_LEAKWATCH_DISK_FULL' })
+    }
   })
 
   test("...and an 'error' event when someone does", async () => {

@@ -52,3 +52,15 @@ test('a failed analysis is an error with a stable code, and the host lives on', 
   await expect(analyzeInChild([bad, bad])).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_LEAKWATCH_(GZIP|SNAPSHOT_PARSE)$/) })
   await expect(analyzeInChild([bad, bad], { timeoutMs: 1 })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_TIMEOUT' })
 })
+
+test("the watchdog's stop() ends an analysis under way: the child is killed and nothing is reported", async () => {
+  const bad = path.join(dir, 'x-1-19700101T000000.000Z-2.heapsnapshot.gz')
+  fs.writeFileSync(bad, 'not gzip')
+  const ac = new AbortController()
+  const p = analyzeInChild([bad, bad], { signal: ac.signal })
+  ac.abort()
+  await expect(p).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_REPORT_FAILED', message: expect.stringContaining('stopped') })
+  const gone = new AbortController()
+  gone.abort()
+  await expect(analyzeInChild([bad, bad], { signal: gone.signal })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_REPORT_FAILED' })
+})

@@ -37,13 +37,23 @@ export interface SamplingProfilerOptions {
 
 export declare const DEFAULT_SAMPLING_INTERVAL_BYTES: number
 
-/** V8's sampling heap profiler via the in-process inspector session (no --inspect). */
+/**
+ * V8's sampling heap profiler via the in-process inspector session (no --inspect).
+ * V8 has one per isolate: the SamplingProfilers of a process (the watchdog's
+ * included) share it. The first start() sets the interval, a profile holds the
+ * samples since then, and V8's profiler stops with the last stop().
+ */
 export declare class SamplingProfiler {
   /** @throws ERR_LEAKWATCH_INVALID_OPTION */
   constructor(opts?: SamplingProfilerOptions)
   readonly options: Readonly<Required<SamplingProfilerOptions>>
   readonly running: boolean
-  /** Idempotent. @throws ERR_LEAKWATCH_PROFILER_UNAVAILABLE (no inspector), ERR_LEAKWATCH_BUSY (already sampling elsewhere). */
+  /** True while another SamplingProfiler of this process samples too (one shared V8 profile). */
+  readonly shared: boolean
+  /** Bytes: the interval in effect while running (the first running profiler's); null when stopped. */
+  readonly samplingIntervalBytes: number | null
+  /** Starts, or joins the sampling another SamplingProfiler of this process started; idempotent.
+   * @throws ERR_LEAKWATCH_PROFILER_UNAVAILABLE (no inspector), ERR_LEAKWATCH_BUSY (another inspector session, e.g. DevTools, samples). */
   start(): this
   /** Live objects sampled so far. */
   profile(): Promise<SamplingHeapProfile>
@@ -51,6 +61,6 @@ export declare class SamplingProfiler {
   /** Atomic JSON write (temp + fsync + rename, 0600). Rejects ERR_LEAKWATCH_DIR_NOT_WRITABLE / ERR_LEAKWATCH_DISK_FULL / ERR_LEAKWATCH_IO. */
   save(path: string): Promise<{ path: string; bytes: number }>
   saveSync(path: string): { path: string; bytes: number }
-  /** Idempotent; never throws. */
+  /** Stops this profiler; V8's stops with the last running one. Idempotent; never throws. */
   stop(): void
 }

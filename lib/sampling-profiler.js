@@ -119,10 +119,76 @@ function fsyncDir(dir) {
   }
 }
 
+// V8 has one sampling heap profiler per isolate, and the inspector session that
+// started it stops it when it disconnects. So every SamplingProfiler of this
+// module holds one shared session: the first start() starts V8's profiler
+// (at its interval), later ones join it, and only the last stop() stops it.
+// The watchdog and a user's own profiler thus read one profile, and neither
+// stops the other's.
+const shared = { session: null, samplingIntervalBytes: 0, holders: new Set() }
+
+function acquire(holder, samplingIntervalBytes) {
+  if (shared.session && !isSampling(shared.session)) {
+    // Another inspector session (DevTools) stopped V8's profiler under the
+    // holders: they already read errors; a new holder restarts it.
+    restart(shared.session, samplingIntervalBytes)
+    shared.samplingIntervalBytes = samplingIntervalBytes
+  }
+  if (!shared.session) {
+    shared.session = startSession(samplingIntervalBytes)
+    shared.samplingIntervalBytes = samplingIntervalBytes
+  }
+  shared.holders.add(holder)
+}
+
+function release(holder) {
+  if (!shared.holders.delete(holder) || shared.holders.size > 0) return
+  const session = shared.session
+  shared.session = null
+  if (!session) return
+  try {
+    postSync(session, 'HeapProfiler.stopSampling')
+  } catch { /* already stopped by someone else */ }
+  session.disconnect()
+}
+
+function restart(session, samplingIntervalBytes) {
+  try {
+    postSync(session, 'HeapProfiler.startSampling', { samplingInterval: samplingIntervalBytes })
+  } catch (err) {
+    throw err instanceof LeakwatchError ? err : unavailable(String((err && err.message) || err))
+  }
+}
+
+function startSession(samplingIntervalBytes) {
+  const inspector = loadInspector()
+  const session = new inspector.Session()
+  try {
+    session.connect()
+  } catch (err) {
+    throw unavailable(String((err && err.message) || err))
+  }
+  try {
+    // V8 ignores a second startSampling and would hand both callers one
+    // profile that either could stop, so a profiler started by another
+    // session (DevTools, another copy of leakwatch) is not joined.
+    if (isSampling(session)) {
+      throw new LeakwatchError('ERR_LEAKWATCH_BUSY', 'the sampling heap profiler is already running in this process, started by another inspector session')
+    }
+    postSync(session, 'HeapProfiler.startSampling', { samplingInterval: samplingIntervalBytes })
+  } catch (err) {
+    session.disconnect()
+    throw err instanceof LeakwatchError ? err : unavailable(String((err && err.message) || err))
+  }
+  return session
+}
+
 /**
  * One sampling heap profile of this isolate. V8 has a single sampling heap
- * profiler per isolate: a second SamplingProfiler (or a DevTools session)
- * cannot start while one runs.
+ * profiler per isolate: the SamplingProfilers of this process share it (the
+ * first start() sets the interval; a profile holds the samples since that
+ * start, and sampling stops with the last stop()). Another inspector session
+ * that samples (DevTools) makes start() throw ERR_LEAKWATCH_BUSY.
  *
  * new SamplingProfiler({ samplingIntervalBytes = DEFAULT_SAMPLING_INTERVAL_BYTES (524288) })
  *   Throws ERR_LEAKWATCH_INVALID_OPTION (unknown key, interval not an integer in [1, 1073741824]).
@@ -138,31 +204,28 @@ class SamplingProfiler {
     return this._session !== null
   }
 
+  /** True while another SamplingProfiler of this process samples too (one V8 profile). */
+  get shared() {
+    return this._session !== null && shared.holders.size > 1
+  }
+
   /**
-   * Starts sampling; idempotent. Throws ERR_LEAKWATCH_PROFILER_UNAVAILABLE when
-   * Node has no inspector, ERR_LEAKWATCH_BUSY when another session is sampling.
+   * The interval in effect while running (bytes): the first running
+   * profiler's, which may differ from options.samplingIntervalBytes; null when stopped.
+   */
+  get samplingIntervalBytes() {
+    return this._session ? shared.samplingIntervalBytes : null
+  }
+
+  /**
+   * Starts sampling, or joins the sampling another SamplingProfiler of this
+   * process started; idempotent. Throws ERR_LEAKWATCH_PROFILER_UNAVAILABLE when
+   * Node has no inspector, ERR_LEAKWATCH_BUSY when another inspector session samples.
    */
   start() {
     if (this._session) return this
-    const inspector = loadInspector()
-    const session = new inspector.Session()
-    try {
-      session.connect()
-    } catch (err) {
-      throw unavailable(String((err && err.message) || err))
-    }
-    try {
-      // V8 ignores a second startSampling and would hand both callers one
-      // shared profile, so a running profile means someone else owns it.
-      if (isSampling(session)) {
-        throw new LeakwatchError('ERR_LEAKWATCH_BUSY', 'the sampling heap profiler is already running in this process')
-      }
-      postSync(session, 'HeapProfiler.startSampling', { samplingInterval: this.options.samplingIntervalBytes })
-    } catch (err) {
-      session.disconnect()
-      throw err instanceof LeakwatchError ? err : unavailable(String((err && err.message) || err))
-    }
-    this._session = session
+    acquire(this, this.options.samplingIntervalBytes)
+    this._session = shared.session
     return this
   }
 
@@ -206,15 +269,14 @@ class SamplingProfiler {
     return { path: resolved, bytes }
   }
 
-  /** Stops sampling and drops the profile; idempotent, never throws. */
+  /**
+   * Stops this profiler; V8's stops with the last one running in this
+   * process (and drops its profile). Idempotent, never throws.
+   */
   stop() {
-    const session = this._session
-    if (!session) return
+    if (!this._session) return
     this._session = null
-    try {
-      postSync(session, 'HeapProfiler.stopSampling')
-    } catch { /* already stopped by someone else */ }
-    session.disconnect()
+    release(this)
   }
 }
 

@@ -224,7 +224,8 @@ class WatchdogEvidence {
     try {
       p.start()
     } catch (err) {
-      // One failure is enough to know: no inspector, or someone else samples.
+      // One failure is enough to know: no inspector, or another inspector
+      // session (DevTools) samples; leakwatch's own profilers are joined.
       this._profileFailed = true
       this._hooks.warn(err)
       return
@@ -232,7 +233,9 @@ class WatchdogEvidence {
     this._profiler = p
     this._startedAt = new Date(this._now())
     this._removeOrphanTemps()
-    this._hooks.emit({ type: 'profiling-started', reason })
+    // Joined a profiler the user already runs (one V8 profiler per isolate):
+    // the profile is theirs, at their interval, and stays valid after their stop().
+    this._hooks.emit({ type: 'profiling-started', reason, shared: p.shared === true, samplingIntervalBytes: p.samplingIntervalBytes ?? this.options.heapProfile.samplingIntervalBytes })
   }
 
   _evidencePath() {

@@ -21,14 +21,16 @@ function failed(message) {
   return new LeakwatchError('ERR_LEAKWATCH_REPORT_FAILED', message)
 }
 
+const stoppedError = () => failed('the watchdog was stopped before its report was made')
+
 /**
  * Analyses `files` (oldest first, with `<base>.heapprofile` beside them when
  * present) in a child process. Resolves the Report's JSON form; rejects with
  * the analyzer's own code (ERR_LEAKWATCH_SNAPSHOT_PARSE and its kin, ERR_LEAKWATCH_PROFILE_INVALID,
  * ERR_LEAKWATCH_IO), ERR_LEAKWATCH_REPORT_FAILED when the child dies (killed
- * by the kernel, say) or ERR_LEAKWATCH_TIMEOUT.
+ * by the kernel, say) or `signal` aborts (the child is killed), or ERR_LEAKWATCH_TIMEOUT.
  */
-function analyzeInChild(files, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
+function analyzeInChild(files, { timeoutMs = DEFAULT_TIMEOUT_MS, signal } = {}) {
   return new Promise((resolve, reject) => {
     let settled = false
     let child
@@ -38,6 +40,10 @@ function analyzeInChild(files, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
       clearTimeout(timer)
       if (err) reject(err)
       else resolve(value)
+    }
+    if (signal && signal.aborted) {
+      reject(stoppedError())
+      return
     }
     try {
       child = fork(__filename, ['--leakwatch-report-child'], {
@@ -56,6 +62,14 @@ function analyzeInChild(files, { timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
       done(new LeakwatchError('ERR_LEAKWATCH_TIMEOUT', `the report's analysis took longer than ${timeoutMs} ms`))
     }, timeoutMs)
     timer.unref()
+    // The watchdog's stop(): the child is ended, the promise rejects.
+    if (signal) {
+      const abort = () => {
+        child.kill('SIGKILL')
+        done(stoppedError())
+      }
+      signal.addEventListener('abort', abort, { once: true })
+    }
     try {
       fs.writeFileSync(`/proc/${child.pid}/oom_score_adj`, '1000')
     } catch { /* not Linux, or /proc not writable: the child is still separate */ }
@@ -93,33 +107,58 @@ function runChild() {
 }
 
 /**
- * Follows a watchdog: after its last planned snapshot, analyses them and
- * emits 'report' (a Report, `String(report)` the text) on it, or 'error'
- * (through the watchdog's own warn path, so an unheard error never throws
- * from a timer). `report.analysis` says where and at what cost it ran.
+ * Makes a watchdog's report. The watchdog calls `ready(files)` after its last
+ * planned snapshot, or `giveUp(files, why, cause)` when it can take no more;
+ * then the files are analysed and 'report' is emitted on it (a Report,
+ * `String(report)` the text), or 'error' (through the watchdog's own warn
+ * path, so an unheard error never throws from a timer). `report.analysis`
+ * says where and at what cost it ran, and `partial` when it compares fewer
+ * snapshots than planned. `stop()` ends it: no event comes after.
  */
 function attach(wd, opts = {}) {
   const wanted = wd.options.snapshots
-  if (!(wanted >= 2)) return
+  if (!(wanted >= 2)) return null
   let started = false
-  wd.on('snapshot', () => {
-    const files = wd.stats().snapshots
-    if (started || files.length < wanted) return
+  const abort = new AbortController()
+  const run = (files, partial) => {
     started = true
     const t0 = Date.now()
-    analyzeInChild(files, opts).then(({ data, maxRssBytes }) => {
+    analyzeInChild(files, { ...opts, signal: abort.signal }).then(({ data, maxRssBytes }) => {
+      if (abort.signal.aborted) return
       const { reportFromJSON } = require('./analyze')
       // The child has the files' maps; only this process has those it
       // loaded itself (--enable-source-maps, module.findSourceMap).
       require('./source-maps').mapReport(data)
       const report = reportFromJSON(data)
       Object.defineProperty(report, 'analysis', {
-        value: { where: 'child process', ms: Date.now() - t0, maxRssBytes, files },
+        value: { where: 'child process', ms: Date.now() - t0, maxRssBytes, files, partial },
         enumerable: false,
       })
       wd.emit('report', report)
-    }, (err) => wd._warn(err))
-  })
+    }, (err) => { if (!abort.signal.aborted) wd._warn(err) })
+  }
+  return {
+    ready(files) {
+      if (!started && !abort.signal.aborted) run(files, null)
+    },
+    // Two snapshots compare as well as three for a steady leak (the analyzer
+    // diffs the first and the last; a third mostly rules out objects that
+    // were about to be freed), so a report from two beats none; it says so.
+    giveUp(files, why, cause) {
+      if (started || abort.signal.aborted) return
+      started = true
+      if (files.length >= 2) {
+        run(files, { wanted, taken: files.length, reason: why })
+        return
+      }
+      wd._warn(new LeakwatchError('ERR_LEAKWATCH_REPORT_FAILED',
+        `the watchdog's report cannot be made: it has ${files.length} of the ${wanted} snapshots it needs (at least 2) and takes no more: ${why}`,
+        { snapshots: files, ...(cause ? { cause } : {}) }))
+    },
+    stop() {
+      abort.abort()
+    },
+  }
 }
 
 if (require.main === module && process.argv.includes('--leakwatch-report-child')) runChild()

@@ -21,7 +21,7 @@ export interface WatchOptions {
   urgentHorizonMs?: number
   /** Let the watchdog request rate-limited full GCs when major GCs are too sparse to judge (<= 1% of the time). Default true. */
   forceGc?: boolean
-  /** Take up to N heap snapshots over the watchdog's life when a leak is suspected, at least windowMs/2 apart. Default 0; integer in [0, 20]. */
+  /** Take N heap snapshots over the watchdog's life when a leak is suspected, at least windowMs/2 apart; a failed capture is retried (3 in a row at most), one deleted before the report retaken (3 at most). Default 0; integer in [0, 20]. */
   snapshots?: number
   /** cgroup mount to read instead of $LEAKWATCH_CGROUP_ROOT or /sys/fs/cgroup; a non-empty path. */
   cgroupRoot?: string
@@ -41,11 +41,14 @@ export interface HeapProfileOptions {
 }
 
 export type EvidenceEvent =
-  | { type: 'profiling-started'; reason: 'always' | 'suspected' | 'leak' | 'urgent' | 'oom-projected' | 'near-limit' }
+  /** `shared`: joined a SamplingProfiler of this process already running (its interval, `samplingIntervalBytes`). */
+  | { type: 'profiling-started'; reason: 'always' | 'suspected' | 'leak' | 'urgent' | 'oom-projected' | 'near-limit'; shared: boolean; samplingIntervalBytes: number }
   /** A profile written: the rolling evidence file (first save only) or the one beside a snapshot (`snapshot` set). */
   | { type: 'heap-profile'; path: string; bytes: number; snapshot?: string }
   /** The snapshot could not finish before the projected OOM; none was started. */
   | { type: 'snapshot-skipped'; reason: string; heapProfile: string | null }
+  /** Another snapshot (the user's own, a signal's) was in flight: the watchdog's waits for it, uncounted. Once per wait. */
+  | { type: 'snapshot-deferred'; code: 'ERR_LEAKWATCH_BUSY'; reason: string }
 
 export interface GcCounts {
   minor: number

@@ -12,6 +12,7 @@ const v8 = require('v8')
 const { invalidOption, fromNative } = require('./errors')
 const { watchOptions: validateOptions, DEFAULTS } = require('./watch-options')
 const { WatchdogEvidence } = require('./watchdog-evidence')
+const { WatchdogSnapshots } = require('./watchdog-snapshots')
 const { collector } = require('./heap-probe')
 const { heapNow, oldGenerationUsed } = require('./watchdog-readings')
 
@@ -52,7 +53,7 @@ class Watchdog extends EventEmitter {
     this._lastStats = null
     this._lastAssessment = null
     this._selfNs = 0n
-    this._snap = { left: this.options.snapshots, inFlight: false, lastAt: -Infinity, paths: [] }
+    this._snap = new WatchdogSnapshots(this)
     this._stopped = false
     this._evidence = new WatchdogEvidence(this.options, {
       warn: (err) => this._warn(err),
@@ -64,7 +65,7 @@ class Watchdog extends EventEmitter {
     this._timer = setInterval(() => this._tick(), this.options.intervalMs)
     this._timer.unref()
     // After its last snapshot the watchdog analyses them and emits 'report'.
-    if (this.options.snapshots >= 2 && deps.report !== false) require('./watchdog-report').attach(this)
+    this._report = this.options.snapshots >= 2 && deps.report !== false ? require('./watchdog-report').attach(this) : null
   }
 
   get running() {
@@ -105,6 +106,9 @@ class Watchdog extends EventEmitter {
     if (this._urgentTick) clearImmediate(this._urgentTick)
     this._observer.disconnect()
     this._evidence.stop()
+    // Stopping is the user's choice: a report not yet made is not made (an
+    // analysis under way is ended), and no 'error' says so.
+    if (this._report) this._report.stop()
     try {
       this._samplerCpuMs = this._native.memory(false).samplerCpuMs
       this._native.stop()
@@ -209,7 +213,7 @@ class Watchdog extends EventEmitter {
     // drives snapshots and evidence; the heap's assessment otherwise.
     const alarmed = all.find((x) => x.event === 'leak') || all.find((x) => x.state === 'suspected' || x.state === 'leak')
     const plan = this._evidence.onTick(alarmed || a, stats, this._snap)
-    if (!plan.skip && (plan.snapshotNow || alarmed)) this._maybeSnapshot(alarmed || a, plan)
+    if (!plan.skip && (plan.snapshotNow || alarmed)) this._snap.maybeTake(plan)
     this._selfNs += process.hrtime.bigint() - t0
 
     this.emit('stats', {
@@ -303,42 +307,6 @@ class Watchdog extends EventEmitter {
       snapshots: this._snap.paths.slice(),
       heapProfile: this._evidence.heapProfilePath,
     }
-  }
-
-  // Snapshots stop the event loop for seconds on big heaps, so they are few
-  // (options.snapshots over the watchdog's life), one at a time, and at least
-  // half a window apart: enough for a baseline and later comparisons.
-  // When OOM is near (plan.snapshotNow) the first one starts at once, with the
-  // host's growth during the capture reserved by the headroom guard.
-  _maybeSnapshot(a, plan) {
-    const s = this._snap
-    const now = performance.now()
-    if (s.left <= 0 || s.inFlight) return
-    if (!plan.snapshotNow && now - s.lastAt < this.options.windowMs / 2) return
-    s.left--
-    s.inFlight = true
-    s.lastAt = now
-    const userLabel = this.options.snapshot.label
-    const label = `${userLabel ? userLabel + '-' : ''}leak-${this.options.snapshots - s.left}`
-    let p
-    try {
-      p = Promise.resolve(this._takeSnapshot(label, { ...this.options.snapshot, reserveBytes: plan.reserveBytes }))
-    } catch (err) {
-      p = Promise.reject(err)
-    }
-    p.then(
-      (res) => {
-        s.inFlight = false
-        const path = res && res.path
-        if (path) s.paths.push(path)
-        const heapProfile = this._stopped ? null : this._evidence.afterSnapshot(res)
-        if (!this._stopped) this.emit('snapshot', { ...res, label, heapProfile })
-      },
-      (err) => {
-        s.inFlight = false
-        this._warn(err)
-      },
-    )
   }
 
   // An 'error' emit with no listener throws, which would crash the host
