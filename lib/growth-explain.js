@@ -71,8 +71,9 @@ function startProfiler() {
     const { SamplingProfiler } = require('./sampling-profiler')
     return new SamplingProfiler({ samplingIntervalBytes: EXPLAIN_SAMPLING_BYTES }).start()
   } catch (err) {
-    // Busy (the watchdog or DevTools samples this isolate) or no inspector:
-    // the holder is still named, the allocating function is not.
+    // DevTools samples this isolate, or no inspector: the holder is still
+    // named, the allocating function is not. A running watchdog's profiler is
+    // joined instead, at its interval (512 KiB by default: fewer samples).
     return { error: String((err && err.message) || err) }
   }
 }
