@@ -69,11 +69,17 @@ pub fn render_suspect(out: &mut String, sus: &Suspect) {
             ", made there per call (the closures' scope in the snapshot; no sampled allocation)"
                 .to_string()
         }
-        Some("window") => format!(
-            ", +{} sampled live, the top growing stack of the same window",
-            human_bytes(site.bytes)
-        ),
-        _ => format!(", +{} sampled live", human_bytes(site.bytes)),
+        // How sure the join is, in words: `matched_by` for people.
+        how => {
+            let why = match how {
+                Some("encloses") => "; its body holds the closures",
+                Some("script") => "; a stack in the holder's script",
+                Some("class") => "; a frame is the constructor",
+                Some("window") => ", the top growing stack of the same window",
+                _ => "",
+            };
+            format!(", +{} sampled live{why}", human_bytes(site.bytes))
+        }
     };
     let _ = writeln!(
         out,

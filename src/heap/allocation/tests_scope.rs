@@ -38,6 +38,12 @@ fn the_creator_named_by_the_snapshot_wins_over_a_nearer_growing_sibling() {
         (a.function_name.as_str(), a.matched_by.as_deref(), a.bytes),
         ("auditMiddleware", Some("encloses"), 100_000)
     );
+    let mut text = String::new();
+    render_suspect(&mut text, &r.suspects[0]);
+    assert!(
+        text.contains("sampled live; its body holds the closures"),
+        "{text}"
+    );
 }
 
 #[test]
