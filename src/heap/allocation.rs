@@ -429,15 +429,21 @@ fn culprit_frame(s: &AllocationSite) -> Frame {
 
 /// Gives each suspect the site of the function that made its closures when
 /// the snapshot tells (`scope_site`), else the growing site its frames tie
-/// it to; the top suspect falls back to the site that grew most in the
-/// window, marked as such.
+/// it to (among equally tied sites, one no better-ranked suspect has, then
+/// the one that grew most); the top suspect falls back to the site that grew
+/// most in the window, marked as such.
 pub fn join(report: &mut Report, sites: Vec<AllocationSite>) {
+    // Sites already given to a better-ranked suspect come last among equals: two
+    // holders in one script are filled by two functions more often than by one
+    // (one function filling one holder's two groups is a merged suspect).
+    let mut taken: Vec<&AllocationSite> = Vec::new();
     for (rank, sus) in report.suspects.iter_mut().enumerate() {
         if let Some(site) = scope_site(sus, &sites) {
             sus.allocation = Some(site);
             continue;
         }
         let encloser = enclosing(sus, &sites);
+        let fresh = |s: &AllocationSite| !taken.iter().any(|t| std::ptr::eq(*t, s));
         let best = sites
             .iter()
             .map(|s| {
@@ -445,7 +451,14 @@ pub fn join(report: &mut Report, sites: Vec<AllocationSite>) {
                 (if encloses { 4 } else { affinity(sus, s) }, s)
             })
             .filter(|(a, _)| *a > 0)
-            .max_by(|(a, x), (b, y)| a.cmp(b).then(x.bytes.cmp(&y.bytes)));
+            .max_by(|(a, x), (b, y)| {
+                a.cmp(b)
+                    .then(fresh(x).cmp(&fresh(y)))
+                    .then(x.bytes.cmp(&y.bytes))
+            });
+        if let Some((_, s)) = best {
+            taken.push(s);
+        }
         let (site, how) = match best {
             Some((a, s)) if a >= 4 => (Some(s), "encloses"),
             Some((a, s)) if a >= 2 => (Some(s), "script"),

@@ -263,3 +263,36 @@ fn closures_get_the_function_whose_body_holds_them() {
         ("get", Some("script"))
     );
 }
+
+#[test]
+fn two_holders_of_one_script_get_two_sites_when_two_grew() {
+    // The demo service: `reportCache` (worse) and `requestLog`, filled by two
+    // handlers of server.js; both sites are tied to both by the script.
+    let sites = vec![
+        site_at("report", "/srv/app.js", 24, 2_100_000),
+        site_at("profile", "/srv/app.js", 17, 1_000_000),
+    ];
+    let mut r = report(vec![
+        suspect("Array", Some("/srv/app.js")),
+        suspect("Object", Some("/srv/app.js")),
+    ]);
+    join(&mut r, sites.clone());
+    let names: Vec<&str> = r
+        .suspects
+        .iter()
+        .map(|s| s.allocation.as_ref().unwrap().function_name.as_str())
+        .collect();
+    assert_eq!(names, ["report", "profile"]);
+    // With one growing site there is no other to give: both get it.
+    let mut r = report(vec![
+        suspect("Array", Some("/srv/app.js")),
+        suspect("Object", Some("/srv/app.js")),
+    ]);
+    join(&mut r, vec![sites[0].clone()]);
+    let names: Vec<&str> = r
+        .suspects
+        .iter()
+        .map(|s| s.allocation.as_ref().unwrap().function_name.as_str())
+        .collect();
+    assert_eq!(names, ["report", "report"]);
+}
