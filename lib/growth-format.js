@@ -14,7 +14,7 @@ function pct(c) {
   return `${(100 * c).toFixed(c > 0.999 ? 3 : 1)}%`
 }
 
-// The one position format of these messages, as the text report writes it
+// The one position format in JS (Jest messages, the HTML report), as the text report writes it
 // (src/heap/allocation/render.rs): V8 writes zero-based lines and columns,
 // editors count from one; a position V8 does not know is the file alone.
 // Positions arrive already mapped to original sources (lib/source-maps.js).
@@ -128,4 +128,4 @@ function formatNoLeak(r) {
   return `${why}. Measured: ${measurement(r)}.`
 }
 
-module.exports = { formatLeak, formatNoLeak, bytes, compactPath, allocatedBy }
+module.exports = { formatLeak, formatNoLeak, bytes, compactPath, allocatedBy, where }

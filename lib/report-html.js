@@ -8,6 +8,7 @@
 const fs = require('fs')
 const path = require('path')
 const { fromIo } = require('./errors')
+const { where } = require('./growth-format')
 
 function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
@@ -19,11 +20,6 @@ const humanBytes = (n) => require('./native').formatBytes(n)
 const signed = (n) => (n > 0 ? `+${n}` : String(n))
 const signedBytes = (n) => (n > 0 ? `+${humanBytes(n)}` : humanBytes(n))
 
-function location(s) {
-  if (!s.location) return ''
-  const l = s.location
-  return `${l.scriptName || `script ${l.scriptId}`}:${l.line + 1}:${l.column + 1}`
-}
 
 const CHART_WIDTH = 900
 const LABEL_WIDTH = 230
@@ -93,9 +89,9 @@ function suspectCard(s, i, single) {
   if (s.survivors !== null && s.survivors !== undefined) {
     facts.push(`<li>created between snapshots 1 and 2, alive in 3: ${s.survivors}</li>`)
   }
-  const where = location(s)
+  const at = where(s.location)
   const fn = s.holder && s.holder.function ? `<code>${escapeHtml(s.holder.function)}</code> ` : ''
-  if (where) facts.push(`<li>${fn}defined at <code>${escapeHtml(where)}</code></li>`)
+  if (at) facts.push(`<li>${fn}defined at <code>${escapeHtml(at)}</code></li>`)
   const verdict = s.holder
     ? `<p class="holder">held by: ${escapeHtml(s.holder.description)}</p>
 <p class="kind">kind: <code>${escapeHtml(s.kind)}</code>: ${escapeHtml(s.advice)}</p>`
