@@ -118,4 +118,14 @@ describe('toHtml()', () => {
     expect(page).not.toContain('<script>')
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
   })
+
+  test("a suspect's closure is shown at its one-based position, as the text report gives it", () => {
+    const suspect = {
+      constructor: 'audit', countDelta: 10, retainedSizeDelta: 1000, shallowSizeDelta: 100, counts: [1, 11], survivors: null,
+      holder: { description: 'variable `hooks`', function: 'audit' }, kind: 'closures', advice: '', path: 'hooks', rawPath: 'hooks',
+      location: { scriptId: 7, scriptName: '/srv/app.js', line: 2, column: 4 }, retainedSizes: [1, 2], score: 1, merged: [],
+    }
+    const page = toHtml({ suspects: [suspect], summary: { ...summary, mode: 'growth' } })
+    expect(page).toContain('<code>audit</code> defined at <code>/srv/app.js:3:5</code>')
+  })
 })
