@@ -106,23 +106,29 @@ function payloadFromRef(ref, script) {
   return text === null ? null : { payload: JSON.parse(text), dir: path.dirname(mapFile) }
 }
 
-/** Loads (and caches per `cache`) the SourceMap of one script, or null. */
-function sourceMapOf(url, cache) {
-  if (cache.has(url)) return cache.get(url)
+/**
+ * Loads (and caches per `cache`) the SourceMap of one script, or null. Order:
+ * the running process's own map; then, when V8 compiled code transformed in
+ * memory (Jest's babel transform: `cache.inspector`), that transform's map,
+ * since V8's positions are the transformed code's, not the file's on disk;
+ * then the map the file on disk names. `disk: true` skips the in-memory map.
+ */
+function sourceMapOf(url, cache, { disk = false } = {}) {
+  const key = disk ? `disk:${url}` : url
+  if (cache.has(key)) return cache.get(key)
   let entry = null
   try {
-    // The running process's own map, when source maps are enabled in it.
     const live = typeof Module.findSourceMap === 'function' ? Module.findSourceMap(url) : undefined
     if (live) entry = { map: live, dir: null }
-    const script = entry ? null : toPath(url)
-    let found = script ? mapPayloadFor(script) : null
-    const inMemory = !entry && !found && cache.inspector && cache.inspector.get(toPath(url) || url)
-    if (inMemory) found = payloadFromRef(inMemory.ref, inMemory.script)
-    if (found) entry = { map: new Module.SourceMap(found.payload), dir: found.dir, root: found.payload.sourceRoot || '' }
+    const inMemory = !entry && !disk && cache.inspector && cache.inspector.get(toPath(url) || url)
+    let found = inMemory ? payloadFromRef(inMemory.ref, inMemory.script) : null
+    const script = entry || found ? null : toPath(url)
+    if (script) found = mapPayloadFor(script)
+    if (found) entry = { map: new Module.SourceMap(found.payload), dir: found.dir, root: found.payload.sourceRoot || '', inMemory: Boolean(inMemory) }
   } catch {
     entry = null
   }
-  cache.set(url, entry)
+  cache.set(key, entry)
   return entry
 }
 
@@ -143,8 +149,19 @@ function originalFile(source, entry) {
  * @returns {{ url: string, line: number, column: number } | null} zero-based
  */
 function originalPosition(url, line, column, cache = new Map()) {
+  const first = mapOnce(url, line, column, cache, {})
+  // A transform in memory maps back to the file on disk, which can be
+  // compiled output with a map of its own (tsc, then babel-jest): one more step.
+  if (first && first.inMemory && first.url === (toPath(url) || url)) {
+    const onDisk = mapOnce(first.url, first.line, first.column, cache, { disk: true })
+    if (onDisk) return onDisk.position
+  }
+  return first ? first.position : null
+}
+
+function mapOnce(url, line, column, cache, how) {
   if (!(line >= 0 && column >= 0)) return null
-  const entry = sourceMapOf(url, cache)
+  const entry = sourceMapOf(url, cache, how)
   if (!entry) return null
   let hit
   try {
@@ -153,7 +170,8 @@ function originalPosition(url, line, column, cache = new Map()) {
     return null
   }
   if (!hit || typeof hit.originalSource !== 'string') return null
-  return { url: originalFile(hit.originalSource, entry), line: hit.originalLine, column: hit.originalColumn }
+  const position = { url: originalFile(hit.originalSource, entry), line: hit.originalLine, column: hit.originalColumn }
+  return { ...position, position, inMemory: entry.inMemory }
 }
 
 const IDENTIFIER_BEFORE = /([A-Za-z_$][\w$]*)\s*$/
