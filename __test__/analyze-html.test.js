@@ -59,6 +59,22 @@ describe('HTML report', () => {
     expect(r.status).toBe(0)
   })
 
+  test('every CLI failure on the way out or in has a code: a file where the directory goes, a saved report that is not there', () => {
+    const blocker = path.join(dir, 'afile')
+    fs.writeFileSync(blocker, '')
+    const saved = path.join(dir, 'saved.json')
+    let r = spawnSync(process.execPath, [CLI, 'report', path.join(dir, 'missing.json')], { encoding: 'utf8' })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^leakwatch: ERR_LEAKWATCH_IO: ENOENT: /)
+    const json = spawnSync(process.execPath, [CLI, 'analyze', ...leakySnapshots(), '--json'], { encoding: 'utf8' })
+    expect(json.status).toBe(0)
+    fs.writeFileSync(saved, json.stdout)
+    r = spawnSync(process.execPath, [CLI, 'report', saved, '--html', path.join(blocker, 'r.html')], { encoding: 'utf8' })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^leakwatch: ERR_LEAKWATCH_DIR_NOT_WRITABLE: writing the HTML report .*ENOTDIR/)
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+
   test('is self-contained: no scripts and no external resources', () => {
     const page = fs.readFileSync(html, 'utf8')
     expect(page).toContain('<svg')

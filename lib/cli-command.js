@@ -10,6 +10,15 @@
  * `usage: true` for arguments only the work can judge.
  * Resolves to the exit code.
  */
+/** Every failure is printed with a stable code: an fs error no step gave a
+ * code of its own is ERR_LEAKWATCH_IO, anything else uncoded
+ * ERR_LEAKWATCH_INTERNAL (lib/errors.js). */
+function withCode(err) {
+  const { LeakwatchError, fromNative } = require('./errors')
+  const fsError = err && typeof err.syscall === 'string' && !/^ERR_LEAKWATCH_/.test(String(err.code))
+  return fsError ? new LeakwatchError('ERR_LEAKWATCH_IO', err.message, { path: err.path, cause: err }) : fromNative(err)
+}
+
 async function runCommand(argv, { usage, parse, run }) {
   let args
   try {
@@ -30,8 +39,8 @@ async function runCommand(argv, { usage, parse, run }) {
       process.stderr.write(`leakwatch: ${err.message}\n${usage}`)
       return 2
     }
-    const code = err && err.code
-    process.stderr.write(`leakwatch: ${code ? `${code}: ` : ''}${(err && err.message) || err}\n`)
+    const coded = withCode(err)
+    process.stderr.write(`leakwatch: ${coded.code}: ${coded.message}\n`)
     return 1
   }
 }

@@ -201,7 +201,8 @@ function writeHtml(file, report) {
     fs.writeFileSync(temp, html, { mode: 0o600, flag: 'wx' })
     fs.renameSync(temp, file)
   } catch (err) {
-    fs.rmSync(temp, { force: true })
+    // The directory may not be one (a file in the way): nothing to remove then.
+    try { fs.rmSync(temp, { force: true }) } catch { /* never created */ }
     throw fromIo(`writing the HTML report ${file}`, err)
   }
 }
