@@ -155,3 +155,25 @@ describe('the docs state the schema', () => {
     expect(dts).toMatch(new RegExp(`export type CaptureMode = ${SCHEMA.modes.map((m) => `'${m}'`).join(' \\| ')}\\n`))
   })
 })
+
+describe('a snapshot directory wrong at setup fails there, not at the first leak', () => {
+  const NOT_WRITABLE = 'ERR_LEAKWATCH_DIR_NOT_WRITABLE'
+  const codeOf = (fn) => { try { fn(); return null } catch (err) { return err.code } }
+
+  test('watch(), onSignal() and the router refuse a file or /proc in place of the directory', () => {
+    const root = tempDir('setup-dir')
+    const file = path.join(root, 'a-file')
+    fs.writeFileSync(file, 'x')
+    for (const dir of [file, path.join(file, 'under'), '/proc/self']) {
+      expect(codeOf(() => leakwatch.watch({ snapshots: 3, snapshot: { dir } }).stop())).toBe(NOT_WRITABLE)
+      expect(codeOf(() => leakwatch.onSignal('SIGUSR2', { dir }).close())).toBe(NOT_WRITABLE)
+      expect(codeOf(() => leakwatch.express({ token: 'a-token-of-enough-length-0123456789', snapshot: { dir } }))).toBe(NOT_WRITABLE)
+    }
+    // A directory that is missing is made, 0700, as a capture makes it.
+    const made = path.join(root, 'new', 'snaps')
+    leakwatch.watch({ snapshots: 3, snapshot: { dir: made } }).stop()
+    expect(fs.statSync(made).mode & 0o777).toBe(0o700)
+    // Without snapshots or profiles nothing is written: nothing is checked.
+    expect(codeOf(() => leakwatch.watch({ snapshots: 0, heapProfile: { when: 'never' }, snapshot: { dir: file } }).stop())).toBeNull()
+  })
+})

@@ -35,13 +35,23 @@ function mountTmpfs(dir, opts) {
 
 const noTemp = (dir) => listDir(dir).filter((f) => f.startsWith('.'))
 
-test('an unwritable directory gives ERR_LEAKWATCH_DIR_NOT_WRITABLE', async () => {
+test('an unwritable directory gives ERR_LEAKWATCH_DIR_NOT_WRITABLE, at setup or when it turns so later', async () => {
   const dir = tempDir('ro')
   // Root ignores mode bits, so use a read-only filesystem there.
-  const unmount = process.getuid() === 0 ? mountTmpfs(dir, 'ro,size=1m') : (fs.chmodSync(dir, 0o500), () => {})
+  const readOnly = () => (process.getuid() === 0 ? mountTmpfs(dir, 'ro,size=1m') : (fs.chmodSync(dir, 0o500), () => {}))
+  let unmount = readOnly()
+  const early = new Host(HOST, { LW_OPTS: JSON.stringify({ dir: path.join(dir, 'snaps') }) })
+  try {
+    expect(await early.waitFor((e) => e.event === 'setup-error')).toMatchObject({ code: 'ERR_LEAKWATCH_DIR_NOT_WRITABLE' })
+  } finally {
+    await early.stop()
+    unmount()
+  }
+  // Usable at setup, read-only by the first signal (a volume remounted, say).
   const h = new Host(HOST, { LW_OPTS: JSON.stringify({ dir: path.join(dir, 'snaps') }) })
   try {
     await h.waitFor((e) => e.event === 'ready')
+    unmount = readOnly()
     expect(await trigger(h)).toMatchObject({ event: 'error', code: 'ERR_LEAKWATCH_DIR_NOT_WRITABLE' })
     await expectRecovery(h, tempDir('ro-ok'))
   } finally {
@@ -169,8 +179,13 @@ test('without an error listener, failures become process warnings, not crashes',
   const script = path.join(tempDir('nolistener'), 'host.js')
   fs.writeFileSync(script, `
     const lw = require(${JSON.stringify(path.resolve(__dirname, '..'))})
+    const fs = require('fs')
     process.on('warning', (w) => { console.log(JSON.stringify({ event: 'warning', code: w.code })); process.exit(0) })
-    lw.onSignal('SIGUSR2', { dir: '/proc/leakwatch-cannot-exist' })
+    // Usable at setup (a wrong one throws there), a file by the signal.
+    const dir = ${JSON.stringify(path.join(tempDir('nolistener-dir'), 'snaps'))}
+    lw.onSignal('SIGUSR2', { dir })
+    fs.rmSync(dir, { recursive: true })
+    fs.writeFileSync(dir, 'x')
     setInterval(() => {}, 1000)
     console.log(JSON.stringify({ event: 'ready' }))`)
   const h = new Host(script)

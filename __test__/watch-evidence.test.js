@@ -173,10 +173,9 @@ describe('real processes', () => {
 
   test("evidence that cannot be written is an 'error' event with a code; the host lives on", async () => {
     const dir = tempDir('wfail')
-    fs.writeFileSync(path.join(dir, 'file'), 'x')
     const r = await run({
-      env: { PER_TICK: '10', MAX_MS: '1500' },
-      opts: { intervalMs: 100, heapProfile: { when: 'always', saveEveryMs: 100 }, snapshot: { dir: path.join(dir, 'file', 'sub') } },
+      env: { PER_TICK: '10', MAX_MS: '1500', BLOCK_AFTER_START: path.join(dir, 'file') },
+      opts: { intervalMs: 100, heapProfile: { when: 'always', saveEveryMs: 100 }, snapshot: { dir: path.join(dir, 'file') } },
     })
     expect(r.code).toBe(0)
     expect(r.lines.some((l) => l.event === 'done')).toBe(true)

@@ -132,6 +132,21 @@ function captureOptions(opts) {
   }
 }
 
+/**
+ * Checks the directory of resolved capture options where snapshots are
+ * configured (watch, onSignal, the router), so a wrong `dir` fails at once
+ * rather than at the first leak: created when missing, a directory, writable,
+ * storing files. Throws ERR_LEAKWATCH_DIR_NOT_WRITABLE. Returns `resolved`.
+ */
+function usableSnapshotDir(resolved) {
+  try {
+    native.checkSnapshotDir(resolved.dir)
+  } catch (err) {
+    throw fromNative(err)
+  }
+  return resolved
+}
+
 /** watch()'s `snapshot` option: exactly snapshot()'s options, errors named `snapshot.<key>`. */
 function watchSnapshotOptions(opts) {
   if (opts !== undefined && !isPlainObject(opts)) {
@@ -159,4 +174,4 @@ function signalName(signal) {
   }
 }
 
-module.exports = { captureOptions, CAPTURE_SCHEMA: CAPTURE, CAPTURE_TYPES, watchSnapshotOptions, signalName, defaultDir, isPlainObject, typedValues, rejectUnknown, nearest, optionsObject }
+module.exports = { captureOptions, usableSnapshotDir, CAPTURE_SCHEMA: CAPTURE, CAPTURE_TYPES, watchSnapshotOptions, signalName, defaultDir, isPlainObject, typedValues, rejectUnknown, nearest, optionsObject }

@@ -1,6 +1,6 @@
 'use strict'
 
-const { captureOptions, signalName } = require('./options')
+const { captureOptions, signalName, usableSnapshotDir } = require('./options')
 const { publish, isBusy } = require('./publish')
 const { events, emitError } = require('./events')
 const { LeakwatchError } = require('./errors')
@@ -38,6 +38,7 @@ function onSignal(signal, opts) {
   const sig = signalName(signal)
   const o = captureOptions(opts)
   requireMainThread()
+  usableSnapshotDir(o)
   sweep(o.dir)
   let closed = false
   let running = false

@@ -15,6 +15,7 @@ const { WatchdogEvidence } = require('./watchdog-evidence')
 const { WatchdogSnapshots } = require('./watchdog-snapshots')
 const { collector } = require('./heap-probe')
 const { heapNow, oldGenerationUsed } = require('./watchdog-readings')
+const { usableSnapshotDir } = require('./options')
 
 // Between ticks the full-GC policy is asked at most this often (on GC batches),
 // and external observed at most this often: a GC-heavy process batches 250
@@ -35,6 +36,8 @@ class Watchdog extends EventEmitter {
     if (this.options.snapshots > 0 && typeof deps.takeSnapshot !== 'function') {
       throw invalidOption('snapshots', 'needs a snapshot function: use require("leakwatch").watch()')
     }
+    // Snapshots and profiles go there: a wrong directory fails now, not at the first leak.
+    if (this.options.snapshots > 0 || this.options.heapProfile.when !== 'never') usableSnapshotDir(this.options.snapshot)
     const Native = deps.NativeWatchdog || require('./native').NativeWatchdog
     this._takeSnapshot = deps.takeSnapshot
     this._startedAt = performance.now()

@@ -80,6 +80,31 @@ pub fn disk_free_bytes(dir: &Path) -> Result<u64, CaptureError> {
     Ok((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
 }
 
+/// A snapshot directory as a capture needs it, checked where snapshots are
+/// configured (the watchdog, signal handlers, the router) so a wrong `dir`
+/// fails there and then, not at the first leak minutes later: created (0700)
+/// when missing, a directory, on a filesystem that stores files, writable.
+pub fn check_snapshot_dir(dir: &Path) -> Result<(), CaptureError> {
+    use std::os::unix::ffi::OsStrExt;
+    super::writer::prepare_dir(dir)?;
+    disk_free_bytes(dir)?;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|_| {
+        CaptureError::new(
+            ErrorKind::DirNotWritable,
+            format!("{} holds a NUL byte", dir.display()),
+        )
+    })?;
+    // SAFETY: c is a valid NUL-terminated path; access(2) only reads it.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
+        let e = io::Error::last_os_error();
+        return Err(CaptureError::from_io(
+            &format!("{} is not writable", dir.display()),
+            &e,
+        ));
+    }
+    Ok(())
+}
+
 /// Reads this process's memory headroom: the container through the one cgroup
 /// reader (`crate::cgroup`; `cgroup_root` as there), and /proc/meminfo.
 pub fn read_memory_headroom(cgroup_root: Option<&Path>) -> MemoryHeadroom {
@@ -248,5 +273,22 @@ mod tests {
     fn a_pseudo_filesystem_is_not_writable() {
         let e = disk_free_bytes(Path::new("/proc/self")).unwrap_err();
         assert_eq!(e.kind, ErrorKind::DirNotWritable);
+    }
+
+    #[test]
+    fn a_snapshot_dir_is_created_and_a_file_or_proc_in_its_place_is_refused() {
+        let root = std::env::temp_dir().join(format!("lw-snapdir-{}", std::process::id()));
+        let nested = root.join("a").join("b");
+        check_snapshot_dir(&nested).unwrap();
+        assert!(nested.is_dir());
+        let file = root.join("file");
+        fs::write(&file, "x").unwrap();
+        let e = check_snapshot_dir(&file).unwrap_err();
+        assert_eq!(e.code(), "ERR_LEAKWATCH_DIR_NOT_WRITABLE");
+        let e = check_snapshot_dir(&file.join("under")).unwrap_err();
+        assert_eq!(e.code(), "ERR_LEAKWATCH_DIR_NOT_WRITABLE");
+        let e = check_snapshot_dir(Path::new("/proc/self")).unwrap_err();
+        assert_eq!(e.code(), "ERR_LEAKWATCH_DIR_NOT_WRITABLE");
+        fs::remove_dir_all(&root).unwrap();
     }
 }

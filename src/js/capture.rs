@@ -58,6 +58,14 @@ pub struct CaptureJob {
     supervisor: SupervisorConfig,
 }
 
+/// Checks a resolved snapshot directory where snapshots are configured:
+/// created when missing, a directory, writable, on a filesystem that stores
+/// files. Throws ERR_LEAKWATCH_DIR_NOT_WRITABLE (or the I/O error's code).
+#[napi]
+pub fn check_snapshot_dir(dir: String) -> napi::Result<(), Code> {
+    headroom::check_snapshot_dir(std::path::Path::new(&dir)).map_err(map_error)
+}
+
 /// Checks the options (by the schema, as `captureOptions` does) and the
 /// headroom, then starts the writer threads.
 #[napi]
