@@ -12,6 +12,7 @@ test.each([
   ['timeout', 'timeoutMs'],
   ['Mode', 'mode'],
   ['maxfile', 'maxFiles'],
+  ['timout', 'timeoutMs'],
 ])('snapshot({ %s }) suggests `%s`', async (key, guess) => {
   await expect(leakwatch.snapshot({ [key]: 1 })).rejects.toMatchObject({
     code: 'ERR_LEAKWATCH_INVALID_OPTION',
@@ -27,6 +28,10 @@ test('a key close to nothing lists the known options instead', async () => {
 test('the router, its query and the growth options use the same helper', async () => {
   expect(() => leakwatch.express({ token: 'x'.repeat(16), snapshots: {} })).toThrow(/did you mean `snapshot`\?/)
   await expect(leakwatch.measureGrowth(() => {}, { round: 5 })).rejects.toThrow(/did you mean `rounds`\?/)
+  // A typo in a name with a unit: measured against the name without it too.
+  await expect(leakwatch.assertNoLeak(() => {}, { timout: 1000 })).rejects.toThrow(/timout: unknown option, did you mean `timeoutMs`\?/)
+  // The router's snapshot options are named as nested ones, as watch()'s are.
+  expect(() => leakwatch.express({ token: 'x'.repeat(32), snapshot: { gzipLevl: 1 } })).toThrow(/invalid option snapshot\.gzipLevl: unknown option, did you mean `gzipLevel`\?/)
 })
 
 // The twin check: a parser that tests keys by itself drifts from the others.

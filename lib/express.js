@@ -8,7 +8,7 @@ const crypto = require('crypto')
 const fs = require('fs')
 const path = require('path')
 const { snapshot, isBusy } = require('./publish')
-const { captureOptions, isPlainObject, rejectUnknown, usableSnapshotDir } = require('./options')
+const { watchSnapshotOptions: snapshotOptions, isPlainObject, rejectUnknown, usableSnapshotDir } = require('./options')
 const metrics = require('./metrics')
 const { invalidOption } = require('./errors')
 
@@ -58,7 +58,7 @@ function routerOptions(opts) {
   if (typeof opts.token !== 'string' || opts.token.length < MIN_TOKEN_LENGTH) {
     throw invalidOption('token', `the router refuses to mount without a bearer token of at least ${MIN_TOKEN_LENGTH} characters`)
   }
-  const base = usableSnapshotDir(captureOptions(opts.snapshot))
+  const base = usableSnapshotDir(snapshotOptions(opts.snapshot))
   // Either switch forces redaction: a request cannot turn it off.
   return { expected: digest(opts.token), base, forceRedact: opts.redact === true || base.redact }
 }

@@ -68,8 +68,10 @@ function nearest(key, known) {
   let bestScore = Infinity
   for (const name of known) {
     const n = name.toLowerCase()
-    // A name one starts with (`directory` for `dir`) is as good as a typo.
-    const score = k.startsWith(n) || n.startsWith(k) ? 1 : editDistance(k, n)
+    // A name one starts with (`directory` for `dir`) is as good as a typo;
+    // so is a name without its unit (`timout` for `timeoutMs`).
+    const stem = n.replace(/(ms|bytes|bytespermin|bytesperiteration)$/, '')
+    const score = k.startsWith(n) || n.startsWith(k) ? 1 : Math.min(editDistance(k, n), editDistance(k, stem))
     if (score < bestScore) [best, bestScore] = [name, score]
   }
   return bestScore <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
