@@ -176,5 +176,12 @@ function work() { for (let i = 0; i < 5000; i++) sessions.push(new Session(i)) }
     expect(same.stderr).toMatch(/ERR_LEAKWATCH_INVALID_OPTION: refusing to overwrite the input/)
     expect(fs.readFileSync(cut).equals(before)).toBe(true)
     expect(cli(cut).status).toBe(2)
+    // A sampling heap profile is named as one, not as a cut snapshot.
+    const profile = path.join(dir, 'p.heapprofile')
+    fs.writeFileSync(profile, '{"head":{"callFrame":{}')
+    const r2 = cli(profile, path.join(dir, 'out', 'p.gz'))
+    expect(r2.status).toBe(1)
+    expect(r2.stderr).toMatch(/ERR_LEAKWATCH_INVALID_OPTION: .*is a sampling heap profile, not a snapshot/)
+    expect(listDir(path.join(dir, 'out'))).toEqual([])
   })
 })

@@ -9,6 +9,7 @@ const { parseArgs } = require('util')
 const native = require('./native')
 const { runCommand } = require('./cli-command')
 const { CAPTURE_SCHEMA } = require('./options')
+const { invalidOption } = require('./errors')
 
 const USAGE = `usage: leakwatch redact <in.heapsnapshot[.gz]> <out.heapsnapshot.gz> [--gzip-level N]
 
@@ -40,6 +41,11 @@ function main(argv) {
     usage: USAGE,
     parse,
     run: async (args) => {
+      // A profile holds allocation stacks (function names, URLs), not the
+      // heap's strings: nothing to redact, said plainly.
+      if (/\.heapprofile$/.test(args.input)) {
+        throw invalidOption('input', `${args.input} is a sampling heap profile, not a snapshot: it holds function names and script URLs, none of the heap's strings, so there is nothing to redact`)
+      }
       const out = await native.redactSnapshotFile(args.input, args.output, args.level)
       process.stdout.write(`${out.path}: ${out.bytes} bytes (${out.rawBytes} bytes of snapshot JSON read)\n`)
     },
