@@ -250,7 +250,8 @@ test('the CLI: profiles alone, --profile, --no-profiles, and the report says whi
   // Beside the snapshots: read, and said so in the text and the JSON.
   let r = cli('analyze', ...run.snapshots)
   expect(r.status).toBe(0)
-  expect(r.stdout).toContain(`  profile 1: ${run.profile}\n`)
+  // Numbered as the snapshot it sits beside (the second: the first has none).
+  expect(r.stdout).toContain(`  profile 2: ${run.profile}\n`)
   expect(r.stdout).toContain('allocated by: remember (')
   const json = cli('analyze', ...run.snapshots, '--json').stdout
   expect(JSON.parse(json).summary.profiles)

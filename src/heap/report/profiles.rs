@@ -23,7 +23,10 @@ pub struct ProfilesRead {
 /// there is none.
 pub fn write_profiles(out: &mut String, p: &ProfilesRead) {
     for (i, file) in p.files.iter().enumerate() {
-        let _ = writeln!(out, "  profile {}: {file}", i + 1);
+        // Beside the snapshots, numbered as the snapshot it sits beside, so
+        // one missing does not shift the others' numbers.
+        let n = p.looked_for.iter().position(|l| l == file).unwrap_or(i) + 1;
+        let _ = writeln!(out, "  profile {n}: {file}");
     }
     if !p.files.is_empty() {
         return;
@@ -55,6 +58,23 @@ mod tests {
         let mut out = String::new();
         write_profiles(&mut out, p);
         out
+    }
+
+    #[test]
+    fn profiles_beside_are_numbered_as_their_snapshots() {
+        let p = ProfilesRead {
+            source: "beside".into(),
+            files: vec!["/s/b.heapprofile".into(), "/s/c.heapprofile".into()],
+            looked_for: vec![
+                "/s/a.heapprofile".into(),
+                "/s/b.heapprofile".into(),
+                "/s/c.heapprofile".into(),
+            ],
+        };
+        assert_eq!(
+            text(&p),
+            "  profile 2: /s/b.heapprofile\n  profile 3: /s/c.heapprofile\n"
+        );
     }
 
     #[test]
