@@ -290,6 +290,12 @@ test('the CLI: profiles alone, --profile, --no-profiles, and the report says whi
   expect(r.stdout).toContain(`remember (${path.join(src, 'store.ts')}:6:`)
   const sites = JSON.parse(cli('analyze', elsewhere, '--json').stdout)
   expect(sites[0]).toMatchObject({ functionName: 'remember', url: path.join(src, 'store.ts') })
+  // Saved, those sites are not a report: `leakwatch report` says what they are.
+  const savedSites = path.join(tmp, 'sites.json')
+  fs.writeFileSync(savedSites, JSON.stringify(sites))
+  r = cli('report', savedSites)
+  expect(r.status).toBe(1)
+  expect(r.stderr).toMatch(/ERR_LEAKWATCH_INVALID_OPTION: .*list of allocation sites .*not a saved report/)
   expect(cli('analyze', elsewhere, '--max-suspects', '1').status).toBe(2)
   // A profile where a snapshot goes: what it is and how to give it.
   r = cli('analyze', run.snapshots[0], elsewhere)

@@ -208,6 +208,11 @@ async function allocationSites(profiles, internal = {}) {
  */
 function reportFromJSON(data) {
   const json = typeof data === 'string' ? data : JSON.stringify(data)
+  // `leakwatch analyze a.heapprofile --json` saves allocation sites alone: an array.
+  if (/^\s*\[/.test(json)) {
+    throw invalidOption('report', 'this is a list of allocation sites (what `leakwatch analyze <.heapprofile files> --json` ' +
+      'prints), not a saved report: run `leakwatch analyze` on the profiles again for its text')
+  }
   let text
   try {
     text = native().renderReportText(json)
