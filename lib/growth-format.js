@@ -120,7 +120,8 @@ function formatLeak(r) {
 function formatNoLeak(r) {
   let why = r.confidence < r.requiredConfidence
     ? 'no significant growth'
-    : `significant growth, but within the budget of ${r.budgetBytesPerIteration} B per iteration`
+    // Statistically sure, yet small: said as a size, not as "significant".
+    : `steady growth of only ${perCall(r.bytesPerIteration)}, within the budget of ${r.budgetBytesPerIteration} B per iteration`
   if (r.judgement === 'compiling') {
     why = `growth that V8's compiling accounts for (compiled code and bytecode ${perCall(r.compiledBytesPerIteration)}, ` +
       `${perCall(r.netBytesPerIteration)} net of twice that), and no later window within the time budget showed a leak`
