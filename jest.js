@@ -5,6 +5,7 @@
 // `expect`; `matchers` is exported for an explicit `expect.extend(...)`.
 const { run, measureGrowth, assertNoLeak } = require('./lib/growth')
 const { formatLeak, formatNoLeak } = require('./lib/growth-format')
+const { LeakwatchError } = require('./lib/errors')
 
 // Jest's default testTimeout.
 const JEST_DEFAULT_TIMEOUT_MS = 5000
@@ -37,7 +38,8 @@ async function toLeak(received, opts) {
     ? this.utils.matcherHint('toLeak', 'fn', 'options', { isNot, promise: this.promise })
     : `expect(fn)${isNot ? '.not' : ''}.toLeak(options)`
   if (typeof received !== 'function') {
-    throw new TypeError(`${hint}\n\nThe received value must be a function (sync or async), got ${received === null ? 'null' : typeof received}`)
+    // Coded as measureGrowth('x') is: the same mistake, the same code.
+    throw new LeakwatchError('ERR_LEAKWATCH_INVALID_OPTION', `${hint}\n\nThe received value must be a function (sync or async), got ${received === null ? 'null' : typeof received}`)
   }
   // Only a failing `.not.toLeak()` needs the culprit, so only it pays for the
   // explanation, and within the test's timeout: a failure that times out

@@ -111,7 +111,7 @@ describe('toLeak matcher', () => {
   })
 
   test('rejects a non-function and bad options', async () => {
-    await expect(expect(42).not.toLeak()).rejects.toThrow(/must be a function/)
+    await expect(expect(42).not.toLeak()).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION', message: expect.stringMatching(/must be a function/) })
     await expect(expect(() => {}).not.toLeak({ rounds: 1 })).rejects.toMatchObject({ code: 'ERR_LEAKWATCH_INVALID_OPTION' })
   })
 })
