@@ -45,6 +45,9 @@ options:
   --profile <file>       a .heapprofile of the same time window, instead of those beside
                          the snapshots; repeat for up to three, oldest first
   --no-profiles          read no .heapprofile (no sampled "allocated by" lines)
+
+exit status: 0 done; 1 failed, its stable code first (ERR_LEAKWATCH_..., a value
+the analysis refuses included); 2 arguments that do not parse (this text follows)
 `
 
 const OPTIONS = {
