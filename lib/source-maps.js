@@ -150,15 +150,18 @@ function originalFile(source, entry) {
  */
 function originalPosition(url, line, column, cache = new Map()) {
   const first = mapOnce(url, line, column, cache, {})
+  if (!first) return null
+  const { position } = first
   // A transform in memory maps back to the file on disk, which can be
   // compiled output with a map of its own (tsc, then babel-jest): one more step.
-  if (first && first.inMemory && first.url === (toPath(url) || url)) {
-    const onDisk = mapOnce(first.url, first.line, first.column, cache, { disk: true })
+  if (first.inMemory && position.url === (toPath(url) || url)) {
+    const onDisk = mapOnce(position.url, position.line, position.column, cache, { disk: true })
     if (onDisk) return onDisk.position
   }
-  return first ? first.position : null
+  return position
 }
 
+/** One step through the map `sourceMapOf` picks: `{ position, inMemory }`, or null. */
 function mapOnce(url, line, column, cache, how) {
   if (!(line >= 0 && column >= 0)) return null
   const entry = sourceMapOf(url, cache, how)
@@ -171,7 +174,7 @@ function mapOnce(url, line, column, cache, how) {
   }
   if (!hit || typeof hit.originalSource !== 'string') return null
   const position = { url: originalFile(hit.originalSource, entry), line: hit.originalLine, column: hit.originalColumn }
-  return { ...position, position, inMemory: entry.inMemory }
+  return { position, inMemory: entry.inMemory }
 }
 
 const IDENTIFIER_BEFORE = /([A-Za-z_$][\w$]*)\s*$/
