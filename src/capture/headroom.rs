@@ -80,14 +80,15 @@ pub fn disk_free_bytes(dir: &Path) -> Result<u64, CaptureError> {
     Ok((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
 }
 
-/// A snapshot directory as a capture needs it, checked where snapshots are
-/// configured (the watchdog, signal handlers, the router) so a wrong `dir`
-/// fails there and then, not at the first leak minutes later: created (0700)
-/// when missing, a directory, on a filesystem that stores files, writable.
-pub fn check_snapshot_dir(dir: &Path) -> Result<(), CaptureError> {
+/// A snapshot directory as a capture needs it: created (0700) when missing,
+/// a directory, on a filesystem that stores files, writable. Returns its free
+/// bytes ([`disk_free_bytes`]). Each capture checks it first, and so does the
+/// place snapshots are configured (the watchdog, signal handlers, the
+/// router), so a wrong `dir` fails there and then, not at the first leak.
+pub fn check_snapshot_dir(dir: &Path) -> Result<u64, CaptureError> {
     use std::os::unix::ffi::OsStrExt;
     super::writer::prepare_dir(dir)?;
-    disk_free_bytes(dir)?;
+    let free = disk_free_bytes(dir)?;
     let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|_| {
         CaptureError::new(
             ErrorKind::DirNotWritable,
@@ -102,7 +103,7 @@ pub fn check_snapshot_dir(dir: &Path) -> Result<(), CaptureError> {
             &e,
         ));
     }
-    Ok(())
+    Ok(free)
 }
 
 /// Reads this process's memory headroom: the container through the one cgroup

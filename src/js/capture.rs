@@ -63,7 +63,9 @@ pub struct CaptureJob {
 /// files. Throws ERR_LEAKWATCH_DIR_NOT_WRITABLE (or the I/O error's code).
 #[napi]
 pub fn check_snapshot_dir(dir: String) -> napi::Result<(), Code> {
-    headroom::check_snapshot_dir(std::path::Path::new(&dir)).map_err(map_error)
+    headroom::check_snapshot_dir(std::path::Path::new(&dir))
+        .map(|_| ())
+        .map_err(map_error)
 }
 
 /// Checks the options (by the schema, as `captureOptions` does) and the
@@ -85,12 +87,11 @@ fn begin(opts: CaptureOptionValues, figures: CaptureFigures) -> Result<CaptureJo
     // Memory the caller expects the process to grow by while the snapshot
     // runs (the watchdog's evidence budget during a fast leak).
     let reserve = options::byte_count("reserveBytes", figures.reserve_bytes.unwrap_or(0.0))?;
-    crate::capture::writer::prepare_dir(&o.dir)?;
+    let disk = headroom::check_snapshot_dir(&o.dir)?;
     retention::remove_orphan_temp_files(&o.dir);
     if o.check_headroom {
         let mut needs = headroom::estimate_needs(heap, figures.forked);
         needs.memory_bytes = needs.memory_bytes.saturating_add(reserve);
-        let disk = headroom::disk_free_bytes(&o.dir)?;
         let memory = headroom::read_memory_headroom(o.cgroup_root.as_deref());
         headroom::check(needs, disk, &memory)?;
     }
